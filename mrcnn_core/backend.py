@@ -1,0 +1,82 @@
+"""The two things Keras 3 leaves to each backend: gradients and compilation.
+
+Model and loss code is written with ``keras.ops`` and runs unchanged under
+TensorFlow (the default) and JAX; only taking a gradient and compiling a
+step differ, exactly as inside Keras's own trainers.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import keras
+
+
+def name() -> str:
+    return keras.backend.backend()
+
+
+def value_and_grad(f: Callable[..., tuple[Any, Any]]) -> Callable[..., tuple[tuple[Any, Any], Any]]:
+    """``f(params, *args) -> (loss, aux)`` becomes ``g(params, *args) -> ((loss, aux), grads)``."""
+    b = name()
+    if b == "jax":
+        import jax
+
+        return jax.value_and_grad(f, has_aux=True)
+    if b == "tensorflow":
+        import tensorflow as tf
+
+        def g(params, *args):
+            with tf.GradientTape() as tape:
+                tape.watch(params)
+                loss, aux = f(params, *args)
+            return (loss, aux), tape.gradient(loss, params)
+
+        return g
+    if b == "torch":
+        import torch
+
+        def g(params, *args):
+            params = {k: v.detach().requires_grad_(True) for k, v in params.items()}
+            loss, aux = f(params, *args)
+            grads = torch.autograd.grad(loss, list(params.values()))
+            return (loss.detach(), aux), dict(zip(params, grads))
+
+        return g
+    raise NotImplementedError(f"Keras backend {b!r} is not supported (use tensorflow or jax)")
+
+
+def jit(f: Callable, xla: bool | None = None) -> Callable:
+    """Compile ``f``: ``jax.jit`` under JAX, ``tf.function`` under TensorFlow.
+
+    ``xla`` asks TensorFlow for XLA compilation (default off on CPU, where it
+    was not faster here; see benchmarks/RESULTS.md).
+    """
+    b = name()
+    if b == "jax":
+        import jax
+
+        return jax.jit(f)
+    if b == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(f, jit_compile=bool(xla), reduce_retracing=True)
+    return f
+
+
+def device() -> str:
+    """A short human-readable name of the device computations run on."""
+    b = name()
+    try:
+        if b == "jax":
+            import jax
+
+            d = jax.devices()[0]
+            return f"{d.platform}:{getattr(d, 'device_kind', d)}"
+        if b == "tensorflow":
+            import tensorflow as tf
+
+            gpus = tf.config.list_physical_devices("GPU")
+            return f"gpu:{gpus[0].name}" if gpus else "cpu"
+    except Exception:  # pragma: no cover - purely informational
+        pass
+    return "cpu"

@@ -1,0 +1,92 @@
+"""The Corel transfer-learning sets: the 256-d feature file, and image folders.
+
+``corel.mat`` (TLDA, IJCAI 2015) holds ``data`` (256 x 751, one column per
+image) and ``offset`` (cumulative end index of 8 subcategories: flower1..4,
+traffic1..4).  Readers who own the Corel images can use
+:func:`load_image_folder` (``root/<top>/<sub>/*.jpg``) to run the CNN methods.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .cifar100 import DataError, _content_hash
+from .tasks import Dataset, Task, make_tasks
+
+TOPS = ("flower", "traffic")
+
+
+def load_corel(path: str | os.PathLike | None = None) -> Dataset:
+    """Load ``corel.mat``; ``path`` is the file or a folder holding ``corel/corel.mat``."""
+    if path is None:
+        base = os.environ.get("MRCNN_DATA_DIR")
+        if not base:
+            raise DataError("load_corel needs a path (or MRCNN_DATA_DIR set to a folder "
+                            "holding corel/corel.mat)")
+        path = base
+    p = Path(path)
+    if p.is_dir():
+        p = p / "corel" / "corel.mat" if (p / "corel" / "corel.mat").exists() else p / "corel.mat"
+    if not p.is_file():
+        raise DataError(f"Corel feature file not found: {p}")
+    import scipy.io
+    try:
+        m = scipy.io.loadmat(p)
+        data = np.asarray(m["data"], dtype=np.float64)
+        offset = np.asarray(m["offset"]).ravel().astype(int)
+    except Exception as e:
+        raise DataError(f"cannot read Corel file {p}: {type(e).__name__}: {e}") from e
+    if data.ndim != 2 or len(offset) != 8 or offset[-1] != data.shape[1]:
+        raise DataError(f"{p}: data {data.shape} and offset {offset.tolist()} do not match "
+                        "(expected 8 subcategories whose last offset equals the column count)")
+    x = np.ascontiguousarray(data.T.astype(np.float32))
+    starts = np.concatenate([[0], offset[:-1]])
+    classes = np.concatenate([np.full(e - s, i) for i, (s, e) in enumerate(zip(starts, offset))])
+    names = tuple(f"{top}{i}" for top in TOPS for i in range(1, 5))
+    groups = {top: tuple(n for n in names if n.startswith(top)) for top in TOPS}
+    return Dataset(name="corel", x=x, classes=classes.astype(np.int64), class_names=names,
+                   groups=groups, kind="features", content_hash=_content_hash(x), source=str(p))
+
+
+def corel_tasks(data: Dataset, positive: str = "flower", negative: str = "traffic") -> list[Task]:
+    """The P(4,2) x P(4,2) = 144 Corel tasks (flower = positive)."""
+    return make_tasks(data, positive, negative)
+
+
+def load_image_folder(root: str | os.PathLike, size: int = 32, name: str = "images") -> Dataset:
+    """Load ``root/<top>/<sub>/*.{jpg,jpeg,png}`` as a 32 x 32 image dataset.
+
+    ``<top>`` folders become superclasses (e.g. ``flower``, ``traffic``) and
+    ``<sub>`` folders their classes, named ``<sub>`` (so they must be unique).
+    """
+    from PIL import Image
+
+    root = Path(root)
+    if not root.is_dir():
+        raise DataError(f"image folder not found: {root}")
+    images, classes, names, groups = [], [], [], {}
+    for top in sorted(p for p in root.iterdir() if p.is_dir()):
+        subs = sorted(p for p in top.iterdir() if p.is_dir())
+        groups[top.name] = tuple(s.name for s in subs)
+        for sub in subs:
+            if sub.name in names:
+                raise DataError(f"class folder name {sub.name!r} appears twice under {root}")
+            names.append(sub.name)
+            files = sorted(f for f in sub.iterdir()
+                           if f.suffix.lower() in (".jpg", ".jpeg", ".png"))
+            for f in files:
+                try:
+                    with Image.open(f) as im:
+                        im = im.convert("RGB").resize((size, size), Image.BILINEAR)
+                        images.append(np.asarray(im, dtype=np.uint8))
+                except Exception as e:
+                    raise DataError(f"cannot read image {f}: {e}") from e
+                classes.append(len(names) - 1)
+    if not images:
+        raise DataError(f"no images found under {root}/<top>/<sub>/*.jpg")
+    x = np.stack(images)
+    classes = np.asarray(classes, dtype=np.int64)
+    return Dataset(name=name, x=x, classes=classes, class_names=tuple(names), groups=groups,
+                   kind="images", content_hash=_content_hash(x, classes), source=str(root))

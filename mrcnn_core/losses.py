@@ -1,0 +1,33 @@
+"""The MRCNN objective, eq. (7): source cross-entropy + alpha Omega + beta R.
+
+All functions take a leading task axis T and return one value per task.
+"""
+from __future__ import annotations
+
+from keras import ops
+
+
+def manifold_term(probs, lap):
+    """Omega = trace(F^T L F), eq. (6), per task.
+
+    ``probs`` F is (T, n, c) (softmax outputs on the target domain), ``lap``
+    L is (T, n, n).  Equals 1/2 sum_ij M_ij |F_i - F_j|^2 for L = D - M.
+    Unbatched (n, c), (n, n) input is accepted too and gives a scalar.
+    """
+    if len(probs.shape) == 2:
+        return ops.sum(probs * ops.matmul(lap, probs))
+    return ops.sum(probs * ops.matmul(lap, probs), axis=(1, 2))
+
+
+def cross_entropy(logits, y_onehot):
+    """Mean softmax cross-entropy per task (source domain), (T,)."""
+    return -ops.mean(ops.sum(y_onehot * ops.log_softmax(logits, axis=-1), axis=-1), axis=-1)
+
+
+def l2_penalty(params):
+    """R = sum over all trainable weights and biases of sum(w^2)/2 (``tf.nn.l2_loss``), (T,)."""
+    total = 0.0
+    for v in params.values():
+        axes = tuple(range(1, len(v.shape)))
+        total = total + 0.5 * ops.sum(ops.square(v), axis=axes)
+    return total
