@@ -14,9 +14,12 @@ def manifold_term(probs, lap):
     L is (T, n, n).  Equals 1/2 sum_ij M_ij |F_i - F_j|^2 for L = D - M.
     Unbatched (n, c), (n, n) input is accepted too and gives a scalar.
     """
+    # L 1 = 0, so centring F leaves the value unchanged but avoids the
+    # cancellation of the large constant part (F starts near 1/c).
+    f = probs - ops.mean(probs, axis=-2, keepdims=True)
     if len(probs.shape) == 2:
-        return ops.sum(probs * ops.matmul(lap, probs))
-    return ops.sum(probs * ops.matmul(lap, probs), axis=(1, 2))
+        return ops.sum(f * ops.matmul(lap, f))
+    return ops.sum(f * ops.matmul(lap, f), axis=(1, 2))
 
 
 def cross_entropy(logits, y_onehot):

@@ -1,0 +1,91 @@
+"""Shared fixtures.  No test touches the network: sockets are blocked."""
+from __future__ import annotations
+
+import os
+import pickle
+import socket
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("POT_BACKEND_DISABLE_TENSORFLOW", "1")
+
+import numpy as np
+import pytest
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    """Any attempt to open a connection fails at once, like the offline machines."""
+    def refuse(*a, **k):
+        raise OSError("network disabled in tests")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+
+
+@pytest.fixture(autouse=True)
+def _cache_dir(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("MRCNN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+def write_cifar(root: Path, n_per_class: int = 6, str_keys: bool = False,
+                with_train: bool = True, seed: int = 0) -> Path:
+    """Write a tiny CIFAR-100 in the official pickle format (Python-2 style bytes keys)."""
+    rng = np.random.default_rng(seed)
+    d = root / "cifar-100-python"
+    d.mkdir(parents=True, exist_ok=True)
+    fine = [f"class{i:02d}" for i in range(100)]
+    fine[0:5] = ["apple", "mushroom", "orange", "pear", "sweet_pepper"]
+    fine[5:10] = ["clock", "keyboard", "lamp", "telephone", "television"]
+    coarse = [f"super{i:02d}" for i in range(20)]
+    coarse[0], coarse[1] = "fruit_and_vegetables", "household_electrical_devices"
+    enc = (lambda s: s) if str_keys else (lambda s: s.encode())
+
+    def dump(name, obj):
+        with open(d / name, "wb") as f:
+            pickle.dump({enc(k): v for k, v in obj.items()}, f, protocol=2)
+
+    dump("meta", {"fine_label_names": [enc(n) for n in fine],
+                  "coarse_label_names": [enc(n) for n in coarse]})
+    for split, n in (("train", n_per_class if with_train else 0), ("test", n_per_class)):
+        fl = [c for c in range(10) for _ in range(n)]
+        cl = [0 if c < 5 else 1 for c in fl]
+        data = rng.integers(0, 256, size=(len(fl), 3072), dtype=np.uint8)
+        dump(split, {"data": data, "fine_labels": fl, "coarse_labels": cl,
+                     "filenames": [enc(f"img{i}.png") for i in range(len(fl))],
+                     "batch_label": enc(split)})
+    return d
+
+
+@pytest.fixture
+def tiny_cifar(tmp_path):
+    write_cifar(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def shared_cifar_root():
+    """The shared reduced CIFAR-100 when present, else a written stand-in of the same shape."""
+    if (SHARED / "cifar-100-python" / "test").is_file():
+        return SHARED
+    import tempfile
+    root = Path(tempfile.mkdtemp())
+    write_cifar(root, n_per_class=100, with_train=False)
+    return root
+
+
+@pytest.fixture(scope="session")
+def corel_path():
+    p = SHARED / "corel" / "corel.mat"
+    if p.is_file():
+        return p
+    import tempfile, scipy.io
+    rng = np.random.default_rng(0)
+    sizes = [66, 100, 85, 100, 100, 100, 100, 100]
+    data = rng.random((256, sum(sizes)))
+    data /= data.sum(0, keepdims=True)
+    out = Path(tempfile.mkdtemp()) / "corel.mat"
+    scipy.io.savemat(out, {"data": data, "offset": np.cumsum(sizes)[None]})
+    return out
