@@ -19,10 +19,10 @@ from keras import ops
 
 from . import backend as B
 from .losses import cross_entropy, l2_penalty, manifold_term
-from .model import forward, has_conv5, init_params
+from .model import forward
+from .optim import adam_init, adam_update
 
 CONV5_LR_FACTOR = 0.01
-ADAM = dict(beta_1=0.9, beta_2=0.999, epsilon=1e-8)  # tf.train.AdamOptimizer defaults
 CURVE_KEYS = ("loss", "ce", "omega", "l2", "target_acc")
 
 
@@ -57,19 +57,13 @@ def _loss_fn(conv5_impl: str):
 
 def _make_step(conv5_impl: str, lr_factors: dict[str, float], xla: bool | None):
     vg = B.value_and_grad(_loss_fn(conv5_impl))
-    b1, b2, eps = ADAM["beta_1"], ADAM["beta_2"], ADAM["epsilon"]
 
     def step(params, m, v, it, xs, ys1h, xt, yt, lap, lr, alpha, beta):
         (_, (per_task, ce, omega, l2, logits_t)), grads = vg(params, xs, ys1h, xt, lap, alpha, beta)
         it = it + 1.0
-        corr = ops.sqrt(1.0 - b2 ** it) / (1.0 - b1 ** it)
-        new_p, new_m, new_v = {}, {}, {}
-        for k in params:
-            g = grads[k]
-            new_m[k] = b1 * m[k] + (1.0 - b1) * g
-            new_v[k] = b2 * v[k] + (1.0 - b2) * ops.square(g)
-            rate = ops.reshape(lr * lr_factors[k], (-1,) + (1,) * (len(g.shape) - 1))
-            new_p[k] = params[k] - rate * corr * new_m[k] / (ops.sqrt(new_v[k]) + eps)
+        rates = {k: ops.reshape(lr * lr_factors[k], (-1,) + (1,) * (len(g.shape) - 1))
+                 for k, g in grads.items()}
+        new_p, new_m, new_v = adam_update(params, grads, m, v, it, rates)
         acc = ops.mean(ops.cast(ops.equal(ops.cast(ops.argmax(logits_t, axis=-1), "int32"), yt), "float32"), axis=-1)
         metrics = ops.stack([per_task, ce, omega, l2, acc])  # (5, T), before the update
         return new_p, new_m, new_v, it, metrics
@@ -140,8 +134,7 @@ def train_head(params: dict[str, np.ndarray], xs: np.ndarray, ys: np.ndarray, xt
 
     t0 = time.perf_counter()
     p = {k: ops.convert_to_tensor(np.asarray(v, np.float32)) for k, v in params.items()}
-    m = {k: ops.zeros_like(v) for k, v in p.items()}
-    v_ = {k: ops.zeros_like(v) for k, v in p.items()}
+    m, v_ = adam_init(p)
     it = ops.convert_to_tensor(np.float32(0.0))
     args = [ops.convert_to_tensor(a) for a in (np.asarray(xs, np.float32), ys1h,
                                                 np.asarray(xt, np.float32), yt_arr)]
