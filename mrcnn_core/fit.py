@@ -40,6 +40,7 @@ class TaskResult:
     curves: dict = field(default_factory=dict, repr=False)
     status: str = "ok"
     error: str = ""
+    key: str = ""
 
 
 class GraphCache:
@@ -108,6 +109,7 @@ class Job:
     method: str
     seed: int
     hp: dict
+    key: str = ""  # the caller's id of this job, copied to its TaskResult
 
 
 def run_jobs(jobs: Sequence[Job], features: FeatureSet | None = None, *, batch_size: int = 1,
@@ -173,7 +175,7 @@ def _run_batch(chunk: list[Job], features, graphs, conv5_impl, widths, record_cu
                               epsilon=eps[t], hparams=dict(j.hp), n_source=j.task.n_source,
                               n_target=j.task.n_target, wall_time=wall / len(chunk),
                               step_time=res.step_time, batch_size=len(chunk), curves=curves,
-                              status=status, error=err))
+                              status=status, error=err, key=j.key))
     return out
 
 

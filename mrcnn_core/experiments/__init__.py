@@ -1,0 +1,7 @@
+"""Profiles, the sweep runner, the results store and their analysis."""
+from .profile import Profile, ProfileError, load_profile
+from .runner import SweepSummary, load_context, plan, sweep
+from .store import ResultsStore, StoreError
+
+__all__ = ["Profile", "ProfileError", "ResultsStore", "StoreError", "SweepSummary",
+           "load_context", "load_profile", "plan", "sweep"]

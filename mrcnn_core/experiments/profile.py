@@ -1,0 +1,149 @@
+"""Versioned experiment profiles (YAML), validated strictly before any work."""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+PROFILE_DIR = Path(__file__).parent / "profiles"
+DATASETS = ("cifar100", "corel")
+BASELINE_METHODS = ("lr", "tsvm", "tca", "tlda")
+CNN_METHODS = ("vgg", "mrcnn")
+METHODS = BASELINE_METHODS + CNN_METHODS
+EXPERIMENTS = ("main", "sensitivity")
+
+_TOP = {"name", "description", "experiments", "options"}
+_MAIN = {"tasks", "methods", "seeds", "steps"}
+_SENS = {"dataset", "tasks", "seeds", "steps", "vary", "grid"}
+_VARY = {"k", "alpha", "beta", "lr"}
+_OPTIONS = {"alpha_scale", "baseline_select", "curves_tasks", "batch_size", "tlda"}
+
+
+class ProfileError(ValueError):
+    """A profile or a command-line override is invalid."""
+
+
+@dataclass
+class Profile:
+    name: str
+    data: dict
+    path: str
+
+    @property
+    def options(self) -> dict:
+        return self.data.get("options", {})
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha1(json.dumps(self.data, sort_keys=True).encode()).hexdigest()[:10]
+
+
+def _unknown(keys, allowed, where):
+    extra = set(keys) - set(allowed)
+    if extra:
+        raise ProfileError(f"unknown key(s) {sorted(extra)} in {where}; allowed: {sorted(allowed)}")
+
+
+def _check_tasks(v, where):
+    if v == "all" or (isinstance(v, int) and not isinstance(v, bool) and v >= 1):
+        return
+    if isinstance(v, list) and all(isinstance(x, str) for x in v) and v:
+        return
+    if isinstance(v, dict):
+        _unknown(v, {"random", "seed"}, where)
+        if isinstance(v.get("random"), int) and v["random"] >= 1:
+            return
+    raise ProfileError(f"{where}: tasks must be 'all', an integer >= 1, a list of task ids or "
+                       f"{{random: N, seed: S}}, got {v!r}")
+
+
+def _check_seeds(v, where):
+    if not (isinstance(v, list) and v and all(isinstance(s, int) and s >= 0 for s in v)):
+        raise ProfileError(f"{where}: seeds must be a non-empty list of integers >= 0, got {v!r}")
+
+
+def _check_steps(v, where):
+    if not (isinstance(v, int) and not isinstance(v, bool) and v >= 1):
+        raise ProfileError(f"{where}: steps must be an integer >= 1, got {v!r}")
+
+
+def _check_values(name, vals, where):
+    if not isinstance(vals, list) or not vals:
+        raise ProfileError(f"{where}.{name} must be a non-empty list, got {vals!r}")
+    for x in vals:
+        if name == "k":
+            if not (isinstance(x, int) and x >= 1):
+                raise ProfileError(f"{where}.k: {x!r} is not an integer >= 1")
+        elif not (isinstance(x, (int, float)) and x >= 0) or (name == "lr" and x == 0):
+            raise ProfileError(f"{where}.{name}: {x!r} is not a valid value")
+
+
+def validate(data: dict, where: str = "profile") -> None:
+    if not isinstance(data, dict):
+        raise ProfileError(f"{where} must be a mapping")
+    _unknown(data, _TOP, where)
+    for req in ("name", "experiments"):
+        if req not in data:
+            raise ProfileError(f"{where} lacks '{req}'")
+    exps = data["experiments"]
+    _unknown(exps, EXPERIMENTS, f"{where}.experiments")
+    for ds, spec in exps.get("main", {}).items():
+        w = f"{where}.experiments.main.{ds}"
+        if ds not in DATASETS:
+            raise ProfileError(f"unknown dataset {ds!r} in {where}.experiments.main; "
+                               f"choose from {DATASETS}")
+        _unknown(spec, _MAIN, w)
+        _check_tasks(spec.get("tasks", "all"), w)
+        for m in spec.get("methods", []):
+            if m not in METHODS:
+                raise ProfileError(f"{w}: unknown method {m!r}; choose from {METHODS}")
+        _check_seeds(spec.get("seeds", [0]), w)
+        _check_steps(spec.get("steps", 200), w)
+    if "sensitivity" in exps:
+        s, w = exps["sensitivity"], f"{where}.experiments.sensitivity"
+        _unknown(s, _SENS, w)
+        if s.get("dataset", "cifar100") not in DATASETS:
+            raise ProfileError(f"{w}: unknown dataset {s.get('dataset')!r}")
+        _check_tasks(s.get("tasks", 10), w)
+        _check_seeds(s.get("seeds", [0]), w)
+        _check_steps(s.get("steps", 200), w)
+        for part in ("vary", "grid"):
+            _unknown(s.get(part, {}), _VARY, f"{w}.{part}")
+            for name, vals in s.get(part, {}).items():
+                _check_values(name, vals, f"{w}.{part}")
+        if s.get("grid") and len(s["grid"]) != 2:
+            raise ProfileError(f"{w}.grid must name exactly two parameters (a heat map)")
+    opts = data.get("options", {})
+    _unknown(opts, _OPTIONS, f"{where}.options")
+    if opts.get("alpha_scale", "none") not in ("none", "n_target"):
+        raise ProfileError(f"{where}.options.alpha_scale: {opts['alpha_scale']!r} is not "
+                           "'none' or 'n_target'")
+    if opts.get("baseline_select", "source_cv") not in ("source_cv", "oracle"):
+        raise ProfileError(f"{where}.options.baseline_select: {opts['baseline_select']!r}")
+    bs = opts.get("batch_size", "auto")
+    if not (bs == "auto" or (isinstance(bs, int) and bs >= 1)):
+        raise ProfileError(f"{where}.options.batch_size: {bs!r} is not 'auto' or an integer >= 1")
+    _unknown(opts.get("tlda", {}), {"pretrain_steps", "steps"}, f"{where}.options.tlda")
+
+
+def load_profile(name_or_path: str) -> Profile:
+    """``smoke``, ``paper`` (shipped) or a path to a YAML file."""
+    p = Path(name_or_path)
+    if not p.suffix:
+        p = PROFILE_DIR / f"{name_or_path}.yaml"
+        if not p.is_file():
+            shipped = sorted(x.stem for x in PROFILE_DIR.glob("*.yaml"))
+            raise ProfileError(f"unknown profile {name_or_path!r}; shipped: {shipped}, "
+                               "or give a path to a .yaml file")
+    if not p.is_file():
+        raise ProfileError(f"profile file {p} does not exist")
+    try:
+        data = yaml.safe_load(p.read_text())
+    except yaml.YAMLError as e:
+        raise ProfileError(f"profile {p} is not valid YAML: {e}") from e
+    validate(data, where=f"profile {p.name}")
+    return Profile(name=data["name"], data=copy.deepcopy(data), path=str(p))

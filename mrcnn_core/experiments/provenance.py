@@ -1,0 +1,42 @@
+"""Where a number came from: code, packages, backend, device, data, weights, time."""
+from __future__ import annotations
+
+import datetime as _dt
+import importlib.metadata as md
+import platform
+import subprocess
+from pathlib import Path
+
+PACKAGES = ("keras", "tensorflow", "tensorflow-cpu", "jax", "jaxlib", "numpy", "scipy",
+            "scikit-learn", "skada", "pandas")
+
+
+def git_commit(path: str | Path | None = None) -> str:
+    here = Path(path or Path(__file__).resolve().parents[2])
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+                             text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return (sha or "unknown") + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def versions() -> dict[str, str]:
+    out = {}
+    for p in PACKAGES:
+        try:
+            out[p] = md.version(p)
+        except md.PackageNotFoundError:
+            pass
+    return out
+
+
+def provenance(**extra) -> dict:
+    from .. import backend as B
+
+    return {"git_commit": git_commit(), "packages": versions(), "backend": B.name(),
+            "device": B.device(), "python": platform.python_version(),
+            "host": platform.node(), "machine": platform.machine(),
+            "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), **extra}

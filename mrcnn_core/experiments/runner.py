@@ -1,0 +1,293 @@
+"""Plan and run a sweep of (dataset, task, method, hyper-parameters, seed).
+
+Everything is validated and planned before the first run; runs already in
+the results store are skipped; each finished run is stored at once, so an
+interrupted sweep started again loses nothing and repeats nothing.
+"""
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ..data import cifar100_tasks, corel_tasks, load_cifar100, load_corel, select_tasks
+from ..data.tasks import Dataset, Task
+from ..fit import GraphCache, Job, resolve_hparams, run_jobs
+from ..graph import neighbour_confusion
+from .profile import (BASELINE_METHODS, CNN_METHODS, DATASETS, EXPERIMENTS, METHODS, Profile,
+                      ProfileError, load_profile)
+from .provenance import provenance
+from .store import ResultsStore, run_key
+
+EPSILON_K = 3  # the paper's k: epsilon of every row is measured on this graph
+
+
+@dataclass
+class RunSpec:
+    dataset: str
+    task: Task
+    method: str
+    seed: int
+    experiment: str
+    variant: str
+    hp: dict
+    key: str = ""
+    keep_curves: bool = False
+
+
+@dataclass
+class SweepSummary:
+    planned: int = 0
+    skipped: int = 0
+    done: int = 0
+    failed: int = 0
+    wall_time: float = 0.0
+    results: str = ""
+    errors: list = field(default_factory=list)
+
+
+@dataclass
+class Context:
+    """Loaded data for one dataset: tasks, head inputs and identity."""
+
+    dataset: Dataset
+    tasks: list[Task]
+    features: object | None
+    weights: str
+    graph_x: np.ndarray
+
+
+def load_context(name: str, weights: str | None = None) -> Context:
+    if name == "cifar100":
+        from ..features import extract_features
+
+        ds = load_cifar100()
+        fs = extract_features(ds, weights)
+        return Context(ds, cifar100_tasks(ds), fs, fs.weights, fs.x)
+    if name == "corel":
+        ds = load_corel()
+        return Context(ds, corel_tasks(ds), None, "n/a (features)", ds.x)
+    raise ProfileError(f"unknown dataset {name!r}; choose from {DATASETS}")
+
+
+def _pick_tasks(tasks: list[Task], spec) -> list[Task]:
+    if spec == "all":
+        return list(tasks)
+    if isinstance(spec, int):
+        return select_tasks(tasks, n=min(spec, len(tasks)))
+    if isinstance(spec, list):
+        return select_tasks(tasks, ids=spec)
+    return select_tasks(tasks, random=min(spec["random"], len(tasks)), seed=spec.get("seed", 0))
+
+
+def _hp_for(method: str, ds: str, task: Task, steps: int, opts: dict, **over) -> dict:
+    if method in CNN_METHODS:
+        return resolve_hparams(method, ds, steps=steps, alpha_scale=opts.get("alpha_scale", "none"),
+                               n_target=task.n_target, **over)
+    t = opts.get("tlda", {})
+    return {"select": opts.get("baseline_select", "source_cv"),
+            "steps": t.get("steps", 1000) if method == "tlda" else None,
+            "pretrain_steps": t.get("pretrain_steps", 200) if method == "tlda" else None}
+
+
+def _key(spec: RunSpec, ctx_id: str) -> str:
+    hp = {k: v for k, v in spec.hp.items() if v is not None and k != "alpha_eff"}
+    return run_key(dataset=spec.dataset, data=ctx_id, task=spec.task.id, method=spec.method,
+                   seed=spec.seed, experiment=spec.experiment, variant=spec.variant, **hp)
+
+
+def plan(profile: Profile, experiment: str, dataset: str, ctx: Context, *,
+         methods: Sequence[str] | None = None, n_tasks: int | None = None,
+         seeds: Sequence[int] | None = None) -> list[RunSpec]:
+    """Every run of one experiment on one dataset, validated, in execution order."""
+    exps = profile.data["experiments"]
+    opts = profile.options
+    if experiment not in exps:
+        raise ProfileError(f"profile {profile.name!r} has no experiment {experiment!r}")
+    specs: list[RunSpec] = []
+    curves_n = int(opts.get("curves_tasks", 3))
+    if experiment == "main":
+        if dataset not in exps["main"]:
+            raise ProfileError(f"profile {profile.name!r} has no main runs for {dataset!r}")
+        m = exps["main"][dataset]
+        tasks = select_tasks(ctx.tasks, n=n_tasks) if n_tasks else _pick_tasks(ctx.tasks, m.get("tasks", "all"))
+        meths = list(methods or m.get("methods", METHODS))
+        for x in meths:
+            if x not in METHODS:
+                raise ProfileError(f"unknown method {x!r}; choose from {METHODS}")
+        # LR first: it defines the Left/Right groups of Table 1.
+        meths.sort(key=lambda x: METHODS.index(x))
+        for method in meths:
+            for i, task in enumerate(tasks):
+                for seed in (seeds if seeds is not None else m.get("seeds", [0])):
+                    hp = _hp_for(method, dataset, task, m.get("steps", 200), opts)
+                    specs.append(RunSpec(dataset, task, method, int(seed), "main", "paper", hp,
+                                         keep_curves=method in CNN_METHODS and i < curves_n))
+    else:
+        s = exps["sensitivity"]
+        if dataset != s.get("dataset", "cifar100"):
+            raise ProfileError(f"the sensitivity study of {profile.name!r} runs on "
+                               f"{s.get('dataset', 'cifar100')!r}, not {dataset!r}")
+        tasks = select_tasks(ctx.tasks, n=n_tasks) if n_tasks else _pick_tasks(ctx.tasks, s.get("tasks", 10))
+        points: list[tuple[str, dict]] = [("base", {})]
+        for name, vals in s.get("vary", {}).items():
+            points += [(f"vary:{name}", {name: v}) for v in vals]
+        g = s.get("grid", {})
+        if g:
+            (a, av), (b, bv) = list(g.items())
+            points += [(f"grid:{a}x{b}", {a: x, b: y}) for x in av for y in bv]
+        seen = set()
+        for task in tasks:
+            for seed in (seeds if seeds is not None else s.get("seeds", [0])):
+                for variant, over in points:
+                    hp = _hp_for("mrcnn", dataset, task, s.get("steps", 200), opts, **over)
+                    spec = RunSpec(dataset, task, "mrcnn", int(seed), "sensitivity", variant, hp)
+                    # the same point reached twice (e.g. the paper's k in "vary" and "grid") runs once
+                    ident = (task.id, seed, tuple(sorted((k, v) for k, v in hp.items())))
+                    if ident in seen:
+                        continue
+                    seen.add(ident)
+                    if hp["k"] >= task.n_target:
+                        raise ProfileError(f"k={hp['k']} >= target domain size {task.n_target} "
+                                           f"of task {task.id}")
+                    specs.append(spec)
+    ctx_id = f"{ctx.dataset.content_hash}|{ctx.weights}"
+    for sp in specs:
+        sp.key = _key(sp, ctx_id)
+    keys = [sp.key for sp in specs]
+    if len(set(keys)) != len(keys):  # pragma: no cover - guards the planner itself
+        raise RuntimeError("planner produced duplicate runs")
+    return specs
+
+
+def auto_batch_size(n_source: int, n_target: int) -> int:
+    """Tasks per compiled step: 1 on CPU; on a GPU as many as fit in ~60% of memory."""
+    from .. import backend as B
+
+    if not B.device().startswith(("gpu", "cuda")):
+        return 1
+    try:
+        import jax
+
+        stats = jax.devices()[0].memory_stats() or {}
+        free = stats.get("bytes_limit", 0) - stats.get("bytes_in_use", 0)
+    except Exception:
+        free = 0
+    per_task = 4 * (4 * 9.4e6 * 5 + (n_source + n_target) * 2048 * 14)  # params x5 + activations
+    return int(max(1, min(64, 0.6 * free // per_task))) if free else 8
+
+
+def _row(spec: RunSpec, profile: Profile, weights: str, prov_id: str, accuracy, epsilon,
+         status="ok", error="", wall=0.0, step_time=None, batch=1, chosen=None) -> dict:
+    hp = spec.hp
+    return {"run_key": spec.key, "dataset": spec.dataset, "task_id": spec.task.id,
+            "source": spec.task.source_domain, "target": spec.task.target_domain,
+            "method": spec.method, "seed": spec.seed, "experiment": spec.experiment,
+            "variant": spec.variant, "lr": hp.get("lr"), "alpha": hp.get("alpha"),
+            "alpha_eff": hp.get("alpha_eff"), "alpha_scale": hp.get("alpha_scale"),
+            "beta": hp.get("beta"), "k": hp.get("k"), "steps": hp.get("steps"),
+            "select": hp.get("select"), "accuracy": accuracy, "epsilon": epsilon,
+            "status": status, "error": error[:300].replace("\n", " "), "wall_time": wall,
+            "step_time": step_time, "batch_size": batch, "n_source": spec.task.n_source,
+            "n_target": spec.task.n_target, "chosen": chosen or {}, "profile": profile.name,
+            "weights": weights, "prov_id": prov_id}
+
+
+def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
+          methods: Sequence[str] | None = None, n_tasks: int | None = None,
+          seeds: Sequence[int] | None = None, results: str | os.PathLike | None = None,
+          weights: str | None = None, batch_size: int | str | None = None,
+          progress: bool = True, context: Context | None = None) -> SweepSummary:
+    """Run what the profile asks for on ``dataset`` and store it in ``results``."""
+    from tqdm.auto import tqdm
+
+    from ..baselines import run_baseline
+
+    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    if experiment not in EXPERIMENTS:
+        raise ProfileError(f"unknown experiment {experiment!r}; choose from {EXPERIMENTS}")
+    if dataset not in DATASETS:
+        raise ProfileError(f"unknown dataset {dataset!r}; choose from {DATASETS}")
+    if n_tasks is not None and n_tasks < 1:
+        raise ProfileError(f"--tasks must be >= 1, got {n_tasks}")
+    if seeds is not None and any(int(s) < 0 for s in seeds):
+        raise ProfileError(f"seeds must be >= 0, got {list(seeds)}")
+    store = ResultsStore(results or Path("results") / prof.name)
+    t0 = time.perf_counter()
+    with store:
+        done = store.done_keys()  # also checks the store is readable before any work
+        ctx = context or load_context(dataset, weights)
+        specs = plan(prof, experiment, dataset, ctx, methods=methods, n_tasks=n_tasks, seeds=seeds)
+        todo = [s for s in specs if s.key not in done]
+        summ = SweepSummary(planned=len(specs), skipped=len(specs) - len(todo), results=str(store.folder))
+        if not todo:
+            summ.wall_time = time.perf_counter() - t0
+            return summ
+        prov_id = store.add_provenance(provenance(
+            profile=prof.name, profile_digest=prof.digest, profile_path=prof.path,
+            experiment=experiment, dataset=dataset, data_source=ctx.dataset.source,
+            data_hash=ctx.dataset.content_hash, n_samples=int(len(ctx.dataset.x)),
+            weights=ctx.weights))
+        graphs = GraphCache()
+        eps_cache: dict = {}
+
+        def epsilon(task: Task) -> float:
+            if task.target_domain not in eps_cache:
+                m = graphs.get(ctx.graph_x, task.target_idx, EPSILON_K)
+                eps_cache[task.target_domain] = neighbour_confusion(m, task.yt)
+            return eps_cache[task.target_domain]
+
+        bar = tqdm(total=len(todo), desc=f"{prof.name}:{experiment}:{dataset}", unit="run",
+                   disable=not progress, smoothing=0.1)
+
+        def record(spec, row, curves=None):
+            store.add(row, curves if spec.keep_curves else None)
+            summ.done += row["status"] == "ok"
+            summ.failed += row["status"] != "ok"
+            if row["status"] != "ok":
+                summ.errors.append(f"{spec.method} {spec.task.id}: {row['error']}")
+            bar.update(1)
+
+        for spec in [s for s in todo if s.method in BASELINE_METHODS]:
+            kw = ({"pretrain_steps": spec.hp["pretrain_steps"], "steps": spec.hp["steps"]}
+                  if spec.method == "tlda" else {})
+            try:
+                r = run_baseline(spec.task, spec.method, select=spec.hp["select"], seed=spec.seed, **kw)
+                row = _row(spec, prof, ctx.weights, prov_id, r.accuracy, epsilon(spec.task),
+                           wall=r.wall_time, chosen=r.hparams)
+            except Exception as e:  # a failing run is stored with its reason; the sweep goes on
+                row = _row(spec, prof, ctx.weights, prov_id, float("nan"), epsilon(spec.task),
+                           status="failed", error=f"{type(e).__name__}: {e}")
+            record(spec, row)
+
+        cnn = [s for s in todo if s.method in CNN_METHODS]
+        if cnn:
+            bs = batch_size or prof.options.get("batch_size", "auto")
+            if bs == "auto":
+                bs = auto_batch_size(cnn[0].task.n_source, cnn[0].task.n_target)
+            by_key = {s.key: s for s in cnn}
+            jobs = [Job(s.task, s.method, s.seed, s.hp, key=s.key) for s in cnn]
+
+            def on_result(res):
+                spec = by_key[res.key]
+                row = _row(spec, prof, ctx.weights, prov_id, res.accuracy, epsilon(spec.task),
+                           status=res.status, error=res.error, wall=res.wall_time,
+                           step_time=res.step_time, batch=res.batch_size)
+                record(spec, row, res.curves)
+
+            try:
+                run_jobs(jobs, ctx.features, batch_size=int(bs), graphs=graphs,
+                         on_result=on_result, record_curves=True)
+            except Exception as e:
+                bar.close()
+                raise RuntimeError(f"CNN runs stopped: {type(e).__name__}: {e}; finished runs "
+                                   f"are stored in {store.folder}; run the sweep again to resume"
+                                   ) from e
+        bar.close()
+    summ.wall_time = time.perf_counter() - t0
+    return summ

@@ -1,0 +1,198 @@
+"""The results store: one CSV row per run, appended atomically, plus provenance.
+
+Layout of a results folder::
+
+    runs.csv           one row per (dataset, task, method, seed, hyper-parameters)
+    curves.csv         per-step training curves of the runs that keep them
+    provenance.jsonl   one record per sweep invocation (rows point to it by id)
+    .lock              held while a sweep writes (a second sweep refuses to start)
+
+Every row is written with a single ``os.write`` on an ``O_APPEND`` file, so a
+killed process leaves at most one unterminated line, which the next writer
+cuts off (it was never a complete row) and readers ignore.  A malformed
+complete line is corruption: it is reported with file and line, and the file
+is left untouched.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import os
+import warnings
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+RUN_COLUMNS = ("run_key", "dataset", "task_id", "source", "target", "method", "seed",
+               "experiment", "variant", "lr", "alpha", "alpha_eff", "alpha_scale", "beta", "k",
+               "steps", "select", "accuracy", "epsilon", "status", "error", "wall_time",
+               "step_time", "batch_size", "n_source", "n_target", "chosen", "profile",
+               "weights", "prov_id")
+CURVE_COLUMNS = ("run_key", "step", "loss", "ce", "omega", "l2", "target_acc")
+
+
+class StoreError(RuntimeError):
+    """The results store is corrupt or locked."""
+
+
+def run_key(**fields) -> str:
+    """Stable id of a run from what defines it (not from what it produced)."""
+    canon = json.dumps({k: fields[k] for k in sorted(fields)}, sort_keys=True, default=str)
+    return hashlib.sha1(canon.encode()).hexdigest()[:16]
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return "nan" if math.isnan(v) else repr(v)
+    if isinstance(v, (dict, list, tuple)):
+        return json.dumps(v, sort_keys=True, default=str)
+    return str(v)
+
+
+class ResultsStore:
+    def __init__(self, folder: str | os.PathLike):
+        self.folder = Path(folder)
+        self.runs = self.folder / "runs.csv"
+        self.curves = self.folder / "curves.csv"
+        self.provenance = self.folder / "provenance.jsonl"
+        self._lock = None
+
+    # -- locking -------------------------------------------------------------------------
+    def lock(self):
+        """Take the store's lock or fail at once naming the other holder's pid."""
+        from filelock import FileLock, Timeout
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        lk = FileLock(str(self.folder / ".lock"))
+        try:
+            lk.acquire(timeout=0)
+        except Timeout:
+            holder = (self.folder / ".lock.pid").read_text() if (self.folder / ".lock.pid").exists() else "?"
+            raise StoreError(f"results store {self.folder} is in use by another sweep "
+                             f"(pid {holder.strip()}); wait for it or use another --results") from None
+        (self.folder / ".lock.pid").write_text(str(os.getpid()))
+        self._lock = lk
+        return self
+
+    def unlock(self):
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self):
+        return self.lock()
+
+    def __exit__(self, *exc):
+        self.unlock()
+
+    # -- raw line IO -----------------------------------------------------------------------
+    def _repair_tail(self, path: Path) -> None:
+        """Cut an unterminated last line (a write killed midway)."""
+        if not path.exists() or path.stat().st_size == 0:
+            return
+        with open(path, "rb+") as f:
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) == b"\n":
+                return
+            data = path.read_bytes()
+            keep = data.rfind(b"\n") + 1
+            warnings.warn(f"{path}: dropping an unterminated last line ({len(data) - keep} "
+                          "bytes) left by an interrupted write", RuntimeWarning, stacklevel=3)
+            f.truncate(keep)
+
+    def _append(self, path: Path, columns: tuple, rows: Iterable[dict]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._repair_tail(path)
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        if not path.exists() or path.stat().st_size == 0:
+            w.writerow(columns)
+        for r in rows:
+            unknown = set(r) - set(columns)
+            if unknown:
+                raise ValueError(f"unknown result fields {sorted(unknown)}")
+            w.writerow([_fmt(r.get(c)) for c in columns])
+        data = buf.getvalue().encode()
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, data)  # one write: a kill leaves whole lines or one partial tail
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _read(self, path: Path, columns: tuple) -> pd.DataFrame:
+        if not path.exists():
+            return pd.DataFrame(columns=list(columns))
+        text = path.read_text()
+        complete = text if text.endswith("\n") else text[:text.rfind("\n") + 1]
+        rows = list(csv.reader(io.StringIO(complete)))
+        if not rows:
+            return pd.DataFrame(columns=list(columns))
+        if tuple(rows[0]) != tuple(columns):
+            raise StoreError(f"{path}: header {rows[0][:4]}... does not match this version's "
+                             "columns; the file is corrupt or from another version")
+        for i, r in enumerate(rows[1:], start=2):
+            if len(r) != len(columns):
+                raise StoreError(f"{path}, line {i}: {len(r)} fields, expected {len(columns)}; "
+                                 "the file is corrupt (nothing was changed)")
+        df = pd.read_csv(io.StringIO(complete), keep_default_na=False, na_values=["nan", ""],
+                         dtype={"run_key": str, "task_id": str, "error": str, "chosen": str})
+        return df
+
+    # -- public API --------------------------------------------------------------------------
+    def load(self) -> pd.DataFrame:
+        """All complete rows; raises :class:`StoreError` on corruption."""
+        df = self._read(self.runs, RUN_COLUMNS)
+        if len(df) and df["run_key"].duplicated().any():
+            dup = df.loc[df["run_key"].duplicated(), "run_key"].iloc[0]
+            raise StoreError(f"{self.runs}: run {dup} is stored twice")
+        return df
+
+    def load_curves(self) -> pd.DataFrame:
+        return self._read(self.curves, CURVE_COLUMNS)
+
+    def done_keys(self) -> set[str]:
+        return set(self.load()["run_key"].astype(str))
+
+    def add(self, row: dict, curves: dict | None = None) -> None:
+        """Store one run (and its curves first, so a row implies its curves)."""
+        if curves:
+            n = len(next(iter(curves.values())))
+            self._append(self.curves, CURVE_COLUMNS,
+                         ({"run_key": row["run_key"], "step": s,
+                           **{k: float(curves[k][s]) for k in CURVE_COLUMNS[2:] if k in curves}}
+                          for s in range(n)))
+        self._append(self.runs, RUN_COLUMNS, [row])
+
+    def add_provenance(self, record: dict) -> str:
+        pid = hashlib.sha1(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()[:10]
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._repair_tail(self.provenance)
+        line = json.dumps({"prov_id": pid, **record}, sort_keys=True, default=str) + "\n"
+        fd = os.open(self.provenance, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, line.encode())
+        finally:
+            os.close(fd)
+        return pid
+
+    def load_provenance(self) -> list[dict]:
+        if not self.provenance.exists():
+            return []
+        out = []
+        for i, line in enumerate(self.provenance.read_text().splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                if i == len(self.provenance.read_text().splitlines()):
+                    continue  # an interrupted last line
+                raise StoreError(f"{self.provenance}, line {i}: not JSON ({e})") from e
+        return out
