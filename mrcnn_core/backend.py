@@ -45,21 +45,23 @@ def value_and_grad(f: Callable[..., tuple[Any, Any]]) -> Callable[..., tuple[tup
     raise NotImplementedError(f"Keras backend {b!r} is not supported (use tensorflow or jax)")
 
 
-def jit(f: Callable, xla: bool | None = None) -> Callable:
+def jit(f: Callable, xla: bool | None = None, donate: tuple[int, ...] = ()) -> Callable:
     """Compile ``f``: ``jax.jit`` under JAX, ``tf.function`` under TensorFlow.
 
     ``xla`` asks TensorFlow for XLA compilation (default off on CPU, where it
-    was not faster here; see benchmarks/RESULTS.md).
+    was not faster here; see benchmarks/RESULTS.md).  ``donate`` lists
+    arguments whose buffers JAX may reuse for the outputs (the old parameters
+    and Adam state), which halves their memory on a GPU.
     """
     b = name()
     if b == "jax":
         import jax
 
-        return jax.jit(f)
+        return jax.jit(f, donate_argnums=donate)
     if b == "tensorflow":
         import tensorflow as tf
 
-        return tf.function(f, jit_compile=bool(xla), reduce_retracing=True)
+        return tf.function(f, jit_compile=bool(xla))
     return f
 
 

@@ -82,10 +82,8 @@ def check_imagenet_available(timeout: float = 5.0) -> None:
 
 
 def weights_id(weights: str | None, seed: int) -> str:
-    import keras
-
     if weights is None:
-        return f"none (random, seed {seed}, {keras.backend.backend()})"
+        return f"none (random glorot-uniform, numpy seed {seed})"
     if weights == "imagenet":
         return "imagenet"
     digest = hashlib.sha256(Path(weights).read_bytes()).hexdigest()[:12]
@@ -98,9 +96,19 @@ def build_vgg19(weights: str | None, seed: int = 0, input_size: int = 32):
 
     if weights == "imagenet":
         check_imagenet_available()
-    keras.utils.set_random_seed(seed)
-    return keras.applications.VGG19(include_top=False, weights=weights,
-                                    input_shape=(input_size, input_size, 3))
+    model = keras.applications.VGG19(include_top=False, weights=weights,
+                                     input_shape=(input_size, input_size, 3))
+    if weights is None:
+        # Draw Keras's default init (glorot-uniform kernels, zero biases) with
+        # numpy, so random features are the same under every backend.
+        rng = np.random.default_rng(seed)
+        for layer in model.layers:
+            if layer.get_weights():
+                k, b = layer.get_weights()
+                lim = np.sqrt(6.0 / (np.prod(k.shape[:-1]) + k.shape[0] * k.shape[1] * k.shape[-1]))
+                layer.set_weights([rng.uniform(-lim, lim, k.shape).astype(np.float32),
+                                   np.zeros_like(b)])
+    return model
 
 
 def default_cache_dir() -> Path:

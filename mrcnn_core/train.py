@@ -68,7 +68,7 @@ def _make_step(conv5_impl: str, lr_factors: dict[str, float], xla: bool | None):
         metrics = ops.stack([per_task, ce, omega, l2, acc])  # (5, T), before the update
         return new_p, new_m, new_v, it, metrics
 
-    return B.jit(step, xla=xla)
+    return B.jit(step, xla=xla, donate=(0, 1, 2))
 
 
 def _make_eval(conv5_impl: str, xla: bool | None):

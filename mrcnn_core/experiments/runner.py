@@ -178,7 +178,10 @@ def auto_batch_size(n_source: int, n_target: int) -> int:
         free = stats.get("bytes_limit", 0) - stats.get("bytes_in_use", 0)
     except Exception:
         free = 0
-    per_task = 4 * (4 * 9.4e6 * 5 + (n_source + n_target) * 2048 * 14)  # params x5 + activations
+    # bytes per task: conv5 kernels x 6 (params, grads, Adam m and v, and the
+    # updated copies while they are written), the 4 dense 2048^2 matrices and
+    # their gradients, and ~16 activations of 2048 floats per sample.
+    per_task = 4 * (6 * 4 * 9.44e6 + 2 * 4 * 2048 ** 2 + (n_source + n_target) * 2048 * 16)
     return int(max(1, min(64, 0.6 * free // per_task))) if free else 8
 
 
