@@ -16,6 +16,7 @@ All three are exact (tests/test_conv5.py).
 """
 from __future__ import annotations
 
+import os
 from typing import Sequence
 
 import numpy as np
@@ -69,9 +70,22 @@ def has_conv5(params) -> bool:
     return "conv5_1_w" in params
 
 
-def dense_conv5_matrix(kernel):
-    """(T, 3, 3, C, O) kernel -> (T, 4C, 4O) matrix of the conv on a 2 x 2 map."""
+def dense_conv5_matrix(kernel, assembly: str | None = None):
+    """(T, 3, 3, C, O) kernel -> (T, 4C, 4O) matrix of the conv on a 2 x 2 map.
+
+    ``assembly="concat"`` (default) builds it from 16 slices (its gradient is
+    slicing and adding); ``"take"`` gathers the taps with one ``take`` (its
+    gradient is a scatter-add).  ``$MRCNN_CONV5_ASSEMBLY`` overrides the default.
+    """
     T, _, _, C, O = kernel.shape
+    assembly = assembly or os.environ.get("MRCNN_CONV5_ASSEMBLY", "concat")
+    if assembly == "concat":
+        rows = [ops.concatenate([kernel[:, a - i + 1, b - j + 1] for (i, j) in np.ndindex(2, 2)],
+                                axis=-1)  # (T, C, 4O) for input position (a, b)
+                for (a, b) in np.ndindex(2, 2)]
+        return ops.concatenate(rows, axis=1)
+    if assembly != "take":
+        raise ValueError(f"unknown conv5 assembly {assembly!r}; use 'concat' or 'take'")
     k9 = ops.reshape(kernel, (T, 9, C, O))
     blocks = ops.take(k9, _TAP.reshape(-1), axis=1)  # (T, 16, C, O), [p_in, p_out]
     blocks = ops.reshape(blocks, (T, 4, 4, C, O))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import importlib.metadata as md
+import os
 import platform
 import subprocess
 from pathlib import Path
@@ -12,13 +13,17 @@ PACKAGES = ("keras", "tensorflow", "tensorflow-cpu", "jax", "jaxlib", "numpy", "
 
 
 def git_commit(path: str | Path | None = None) -> str:
+    if os.environ.get("MRCNN_GIT_COMMIT"):  # e.g. on a machine that got a copy without .git
+        return os.environ["MRCNN_GIT_COMMIT"]
     here = Path(path or Path(__file__).resolve().parents[2])
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
                              text=True, timeout=10).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
                                capture_output=True, text=True, timeout=10).stdout.strip()
-        return (sha or "unknown") + ("+dirty" if dirty else "")
+        if len(sha) != 40:
+            return "unknown"
+        return sha + ("+dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
