@@ -49,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     bt.add_argument("--scheduler")
     bt.add_argument("--retries", type=int, default=2)
 
+    bk = sub.add_parser("book", help="run the notebooks of a profile and build the book")
+    bk.add_argument("--profile", default=os.environ.get("MRCNN_PROFILE", "smoke"))
+    bk.add_argument("--only", help="comma-separated page names to (re)run")
+    bk.add_argument("--no-build", action="store_true", help="run the notebooks only")
+
     a = ap.parse_args(argv)
     if a.cmd == "sweep":
         from .experiments import ProfileError, StoreError, sweep
@@ -69,6 +74,14 @@ def main(argv: list[str] | None = None) -> int:
     if a.cmd == "bench":
         from .bench import main as bench_main
         return bench_main(a)
+    if a.cmd == "book":
+        from .book import main as book_main
+        from .features import WeightsUnavailable
+        try:
+            return book_main(a)
+        except WeightsUnavailable as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
     if a.cmd == "batch":
         from .batch import main as batch_main
         return batch_main(a)

@@ -73,12 +73,13 @@ def has_conv5(params) -> bool:
 def dense_conv5_matrix(kernel, assembly: str | None = None):
     """(T, 3, 3, C, O) kernel -> (T, 4C, 4O) matrix of the conv on a 2 x 2 map.
 
-    ``assembly="concat"`` (default) builds it from 16 slices (its gradient is
-    slicing and adding); ``"take"`` gathers the taps with one ``take`` (its
-    gradient is a scatter-add).  ``$MRCNN_CONV5_ASSEMBLY`` overrides the default.
+    ``assembly="take"`` (default) gathers the taps with one ``take`` (its
+    gradient is a scatter-add); ``"concat"`` builds it from 16 slices.  "take"
+    was faster on both the 2-core CPU (TF, 2.3x) and an H200 (JAX, 1.9x for
+    MRCNN); see benchmarks/RESULTS.md.  ``$MRCNN_CONV5_ASSEMBLY`` overrides it.
     """
     T, _, _, C, O = kernel.shape
-    assembly = assembly or os.environ.get("MRCNN_CONV5_ASSEMBLY", "concat")
+    assembly = assembly or os.environ.get("MRCNN_CONV5_ASSEMBLY", "take")
     if assembly == "concat":
         rows = [ops.concatenate([kernel[:, a - i + 1, b - j + 1] for (i, j) in np.ndindex(2, 2)],
                                 axis=-1)  # (T, C, 4O) for input position (a, b)

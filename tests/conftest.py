@@ -15,14 +15,40 @@ import pytest
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
+LOCAL = ("127.0.0.1", "localhost", "::1", "0.0.0.0")
+
+
+def _is_local(address) -> bool:
+    if isinstance(address, (str, bytes)):  # unix socket path
+        return True
+    return str(address[0]) in LOCAL
+
+
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch):
-    """Any attempt to open a connection fails at once, like the offline machines."""
-    def refuse(*a, **k):
-        raise OSError("network disabled in tests")
+    """Connections off this machine fail at once (like the offline machines);
+    loopback stays open for the Dask cluster and Jupyter kernels."""
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+    real_create = socket.create_connection
 
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket.socket, "connect", refuse)
+    def connect(self, address):
+        if not _is_local(address):
+            raise OSError(f"network disabled in tests (tried {address})")
+        return real_connect(self, address)
+
+    def connect_ex(self, address):
+        if not _is_local(address):
+            raise OSError(f"network disabled in tests (tried {address})")
+        return real_connect_ex(self, address)
+
+    def create(address, *a, **k):
+        if not _is_local(address):
+            raise OSError(f"network disabled in tests (tried {address})")
+        return real_create(address, *a, **k)
+
+    monkeypatch.setattr(socket, "create_connection", create)
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
 
 
 @pytest.fixture(autouse=True)

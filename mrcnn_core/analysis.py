@@ -1,0 +1,229 @@
+"""Tables and statistics from a results store (the "plot" side: fast, no training).
+
+Table 1 groups tasks by the accuracy of LR (< 70 %: "Left", else "Right");
+Table 2 by neighbour confusion epsilon (< 0.1, 0.1-0.15, > 0.15).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .experiments.store import ResultsStore
+
+METHOD_ORDER = ["lr", "tsvm", "tca", "tlda", "vgg", "mrcnn"]
+METHOD_LABEL = {"lr": "LR", "tsvm": "TSVM", "tca": "TCA", "tlda": "TLDA", "vgg": "VGG",
+                "mrcnn": "MRCNN"}
+LR_THRESHOLD = 0.70
+EPS_BINS = (0.10, 0.15)
+
+
+def load_runs(*folders: str | Path, experiment: str | None = None,
+              ok_only: bool = True) -> pd.DataFrame:
+    """Rows of one or more stores (later folders do not override earlier ones)."""
+    frames = []
+    for f in folders:
+        if f is None or not (Path(f) / "runs.csv").exists():
+            continue
+        df = ResultsStore(f).load()
+        df["store"] = str(f)
+        frames.append(df)
+    if not frames:
+        return pd.DataFrame(columns=["dataset", "task_id", "method", "accuracy"])
+    df = pd.concat(frames, ignore_index=True).drop_duplicates("run_key")
+    if experiment:
+        df = df[df["experiment"] == experiment]
+    if ok_only:
+        df = df[df["status"] == "ok"]
+    return df.reset_index(drop=True)
+
+
+def load_provenance(*folders) -> list[dict]:
+    out = []
+    for f in folders:
+        if f is not None and Path(f).exists():
+            out += ResultsStore(f).load_provenance()
+    return out
+
+
+def provenance_banner(df: pd.DataFrame, folders: Sequence) -> str:
+    """A Markdown banner: profile, data, weights, backend, device, commit, dates."""
+    if df.empty:
+        return "**No results found** in " + ", ".join(map(str, folders))
+    prov = {p["prov_id"]: p for p in load_provenance(*folders)}
+    used = [prov[i] for i in df["prov_id"].dropna().unique() if i in prov]
+    profiles = sorted(df["profile"].dropna().unique())
+    weights = sorted(df["weights"].dropna().unique())
+
+    def uniq(key):
+        return ", ".join(sorted({str(p.get(key)) for p in used})) or "?"
+
+    n_samples = sorted({(p.get("dataset"), p.get("n_samples")) for p in used})
+    lines = [f"**Profile:** {', '.join(profiles)} &nbsp; **Backend/device:** {uniq('backend')} / "
+             f"{uniq('device')} &nbsp; **Commit:** {uniq('git_commit')[:60]}",
+             f"**Data:** " + ", ".join(f"{d} ({n} samples)" for d, n in n_samples)
+             + f" &nbsp; **Backbone weights:** {', '.join(weights)}",
+             f"**Runs:** {len(df)} &nbsp; **Dates:** {uniq('date')[:80]}"]
+    warn = []
+    if any(w.startswith("none") for w in weights):
+        warn.append("the VGG19 backbone has **random weights** (ImageNet weights were not "
+                    "available), so the CNN numbers are *not* the paper's setting")
+    if "smoke" in profiles:
+        warn.append("the **smoke** profile runs few tasks and few steps: a check that the "
+                    "pipeline works, not a result")
+    if any(n and d == "cifar100" and n < 60000 for d, n in n_samples):
+        warn.append("CIFAR-100 is the **reduced** set (100 images per class: domains of 200, "
+                    "not 1,200 images)")
+    if warn:
+        lines.append("⚠️ " + "; ".join(warn) + ".")
+    return "\n\n".join(lines)
+
+
+def per_task(df: pd.DataFrame) -> pd.DataFrame:
+    """Mean and std over seeds per (dataset, task, method)."""
+    g = df.groupby(["dataset", "task_id", "target", "method"], as_index=False)
+    out = g.agg(accuracy=("accuracy", "mean"), accuracy_std=("accuracy", "std"),
+                n_seeds=("seed", "nunique"), epsilon=("epsilon", "mean"))
+    return out
+
+
+def add_groups(pt: pd.DataFrame) -> pd.DataFrame:
+    """Add the LR accuracy of each task, its Left/Right group and its epsilon group."""
+    lr = pt[pt["method"] == "lr"][["dataset", "task_id", "accuracy"]].rename(
+        columns={"accuracy": "lr_accuracy"})
+    out = pt.merge(lr, on=["dataset", "task_id"], how="left")
+    out["group"] = np.where(out["lr_accuracy"].isna(), "no LR",
+                            np.where(out["lr_accuracy"] < LR_THRESHOLD, "Left", "Right"))
+    out["eps_group"] = pd.cut(out["epsilon"], [-np.inf, EPS_BINS[0], EPS_BINS[1], np.inf],
+                              labels=[f"< {EPS_BINS[0]}", f"{EPS_BINS[0]}-{EPS_BINS[1]}",
+                                      f"> {EPS_BINS[1]}"])
+    return out
+
+
+def _methods(present: Iterable[str]) -> list[str]:
+    return [m for m in METHOD_ORDER if m in set(present)]
+
+
+def table1(pt: pd.DataFrame) -> pd.DataFrame:
+    """Mean accuracy (%) per dataset x group (Left, Right, Total) x method, with task counts."""
+    rows = []
+    for ds, d in pt.groupby("dataset"):
+        for grp in ("Left", "Right", "Total"):
+            sub = d if grp == "Total" else d[d["group"] == grp]
+            row = {"dataset": ds, "group": grp,
+                   "tasks": sub["task_id"].nunique()}
+            for m in _methods(d["method"]):
+                v = sub[sub["method"] == m]["accuracy"]
+                row[METHOD_LABEL[m]] = 100 * v.mean() if len(v) else np.nan
+            rows.append(row)
+    return pd.DataFrame(rows).set_index(["dataset", "group"])
+
+
+def table2(pt: pd.DataFrame) -> pd.DataFrame:
+    """Mean accuracy (%) per epsilon group (Table 2)."""
+    d = pt.dropna(subset=["eps_group"])
+    t = d.pivot_table(index=["dataset", "eps_group"], columns="method", values="accuracy",
+                      aggfunc="mean", observed=True) * 100
+    n = d.groupby(["dataset", "eps_group"], observed=True)["task_id"].nunique().rename("tasks")
+    t = t[[m for m in METHOD_ORDER if m in t.columns]].rename(columns=METHOD_LABEL)
+    return pd.concat([n, t], axis=1)
+
+
+def paired(pt: pd.DataFrame, a: str, b: str, n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """Paired per-task comparison of method ``a`` minus ``b`` per dataset and group.
+
+    Wilcoxon signed-rank p-value (scipy) and a bootstrap 95 % CI of the mean
+    difference (resampling tasks).
+    """
+    from scipy.stats import wilcoxon
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    wide = pt.pivot_table(index=["dataset", "task_id", "group"], columns="method",
+                          values="accuracy").reset_index()
+    if a not in wide or b not in wide:
+        return pd.DataFrame()
+    for ds, d in wide.groupby("dataset"):
+        for grp in ("Left", "Right", "Total"):
+            sub = d if grp == "Total" else d[d["group"] == grp]
+            diff = (sub[a] - sub[b]).dropna().to_numpy()
+            if len(diff) == 0:
+                continue
+            boots = rng.choice(diff, size=(n_boot, len(diff))).mean(1)
+            try:
+                p = wilcoxon(diff).pvalue if np.any(diff != 0) and len(diff) > 1 else 1.0
+            except ValueError:
+                p = np.nan
+            rows.append({"dataset": ds, "group": grp, "comparison": f"{METHOD_LABEL[a]} - {METHOD_LABEL[b]}",
+                         "tasks": len(diff), "mean_diff_pp": 100 * diff.mean(),
+                         "ci_low_pp": 100 * np.percentile(boots, 2.5),
+                         "ci_high_pp": 100 * np.percentile(boots, 97.5),
+                         "wins": int((diff > 0).sum()), "losses": int((diff < 0).sum()),
+                         "wilcoxon_p": p})
+    return pd.DataFrame(rows)
+
+
+def comparisons(pt: pd.DataFrame) -> pd.DataFrame:
+    pairs = [("mrcnn", "vgg"), ("tsvm", "lr")] + [("vgg", m) for m in ("lr", "tsvm", "tca", "tlda")]
+    frames = [paired(pt, a, b) for a, b in pairs]
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def verdict(comp: pd.DataFrame, a: str, b: str, dataset: str, alpha: float = 0.05) -> str:
+    """One plain sentence on the claim "a beats b", computed from the Total group."""
+    label = f"{METHOD_LABEL[a]} - {METHOD_LABEL[b]}"
+    r = comp[(comp["comparison"] == label) & (comp["dataset"] == dataset) & (comp["group"] == "Total")]
+    if r.empty:
+        return f"{METHOD_LABEL[a]} vs {METHOD_LABEL[b]} on {dataset}: not run."
+    r = r.iloc[0]
+    d, lo, hi, p, n = r.mean_diff_pp, r.ci_low_pp, r.ci_high_pp, r.wilcoxon_p, r.tasks
+    if lo > 0 and p < alpha:
+        word = "**supported**"
+    elif hi < 0 and p < alpha:
+        word = "**contradicted** (the opposite holds)"
+    else:
+        word = "**not supported** (no significant difference)"
+    return (f"Claim '{METHOD_LABEL[a]} beats {METHOD_LABEL[b]}' on {dataset}: {word}: mean "
+            f"difference {d:+.1f} pp, 95% CI [{lo:+.1f}, {hi:+.1f}], Wilcoxon p = {p:.2g}, "
+            f"{n} tasks.")
+
+
+def by_target_domain(pt: pd.DataFrame, dataset: str = "cifar100",
+                     methods: Sequence[str] = ("lr", "vgg", "mrcnn")) -> pd.DataFrame:
+    """Fig. 2(a): mean accuracy per target domain, domains sorted by LR accuracy."""
+    d = pt[(pt["dataset"] == dataset) & pt["method"].isin(methods)]
+    t = d.groupby(["target", "method"], as_index=False).agg(
+        accuracy=("accuracy", "mean"), tasks=("task_id", "nunique"))
+    order = (t[t["method"] == "lr"].sort_values("accuracy")["target"].tolist()
+             or sorted(t["target"].unique()))
+    t["target"] = pd.Categorical(t["target"], categories=order, ordered=True)
+    return t.sort_values(["target", "method"])
+
+
+def sensitivity(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Fig. 3: accuracy per value of each varied parameter, and the 2-D grid."""
+    s = df[df["experiment"] == "sensitivity"]
+    out = {}
+    for name in ("k", "alpha", "beta", "lr"):
+        v = s[s["variant"].isin([f"vary:{name}", "base"])]
+        if v.empty:
+            continue
+        out[name] = v.groupby([name, "task_id"], as_index=False)["accuracy"].mean()
+    g = s[s["variant"].str.startswith("grid:")]
+    if not g.empty:
+        a, b = g["variant"].iloc[0].split(":", 1)[1].split("x")
+        out["grid"] = g.pivot_table(index=a, columns=b, values="accuracy", aggfunc="mean")
+    return out
+
+
+def curves(folders: Sequence, runs: pd.DataFrame) -> pd.DataFrame:
+    """Training curves joined with their run's task and method."""
+    frames = [ResultsStore(f).load_curves() for f in folders if (Path(f) / "curves.csv").exists()]
+    if not frames:
+        return pd.DataFrame()
+    c = pd.concat(frames, ignore_index=True)
+    return c.merge(runs[["run_key", "dataset", "task_id", "method", "seed"]], on="run_key")

@@ -1,0 +1,182 @@
+"""``python -m mrcnn_core batch NOTEBOOK --grid GRID.yaml --out DIR``.
+
+Runs a notebook once per point of a parameter grid with papermill, on a Dask
+cluster: ``--workers N`` starts a local cluster of N processes,
+``--scheduler ADDRESS`` submits to an existing one (dask-jobqueue on Slurm,
+one worker per GPU, ...).  Each point writes ``DIR/<name>.ipynb``; the
+driver stores one row per point in ``DIR/points.csv`` (a results store: one
+atomic row each, written by the driver alone, so a point is never stored
+twice).  Points already stored as ``ok`` are skipped; a point whose worker
+dies is retried by Dask; a failing point is stored with its error and the
+batch goes on; the exit status is the number of failed points (capped at 100).
+
+Grid file::
+
+    grid:            # every combination of these values is one point
+      alpha: [0.0, 0.1]
+      k: [3, 5]
+    fixed:           # the same for every point
+      steps: 200
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import yaml
+
+from .experiments.store import ResultsStore, run_key
+from .notebook import check_parameters, read_records
+
+POINT_COLUMNS = ("run_key", "name", "params", "status", "error", "wall_time", "records",
+                 "worker", "notebook")
+
+
+class GridError(ValueError):
+    pass
+
+
+def load_grid(path: str | os.PathLike) -> tuple[dict, dict]:
+    p = Path(path)
+    if not p.is_file():
+        raise GridError(f"grid file {p} does not exist")
+    data = yaml.safe_load(p.read_text()) or {}
+    if not isinstance(data, dict) or set(data) - {"grid", "fixed"}:
+        raise GridError(f"{p}: expected a mapping with 'grid' (and optionally 'fixed'), "
+                        f"got keys {sorted(data) if isinstance(data, dict) else type(data).__name__}")
+    grid, fixed = data.get("grid") or {}, data.get("fixed") or {}
+    for k, v in grid.items():
+        if not isinstance(v, list) or not v:
+            raise GridError(f"{p}: grid parameter {k!r} needs a non-empty list, got {v!r}")
+    both = set(grid) & set(fixed)
+    if both:
+        raise GridError(f"{p}: {sorted(both)} are both in grid and fixed")
+    return grid, fixed
+
+
+def expand(grid: dict, fixed: dict) -> list[dict]:
+    names = list(grid)
+    return [{**fixed, **dict(zip(names, combo))}
+            for combo in itertools.product(*(grid[n] for n in names))]
+
+
+def point_name(params: dict, varying: list[str]) -> str:
+    """Readable and file-safe, e.g. ``alpha=0.1_k=3``."""
+    parts = [f"{k}={params[k]}" for k in varying] or ["point"]
+    return re.sub(r"[^A-Za-z0-9_.=+-]", "-", "_".join(parts))[:150]
+
+
+class _Store(ResultsStore):
+    """The points table (same atomic-row machinery as the results store)."""
+
+    def add_point(self, row: dict) -> None:
+        self._append(self.folder / "points.csv", POINT_COLUMNS, [row])
+
+    def points(self):
+        return self._read(self.folder / "points.csv", POINT_COLUMNS)
+
+
+def execute_point(notebook: str, out: str, name: str, params: dict, cwd: str) -> dict:
+    """Run on a worker: execute one point; write the notebook atomically."""
+    import papermill as pm
+
+    t0 = time.perf_counter()
+    final = Path(out) / f"{name}.ipynb"
+    tmp = Path(out) / f".{name}.{os.getpid()}.ipynb"
+    try:
+        pm.execute_notebook(notebook, str(tmp), parameters=params, cwd=cwd,
+                            kernel_name="python3", progress_bar=False, log_output=False)
+        os.replace(tmp, final)
+        return {"status": "ok", "error": "", "records": read_records(final),
+                "wall_time": time.perf_counter() - t0, "worker": os.getpid()}
+    except Exception as e:  # the notebook failed: keep its partial output for reading
+        if tmp.exists():
+            os.replace(tmp, final)
+        msg = getattr(e, "evalue", None) or str(e)
+        return {"status": "failed", "error": f"{type(e).__name__}: {msg}"[:500], "records": {},
+                "wall_time": time.perf_counter() - t0, "worker": os.getpid()}
+
+
+def run_batch(notebook: str | os.PathLike, grid_file: str | os.PathLike, out: str | os.PathLike,
+              workers: int = 1, scheduler: str | None = None, retries: int = 2,
+              progress: bool = True) -> dict:
+    from dask.distributed import Client, LocalCluster, as_completed
+    from tqdm.auto import tqdm
+
+    notebook = str(Path(notebook).resolve())
+    grid, fixed = load_grid(grid_file)
+    points = expand(grid, fixed)
+    for p in points[:1] or [fixed]:
+        check_parameters(notebook, p)  # unknown names: error before anything runs
+    store = _Store(out)
+    t0 = time.perf_counter()
+    with store:
+        done = store.points()
+        ok = set(done.loc[done["status"] == "ok", "name"]) if len(done) else set()
+        todo, names = [], []
+        for p in points:
+            name = point_name(p, list(grid))
+            if name in names:
+                raise GridError(f"two grid points share the name {name!r}")
+            names.append(name)
+            if name not in ok:
+                todo.append((name, p))
+        summary = {"points": len(points), "skipped": len(points) - len(todo), "done": 0,
+                   "failed": 0, "errors": []}
+        if todo:
+            cluster = None
+            if scheduler:
+                client = Client(scheduler)
+            else:
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                       dashboard_address=None)
+                client = Client(cluster)
+            try:
+                futs = {client.submit(execute_point, notebook, str(store.folder), name, p,
+                                      str(Path.cwd()), key=f"point-{name}-{time.time_ns()}",
+                                      retries=retries, pure=False): (name, p)
+                        for name, p in todo}
+                bar = tqdm(total=len(futs), desc="points", disable=not progress)
+                for fut in as_completed(futs):
+                    name, p = futs[fut]
+                    try:
+                        r = fut.result()
+                    except Exception as e:  # the worker died more often than allowed
+                        r = {"status": "failed", "error": f"{type(e).__name__}: {e}"[:500],
+                             "records": {}, "wall_time": float("nan"), "worker": ""}
+                    store.add_point({"run_key": run_key(name=name, params=p), "name": name,
+                                     "params": p, "notebook": Path(notebook).name, **r})
+                    summary["done" if r["status"] == "ok" else "failed"] += 1
+                    if r["status"] != "ok":
+                        summary["errors"].append(f"{name}: {r['error']}")
+                    bar.update(1)
+                bar.close()
+            finally:
+                client.close()
+                if cluster is not None:
+                    cluster.close()
+    summary["wall_time"] = time.perf_counter() - t0
+    return summary
+
+
+def main(args) -> int:
+    import sys
+
+    from .experiments.store import StoreError
+    from .notebook import NotebookParameterError
+
+    try:
+        s = run_batch(args.notebook, args.grid, args.out, workers=args.workers,
+                      scheduler=args.scheduler, retries=args.retries)
+    except (GridError, NotebookParameterError, StoreError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"points {s['points']}: done {s['done']}, skipped {s['skipped']}, failed {s['failed']}, "
+          f"wall time {s['wall_time']:.1f} s")
+    for e in s["errors"][:20]:
+        print("  failed:", e)
+    return min(s["failed"], 100)

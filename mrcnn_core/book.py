@@ -1,0 +1,65 @@
+"""``python -m mrcnn_core book``: run the book's notebooks for a profile, then build it.
+
+Compute notebooks run the sweeps (skipping what the results store holds);
+figure notebooks only read the store.  Executed notebooks go to
+``book/generated/`` (not versioned), which ``_toc.yml`` points at.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .notebook import run_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+NB = ROOT / "notebooks"
+OUT = ROOT / "book" / "generated"
+
+# (page name, source notebook, extra parameters); run in this order.
+PAGES = [
+    ("00_quickstart", "00_quickstart", {}),
+    ("01_data", "01_data", {}),
+    ("10_experiments", "10_experiments", {}),
+    ("20_table1", "20_table1", {}),
+    ("21_fig2a", "21_fig2a", {}),
+    ("22_fig2b_table2", "22_fig2b_table2", {}),
+    ("23_fig3", "23_fig3", {}),
+    ("24_statistics", "24_statistics", {}),
+    # the committed full-grid baseline run on the reduced data (no training here)
+    ("30_full_baselines", "20_table1", {"results_dir": "results/baselines",
+                                        "title": "Table 1 on all tasks: the shallow baselines"}),
+]
+
+
+def check_environment(weights: str | None) -> None:
+    """Fail within seconds, before any notebook runs, if the weights can't be had."""
+    from .features import check_imagenet_available, resolve_weights
+
+    if resolve_weights(weights) == "imagenet":
+        check_imagenet_available()
+
+
+def main(args) -> int:
+    profile = args.profile
+    check_environment(None)
+    OUT.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    for page, src, extra in PAGES:
+        if args.only and page not in args.only.split(","):
+            continue
+        params = {"profile": profile, **extra}
+        t = time.perf_counter()
+        run_notebook(NB / f"{src}.ipynb", OUT / f"{page}.ipynb", params, cwd=ROOT)
+        print(f"[book] {page}: {time.perf_counter() - t:.0f} s", flush=True)
+    print(f"[book] notebooks done in {time.perf_counter() - t0:.0f} s", flush=True)
+    if args.no_build:
+        return 0
+    shutil.rmtree(ROOT / "_build", ignore_errors=True)
+    cmd = [sys.executable, "-m", "jupyter_book", "build", str(ROOT), "-W", "-n", "--keep-going"]
+    r = subprocess.run(cmd, cwd=ROOT)
+    print(f"[book] total {time.perf_counter() - t0:.0f} s -> {ROOT / '_build' / 'html'}")
+    return r.returncode

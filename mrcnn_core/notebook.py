@@ -1,0 +1,69 @@
+"""Running the book's notebooks with papermill, safely.
+
+papermill only *warns* about unknown parameters; :func:`check_parameters`
+turns them into an error before anything runs.  :func:`record` writes a
+value a test (or the batch driver) can read back from the executed notebook.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+RECORD_PREFIX = "MRCNN_RECORD "
+
+
+class NotebookParameterError(ValueError):
+    pass
+
+
+def record(**values: Any) -> None:
+    """Print values in a form :func:`read_records` finds in the executed notebook."""
+    print(RECORD_PREFIX + json.dumps(values, default=float))
+
+
+def read_records(path: str | os.PathLike) -> dict:
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    out: dict = {}
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            text = o.get("text", "") if o.get("output_type") == "stream" else ""
+            for line in text.splitlines():
+                if line.startswith(RECORD_PREFIX):
+                    out.update(json.loads(line[len(RECORD_PREFIX):]))
+    return out
+
+
+def notebook_parameters(path: str | os.PathLike) -> dict:
+    """The names and defaults of a notebook's ``parameters`` cell."""
+    import papermill as pm
+
+    params = pm.inspect_notebook(str(path))
+    if not params:
+        raise NotebookParameterError(f"{path} has no cell tagged 'parameters'")
+    return params
+
+
+def check_parameters(path: str | os.PathLike, params: dict) -> None:
+    known = notebook_parameters(path)
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise NotebookParameterError(
+            f"unknown parameter(s) {unknown} for {Path(path).name}; it takes {sorted(known)}")
+
+
+def run_notebook(src: str | os.PathLike, dst: str | os.PathLike, params: dict | None = None,
+                 cwd: str | os.PathLike | None = None, timeout: int = 3600) -> Path:
+    """Execute ``src`` with ``params`` into ``dst`` (parameters checked first)."""
+    import papermill as pm
+
+    params = dict(params or {})
+    check_parameters(src, params)
+    dst = Path(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    pm.execute_notebook(str(src), str(dst), parameters=params, cwd=str(cwd or Path(src).parent),
+                        kernel_name="python3", progress_bar=False, execution_timeout=timeout)
+    return dst

@@ -1,0 +1,164 @@
+"""The sweep runner: planning, resuming, failures, faults and bad input."""
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mrcnn_core.experiments import ProfileError, ResultsStore, StoreError, load_profile, sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write_profile(tmp_path, main=None, sens=None, options=None, name="t"):
+    data = {"name": name, "experiments": {}}
+    if main is not None:
+        data["experiments"]["main"] = main
+    if sens is not None:
+        data["experiments"]["sensitivity"] = sens
+    if options:
+        data["options"] = options
+    p = tmp_path / f"{name}.yaml"
+    p.write_text(yaml.safe_dump(data))
+    return str(p)
+
+
+@pytest.fixture
+def corel_env(monkeypatch, corel_path):
+    monkeypatch.setenv("MRCNN_DATA_DIR", str(Path(corel_path).parent.parent)
+                       if Path(corel_path).parent.name == "corel" else str(Path(corel_path).parent))
+
+
+def small(tmp_path, steps=5, methods=("lr", "vgg", "mrcnn"), tasks=2):
+    return write_profile(tmp_path, main={"corel": {"tasks": tasks, "methods": list(methods),
+                                                   "seeds": [0], "steps": steps}},
+                         options={"curves_tasks": 1})
+
+
+def test_shipped_profiles_are_valid():
+    for name in ("smoke", "paper"):
+        p = load_profile(name)
+        assert p.name == name and "main" in p.data["experiments"]
+
+
+def test_sweep_stores_and_resumes(tmp_path, corel_env):
+    prof, res = small(tmp_path), tmp_path / "res"
+    s1 = sweep(prof, dataset="corel", results=res, progress=False)
+    assert (s1.planned, s1.done, s1.skipped, s1.failed) == (6, 6, 0, 0)
+    df = ResultsStore(res).load()
+    assert sorted(df["method"].unique()) == ["lr", "mrcnn", "vgg"]
+    assert df["epsilon"].between(0, 1).all() and df["accuracy"].between(0, 1).all()
+    assert (df.loc[df.method == "mrcnn", "alpha"] == 1e-3).all()  # the paper's Corel alpha
+    prov = ResultsStore(res).load_provenance()
+    assert prov and {"git_commit", "backend", "device", "weights", "date"} <= set(prov[0])
+    assert len(ResultsStore(res).load_curves()) == 2 * 5  # curves of the first task, 2 CNN methods
+    s2 = sweep(prof, dataset="corel", results=res, progress=False)
+    assert (s2.planned, s2.done, s2.skipped) == (6, 0, 6)
+    # more seeds: only the new runs are made
+    s3 = sweep(prof, dataset="corel", results=res, seeds=[0, 1], methods=["vgg"], progress=False)
+    assert (s3.planned, s3.done, s3.skipped) == (4, 2, 2)
+
+
+@pytest.mark.parametrize("kw,msg", [
+    (dict(methods=["lr", "svmx"]), "unknown method 'svmx'"),
+    (dict(dataset="mnist"), "unknown dataset 'mnist'"),
+    (dict(n_tasks=0), "--tasks must be >= 1"),
+    (dict(seeds=[-1]), "seeds must be >= 0"),
+    (dict(experiment="ablation"), "unknown experiment 'ablation'"),
+])
+def test_bad_arguments_fail_before_work(tmp_path, corel_env, kw, msg):
+    res = tmp_path / "res"
+    args = dict(dataset="corel", results=res, progress=False)
+    args.update(kw)
+    with pytest.raises(ProfileError, match=msg):
+        sweep(small(tmp_path), **args)
+    assert not (res / "runs.csv").exists()
+
+
+@pytest.mark.parametrize("bad,msg", [
+    ({"main": {"corel": {"tasks": 2, "steps": 0}}}, "steps must be an integer >= 1"),
+    ({"main": {"corel": {"tasks": 2, "stepz": 3}}}, r"unknown key\(s\) \['stepz'\]"),
+    ({"main": {"corel": {"methods": ["dann"]}}}, "unknown method 'dann'"),
+    ({"sensitivity": {"dataset": "corel", "vary": {"alpha": [-1.0]}}}, "alpha: -1.0"),
+    ({"sensitivity": {"dataset": "corel", "vary": {"k": [0]}}}, "k: 0 is not an integer >= 1"),
+    ({"sensitivity": {"dataset": "corel", "vary": {"gamma": [1]}}}, "gamma"),
+])
+def test_bad_profiles_are_rejected(tmp_path, bad, msg):
+    p = write_profile(tmp_path, main=bad.get("main"), sens=bad.get("sensitivity"))
+    with pytest.raises(ProfileError, match=msg):
+        load_profile(p)
+    with pytest.raises(ProfileError, match="unknown profile 'nosuch'"):
+        load_profile("nosuch")
+
+
+def test_k_not_below_domain_size_is_rejected(tmp_path, corel_env):
+    p = write_profile(tmp_path, sens={"dataset": "corel", "tasks": 1, "steps": 2,
+                                      "vary": {"k": [5000]}})
+    with pytest.raises(ProfileError, match="k=5000 >= target domain size"):
+        sweep(p, dataset="corel", experiment="sensitivity", results=tmp_path / "r", progress=False)
+
+
+def test_diverging_run_is_stored_as_failed(tmp_path, corel_env):
+    p = write_profile(tmp_path, sens={"dataset": "corel", "tasks": 1, "steps": 30,
+                                      "vary": {"lr": [1.0e25]}})
+    s = sweep(p, dataset="corel", experiment="sensitivity", results=tmp_path / "r", progress=False)
+    assert (s.planned, s.done, s.failed) == (2, 1, 1)
+    df = ResultsStore(tmp_path / "r").load()
+    bad = df[df["status"] == "failed"]
+    assert len(bad) == 1 and "diverged" in bad["error"].iloc[0] and bad["lr"].iloc[0] == 1e25
+
+
+def test_corrupt_store_is_reported_untouched(tmp_path, corel_env):
+    res = tmp_path / "res"
+    sweep(small(tmp_path, methods=("lr",)), dataset="corel", results=res, progress=False)
+    runs = res / "runs.csv"
+    runs.write_text(runs.read_text().replace("\n", "\nbroken line\n", 1))
+    before = hashlib.sha256(runs.read_bytes()).hexdigest()
+    with pytest.raises(StoreError, match="runs.csv, line 2"):
+        sweep(small(tmp_path, methods=("lr",)), dataset="corel", results=res, progress=False)
+    assert hashlib.sha256(runs.read_bytes()).hexdigest() == before
+
+
+def test_second_sweep_on_same_store_refuses(tmp_path, corel_env):
+    res = tmp_path / "res"
+    with ResultsStore(res):
+        with pytest.raises(StoreError, match="in use"):
+            sweep(small(tmp_path), dataset="corel", results=res, progress=False)
+
+
+def test_sigkill_midway_then_resume(tmp_path, corel_env):
+    """Kill -9 a sweep while it writes; the restart completes every run exactly once."""
+    prof = small(tmp_path, steps=150, methods=("vgg", "mrcnn"), tasks=6)
+    res = tmp_path / "res"
+    cmd = [sys.executable, "-m", "mrcnn_core", "sweep", "--profile", prof, "--dataset", "corel",
+           "--results", str(res), "--no-progress"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    runs = res / "runs.csv"
+    t0 = time.time()
+    while time.time() - t0 < 120:
+        if runs.exists() and runs.read_text().count("\n") >= 3:  # header + >= 2 rows
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    n_before = len(ResultsStore(res).load())
+    assert 2 <= n_before < 12, "the kill should land in the middle of the sweep"
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-1000:]
+    df = ResultsStore(res).load()
+    assert len(df) == 12 and df["run_key"].is_unique
+    assert f"skipped {n_before}" in out.stdout
+    assert runs.read_text().endswith("\n")
+
+
+def test_cli_reports_errors_cleanly(tmp_path, corel_env):
+    out = subprocess.run([sys.executable, "-m", "mrcnn_core", "sweep", "--profile", "smoke",
+                          "--dataset", "corel", "--methods", "lr,bogus", "--results",
+                          str(tmp_path / "r")], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 2 and "unknown method 'bogus'" in out.stderr
