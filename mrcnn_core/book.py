@@ -59,7 +59,8 @@ def main(args) -> int:
     if args.no_build:
         return 0
     shutil.rmtree(ROOT / "_build", ignore_errors=True)
-    cmd = [sys.executable, "-m", "jupyter_book", "build", str(ROOT), "-W", "-n", "--keep-going"]
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(ROOT), "-W", "-n", "--keep-going"]
     r = subprocess.run(cmd, cwd=ROOT)
     print(f"[book] total {time.perf_counter() - t0:.0f} s -> {ROOT / '_build' / 'html'}")
     return r.returncode
