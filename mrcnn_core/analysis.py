@@ -38,7 +38,32 @@ def load_runs(*folders: str | Path, experiment: str | None = None,
         df = df[df["experiment"] == experiment]
     if ok_only:
         df = df[df["status"] == "ok"]
+    if experiment == "main":
+        df = latest_config(df)
     return df.reset_index(drop=True)
+
+
+CONFIG_COLUMNS = ["lr", "alpha", "alpha_scale", "beta", "k", "steps", "select", "weights"]
+
+
+def latest_config(df: pd.DataFrame) -> pd.DataFrame:
+    """Keep, per (dataset, method), the configuration of the most recent run.
+
+    A store that outlived a profile edit holds runs of several configurations;
+    averaging them would mix settings.  Older ones are dropped (with a note),
+    never deleted from the store.
+    """
+    if df.empty:
+        return df
+    cfg = df[CONFIG_COLUMNS].astype(str).agg("|".join, axis=1)
+    keep = pd.Series(True, index=df.index)
+    for _, idx in df.groupby(["dataset", "method"]).groups.items():
+        last = cfg.loc[idx].iloc[-1]
+        keep.loc[idx] = cfg.loc[idx] == last
+    dropped = int((~keep).sum())
+    if dropped:
+        print(f"note: {dropped} stored runs of older configurations are not shown")
+    return df[keep]
 
 
 def load_provenance(*folders) -> list[dict]:
@@ -227,3 +252,29 @@ def curves(folders: Sequence, runs: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame()
     c = pd.concat(frames, ignore_index=True)
     return c.merge(runs[["run_key", "dataset", "task_id", "method", "seed"]], on="run_key")
+
+
+ABLATION_LABEL = {"paper": "paper (pool4 graph, binary edges, whole domain)",
+                  "graph_pixels": "graph on raw pixels", "graph_fc7": "graph on current fc7",
+                  "cosine_edges": "cosine-weighted edges", "minibatch_omega": "Omega on mini-batches",
+                  "alpha_0": "alpha = 0 (VGG)", "alpha_x10": "alpha x 10"}
+
+
+def ablation_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Mean accuracy per ablation variant and its paired difference to the paper's variant."""
+    from scipy.stats import wilcoxon
+
+    a = df[df["experiment"] == "ablation"]
+    if a.empty:
+        return pd.DataFrame()
+    wide = a.pivot_table(index=["task_id", "seed"], columns="variant", values="accuracy")
+    rows = []
+    for v in [x for x in ABLATION_LABEL if x in wide]:
+        row = {"variant": ABLATION_LABEL[v], "runs": int(wide[v].notna().sum()),
+               "accuracy (%)": 100 * wide[v].mean()}
+        if "paper" in wide and v != "paper":
+            d = (wide[v] - wide["paper"]).dropna()
+            row["diff vs paper (pp)"] = 100 * d.mean()
+            row["wilcoxon p"] = (wilcoxon(d).pvalue if len(d) > 1 and np.any(d != 0) else np.nan)
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("variant")

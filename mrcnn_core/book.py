@@ -29,6 +29,7 @@ PAGES = [
     ("22_fig2b_table2", "22_fig2b_table2", {}),
     ("23_fig3", "23_fig3", {}),
     ("24_statistics", "24_statistics", {}),
+    ("25_ablations", "25_ablations", {}),
     # the committed full-grid baseline run on the reduced data (no training here)
     ("30_full_baselines", "20_table1", {"results_dir": "results/baselines",
                                         "title": "Table 1 on all tasks: the shallow baselines"}),

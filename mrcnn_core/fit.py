@@ -19,6 +19,10 @@ from .model import init_params
 from .train import train_head
 
 METHODS = ("vgg", "mrcnn")
+# Ablation settings a job's hp may carry (defaults = the paper's choices):
+#   graph_on: "pool4" | "pixels" | "fc7";  graph_every: rebuild period for fc7;
+#   graph_weighted: cosine-weighted edges;  omega_batch: target nodes per step (0 = all).
+ABLATION_KEYS = ("graph_on", "graph_every", "graph_weighted", "omega_batch")
 ALPHA_SCALES = ("none", "n_target")
 
 
@@ -126,7 +130,7 @@ def run_jobs(jobs: Sequence[Job], features: FeatureSet | None = None, *, batch_s
     groups: dict[tuple, list[int]] = {}
     for i, j in enumerate(jobs):
         key = (j.task.n_source, j.task.n_target, j.hp["steps"], j.method == "vgg",
-               j.task.dataset.name)
+               j.task.dataset.name, *(str(j.hp.get(a)) for a in ABLATION_KEYS))
         groups.setdefault(key, []).append(i)
     for key, idxs in groups.items():
         for b in range(0, len(idxs), max(1, batch_size)):
@@ -148,18 +152,47 @@ def _run_batch(chunk: list[Job], features, graphs, conv5_impl, widths, record_cu
     xt = np.stack([x[j.task.target_idx] for j in chunk])
     ys = np.stack([j.task.ys for j in chunk])
     yt = np.stack([j.task.yt for j in chunk])
-    graph_x = x
-    ms = [graphs.get(graph_x, j.task.target_idx, j.hp["k"], graph_weighted) for j in chunk]
-    eps = [neighbour_confusion(m, j.task.yt) for m, j in zip(ms, chunk)]
+    hp0 = chunk[0].hp
+    weighted = bool(hp0.get("graph_weighted", graph_weighted))
+    # epsilon is always measured on the paper's graph (pool4 / features, binary)
+    eps = [neighbour_confusion(graphs.get(x, j.task.target_idx, j.hp["k"]), j.task.yt)
+           for j in chunk]
+    graph_on = hp0.get("graph_on", "pool4")
+    if graph_on not in ("pool4", "pixels", "fc7"):
+        raise ValueError(f"unknown graph_on {graph_on!r}; use pool4, pixels or fc7")
+    graph_x = chunk[0].task.dataset.x if graph_on == "pixels" else x
+    ms = [graphs.get(graph_x, j.task.target_idx, j.hp["k"], weighted) for j in chunk]
     is_vgg = chunk[0].method == "vgg"
     lap = None if is_vgg else np.stack([laplacian(m) for m in ms])
+    lap_fn, lap_every = None, 0
+    if not is_vgg and graph_on == "fc7":
+        from .train import fc7_features
+        lap_every = int(hp0.get("graph_every", 10))
+
+        def lap_fn(step, p):  # rebuild each task's graph on its current fc7 features
+            f7 = fc7_features({k: v for k, v in p.items()}, xt, conv5_impl)
+            return np.stack([laplacian(knn_graph(f, j.hp["k"], weighted=weighted))
+                             for f, j in zip(f7, chunk)])
+    elif not is_vgg and int(hp0.get("omega_batch", 0) or 0) > 0:
+        nb = int(hp0["omega_batch"])
+        rngs = [np.random.default_rng(1000 + j.seed) for j in chunk]
+        lap_every = 1
+
+        def lap_fn(step, p):  # Laplacian of the subgraph induced by a random node batch
+            out = []
+            for m, r in zip(ms, rngs):
+                sel = np.zeros(len(m), bool)
+                sel[r.choice(len(m), size=min(nb, len(m)), replace=False)] = True
+                out.append(laplacian(m * np.outer(sel, sel)))
+            return np.stack(out)
     conv5 = features.conv5 if chunk[0].task.dataset.kind == "images" else None
     params = init_params([j.seed for j in chunk], conv5=conv5,
                          in_dim=None if conv5 else x.shape[-1], widths=widths)
     res = train_head(params, xs, ys, xt, yt, lap,
                      lr=[j.hp["lr"] for j in chunk], alpha=[j.hp["alpha_eff"] for j in chunk],
                      beta=[j.hp["beta"] for j in chunk], steps=int(chunk[0].hp["steps"]),
-                     conv5_impl=conv5_impl, record_curves=record_curves)
+                     conv5_impl=conv5_impl, record_curves=record_curves,
+                     lap_fn=lap_fn, lap_every=lap_every)
     wall = time.perf_counter() - t0
     out = []
     for t, j in enumerate(chunk):

@@ -113,10 +113,12 @@ def conv5_layer(x, kernel, bias, impl: str = "dense"):
     return ops.relu(y + bias[:, None, None, None, :])
 
 
-def forward(params, x, conv5_impl: str = "dense"):
+def forward(params, x, conv5_impl: str = "dense", penultimate: bool = False):
     """Logits (T, N, n_classes) of the head on pool4 maps or feature vectors.
 
     ``x`` is (T, N, 2, 2, 512) when the head has conv5, else (T, N, d).
+    ``penultimate=True`` returns the fc7 activations instead (for graphs
+    built on the current model, an ablation).
     """
     h = x
     if has_conv5(params):
@@ -125,6 +127,8 @@ def forward(params, x, conv5_impl: str = "dense"):
         h = ops.max(h, axis=(2, 3))  # pool5: 2 x 2 -> 1 x 1
     n_fc = sum(1 for k in params if k.startswith("fc") and k.endswith("_w"))
     for i, l in enumerate(range(6, 6 + n_fc)):
+        if penultimate and i == n_fc - 1:
+            return h
         h = ops.matmul(h, params[f"fc{l}_w"]) + params[f"fc{l}_b"][:, None, :]
         if i < n_fc - 1:
             h = ops.relu(h)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 RECORD_PREFIX = "MRCNN_RECORD "
+RECORD_MIME = "application/vnd.mrcnn.record+json"
 
 
 class NotebookParameterError(ValueError):
@@ -19,8 +20,23 @@ class NotebookParameterError(ValueError):
 
 
 def record(**values: Any) -> None:
-    """Print values in a form :func:`read_records` finds in the executed notebook."""
-    print(RECORD_PREFIX + json.dumps(values, default=float))
+    """Store values in the notebook where :func:`read_records` finds them.
+
+    Inside a notebook they go to an output of their own MIME type, which the
+    rendered book does not show; elsewhere they are printed.
+    """
+    payload = json.loads(json.dumps(values, default=float))
+    try:
+        from IPython import get_ipython
+
+        if get_ipython() is not None:
+            from IPython.display import display
+
+            display({RECORD_MIME: payload}, raw=True)
+            return
+    except ImportError:
+        pass
+    print(RECORD_PREFIX + json.dumps(payload))
 
 
 def read_records(path: str | os.PathLike) -> dict:
@@ -30,6 +46,10 @@ def read_records(path: str | os.PathLike) -> dict:
     out: dict = {}
     for cell in nb.cells:
         for o in cell.get("outputs", []):
+            data = o.get("data", {})
+            if RECORD_MIME in data:
+                out.update(data[RECORD_MIME])
+                continue
             text = o.get("text", "") if o.get("output_type") == "stream" else ""
             for line in text.splitlines():
                 if line.startswith(RECORD_PREFIX):

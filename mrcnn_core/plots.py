@@ -15,9 +15,11 @@ def style() -> None:
     plt.rcParams.update({"figure.dpi": 110, "savefig.bbox": "tight", "axes.titlesize": 11})
 
 
-def stamp(fig, text: str) -> None:
-    """Write the profile/provenance line on the figure itself."""
-    fig.text(0.01, -0.02, text, fontsize=7, color="0.35", ha="left", va="top")
+def stamp(ax, text: str) -> None:
+    """Write the profile/provenance line inside the axes, bottom right, so that
+    it survives cropping and never collides with tick labels."""
+    ax.text(0.99, 0.01, text, transform=ax.transAxes, fontsize=6.5, color="0.3", ha="right",
+            va="bottom", bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="0.8", alpha=0.85))
 
 
 def labelled(df: pd.DataFrame) -> pd.DataFrame:

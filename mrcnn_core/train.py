@@ -109,13 +109,18 @@ def train_head(params: dict[str, np.ndarray], xs: np.ndarray, ys: np.ndarray, xt
                yt: np.ndarray | None = None, lap: np.ndarray | None = None, *,
                lr=10 ** -2.5, alpha=0.0, beta=1e-2, steps: int = 200,
                conv5_lr_factor: float = CONV5_LR_FACTOR, conv5_impl: str | None = None,
-               record_curves: bool = True, xla: bool | None = None) -> TrainResult:
+               record_curves: bool = True, xla: bool | None = None,
+               lap_fn=None, lap_every: int = 0) -> TrainResult:
     """Train T stacked heads for ``steps`` full-batch Adam steps (eq. 7).
 
     ``xs`` (T, n_s, ...) with labels ``ys`` (T, n_s) in {0, 1}; ``xt``
     (T, n_t, ...) with optional labels ``yt`` (only for reporting); ``lap``
     (T, n_t, n_t) Laplacians, or None for the VGG baseline.  ``lr``,
     ``alpha`` and ``beta`` are scalars or one value per task.
+
+    ``lap_fn(step, params) -> (T, n_t, n_t)`` replaces the Laplacian every
+    ``lap_every`` steps (ablations: a graph rebuilt on the current fc7
+    features, or the manifold term on a random mini-batch of target nodes).
     """
     if not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"steps must be a positive integer, got {steps!r}")
@@ -143,6 +148,10 @@ def train_head(params: dict[str, np.ndarray], xs: np.ndarray, ys: np.ndarray, xt
     history = []
     t1 = None
     for s in range(steps):
+        # step 0 keeps the given graph unless the graph changes every step
+        if (lap_fn is not None and lap_every > 0 and s % lap_every == 0
+                and (s > 0 or lap is None or lap_every == 1)):
+            lap_t = ops.convert_to_tensor(np.asarray(lap_fn(s, p), np.float32))
         p, m, v_, it, metrics = step(p, m, v_, it, *args, lap_t, *hp)
         if record_curves:
             history.append(metrics)
@@ -163,6 +172,16 @@ def train_head(params: dict[str, np.ndarray], xs: np.ndarray, ys: np.ndarray, xt
     return TrainResult(params=out, accuracy=acc.astype(np.float64), curves=curves,
                        wall_time=t2 - t0,
                        step_time=(t2 - t1) / max(steps - 1, 1) if steps > 1 else t2 - t0)
+
+
+def fc7_features(params, x, conv5_impl: str | None = None) -> np.ndarray:
+    """fc7 activations (T, n, width) of stacked heads (for graphs on the current model)."""
+    key = (B.name(), "fc7", conv5_impl or default_conv5_impl())
+    if key not in _CACHE:
+        impl = conv5_impl or default_conv5_impl()
+        _CACHE[key] = B.jit(lambda p, x_: forward(p, x_, impl, penultimate=True))
+    p = {k: ops.convert_to_tensor(v) for k, v in params.items()}
+    return ops.convert_to_numpy(_CACHE[key](p, ops.convert_to_tensor(np.asarray(x, np.float32))))
 
 
 def predict_proba(params: dict[str, np.ndarray], x: np.ndarray, conv5_impl: str | None = None):

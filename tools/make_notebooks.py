@@ -34,7 +34,8 @@ def nb(name, title, intro, params, cells):
              f"{BRANCH}/notebooks/{name}.ipynb)")
     n.cells.append(nbf.v4.new_markdown_cell(f"# {title}\n\n{badge}\n\n{intro}"))
     p = nbf.v4.new_code_cell(params)
-    p.metadata["tags"] = ["parameters"]
+    # The book shows papermill's injected cell (the values used) instead.
+    p.metadata["tags"] = ["parameters", "remove-cell"]
     n.cells.append(p)
     c = nbf.v4.new_code_cell(COLAB)
     c.metadata["tags"] = ["remove-cell"]
@@ -153,7 +154,7 @@ nb("10_experiments", "Running the experiments",
    "This page *computes*: it runs the profile's sweeps into the results store, skipping every run "
    "already stored (so re-building the book costs nothing when the results are there). "
    "The figure pages that follow only read the store.",
-   'profile = "smoke"\nresults_dir = ""\ndatasets = ["cifar100", "corel"]\nexperiments = ["main", "sensitivity"]\nweights = ""',
+   'profile = "smoke"\nresults_dir = ""\ndatasets = ["cifar100", "corel"]\nexperiments = ["main", "sensitivity", "ablation"]\nweights = ""',
    [("code", '''import pandas as pd
 from mrcnn_core.experiments import load_profile, sweep
 from mrcnn_core.notebook import record
@@ -162,9 +163,9 @@ prof = load_profile(profile)
 rows = []
 for experiment in experiments:
     for dataset in datasets:
-        if experiment == "sensitivity" and dataset != prof.data["experiments"].get("sensitivity", {}).get("dataset", "cifar100"):
-            continue
         if experiment not in prof.data["experiments"]:
+            continue
+        if experiment != "main" and dataset != prof.data["experiments"][experiment].get("dataset", "cifar100"):
             continue
         s = sweep(prof, dataset=dataset, experiment=experiment, results=results,
                   weights=weights or None, progress=False)
@@ -235,7 +236,7 @@ sns.pointplot(data=td, x="target", y="accuracy", hue="Method", ax=ax, markersize
 ax.set_xlabel("target domain (sorted by LR accuracy)"); ax.set_ylabel("mean target accuracy")
 ax.tick_params(axis="x", rotation=75)
 ax.set_title(f"Fig. 2(a), {dataset}: tasks per domain: {td['tasks'].min()}-{td['tasks'].max()}")
-stamp(fig, f"profile {profile}; weights {', '.join(runs['weights'].unique())}; results {results}")
+stamp(ax, f"profile {profile}; weights {', '.join(runs['weights'].unique())}; results {results}")
 plt.show()'''),
     ("code", '''c = curves([results], runs)
 if c.empty:
@@ -245,13 +246,14 @@ else:
                   var_name="term", value_name="value")
     long["Method"] = long["method"].str.upper()
     g = sns.relplot(data=long, x="step", y="value", hue="task_id", style="Method", col="term", kind="line",
-                    facet_kws={"sharey": False}, col_wrap=4, height=2.8, aspect=1.1)
+                    facet_kws={"sharey": False}, col_wrap=2, height=3.0, aspect=1.5)
+    sns.move_legend(g, "upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, fontsize=8)
     names = {"ce": "source cross-entropy", "omega": r"$\\Omega = \\mathrm{tr}(F^\\top L F)$",
              "l2": "R (sum of squared weights / 2)", "target_acc": "target accuracy"}
     for ax in g.axes.flat:
         t = ax.get_title().split(" = ")[-1]
         ax.set_title(names.get(t, t)); ax.set_xlabel("full-batch step")
-    g.fig.suptitle(f"Training curves ({dataset}, profile {profile})", y=1.03)
+    g.fig.suptitle(f"Training curves ({dataset}, profile {profile}, weights {', '.join(runs['weights'].unique())})", y=1.03)
     plt.show()''')])
 
 nb("22_fig2b_table2", "Fig. 2(b) and Table 2: accuracy against neighbour confusion",
@@ -274,7 +276,8 @@ for ax in g.axes.flat:
     ax.axvline(0.10, color="0.6", ls=":"); ax.axvline(0.15, color="0.6", ls=":")
     ax.set_xlabel(r"neighbour confusion $\\epsilon$ of the target graph"); ax.set_ylabel("target accuracy")
 g.fig.suptitle("Fig. 2(b): accuracy against epsilon", y=1.04)
-stamp(g.fig, f"profile {profile}; epsilon from the {', '.join(runs['weights'].unique())} backbone features")
+for ax in g.axes.flat:
+    stamp(ax, f"profile {profile}; weights {', '.join(runs['weights'].unique())}")
 plt.show()
 t2 = table2(pt)
 record(table2_rows=int(len(t2)))
@@ -314,7 +317,7 @@ for ax, p in zip(np.atleast_1d(axes), params):
         ax.set_xscale("symlog", linthresh=1e-7) if (d[p] == 0).any() else ax.set_xscale("log")
     ax.set_xlabel(names[p]); ax.set_ylabel("target accuracy")
 fig.suptitle(f"Fig. 3: MRCNN, mean over {runs['task_id'].nunique()} tasks (95% CI over tasks)", y=1.05)
-stamp(fig, f"profile {profile}; weights {', '.join(runs['weights'].unique())}")
+stamp(np.atleast_1d(axes)[0], f"profile {profile}; weights {', '.join(runs['weights'].unique())}")
 plt.show()'''),
     ("code", '''if "grid" in sens:
     fig, ax = plt.subplots(figsize=(5, 3.5))
@@ -353,7 +356,8 @@ if not long.empty:
     for ax in g.axes.flat:
         ax.axvline(0, color="k", lw=0.8)
     g.fig.suptitle("per-task accuracy differences (percentage points)", y=1.05)
-    stamp(g.fig, f"profile {profile}")
+    for ax in g.axes.flat:
+        stamp(ax, f"profile {profile}")
     plt.show()'''),
     ("code", '''cnn = pt[pt["method"].isin(["vgg", "mrcnn"])]
 seeds = int(runs[runs["method"].isin(["vgg", "mrcnn"])]["seed"].nunique()) if len(cnn) else 0
@@ -363,4 +367,34 @@ if seeds > 1:
 else:
     display(Markdown(f"The CNN methods were run with {seeds} seed(s) in profile **{profile}**; "
                      "the seed spread needs the paper profile (3 seeds)."))''')])
+nb("25_ablations", "Ablations: where the manifold term's graph comes from, and how it is used",
+   "MRCNN on a fixed random sample of CIFAR-100 tasks, changing one design choice at a time: the "
+   "graph built on raw pixels or on the current model's fc7 output (rebuilt every few steps) "
+   "instead of the frozen pool4 features; cosine-weighted instead of binary edges; the manifold "
+   "term on random mini-batches of target nodes instead of the whole domain; and alpha = 0 or "
+   "10 x the paper's alpha.",
+   'profile = "smoke"\nresults_dir = ""',
+   [("code", '''import matplotlib.pyplot as plt, seaborn as sns
+from mrcnn_core.analysis import load_runs, ablation_table, ABLATION_LABEL, provenance_banner
+from mrcnn_core.plots import style, stamp
+from mrcnn_core.notebook import record
+style()
+''' + RESULTS + '''
+runs = load_runs(results, experiment="ablation")
+display(Markdown(provenance_banner(runs, [results])))
+t = ablation_table(runs)
+record(ablation_variants=list(t.index))
+if t.empty:
+    display(Markdown("No ablation runs in this store."))
+else:
+    display(t.style.format(precision=2, na_rep="-").set_caption(
+        f"Ablations (profile {profile}): mean target accuracy and paired difference to the paper's variant"))
+    d = runs.assign(Variant=runs["variant"].map(ABLATION_LABEL))
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    sns.stripplot(data=d, y="Variant", x="accuracy", hue="task_id", ax=ax, s=6)
+    sns.pointplot(data=d, y="Variant", x="accuracy", color="k", markers="|", linestyles="none", ax=ax, errorbar=None)
+    ax.set_xlabel("target accuracy"); ax.set_ylabel("")
+    ax.legend(fontsize=7, title="task", loc="lower left")
+    stamp(ax, f"profile {profile}; weights {', '.join(runs['weights'].unique())}")
+    plt.show()''')])
 print("notebooks written")

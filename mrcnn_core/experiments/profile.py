@@ -14,12 +14,16 @@ DATASETS = ("cifar100", "corel")
 BASELINE_METHODS = ("lr", "tsvm", "tca", "tlda")
 CNN_METHODS = ("vgg", "mrcnn")
 METHODS = BASELINE_METHODS + CNN_METHODS
-EXPERIMENTS = ("main", "sensitivity")
+EXPERIMENTS = ("main", "sensitivity", "ablation")
+ABLATIONS = ("paper", "graph_pixels", "graph_fc7", "cosine_edges", "minibatch_omega", "alpha_0",
+             "alpha_x10")
 
 _TOP = {"name", "description", "experiments", "options"}
-_MAIN = {"tasks", "methods", "seeds", "steps"}
-_SENS = {"dataset", "tasks", "seeds", "steps", "vary", "grid"}
+_MAIN = {"tasks", "methods", "seeds", "steps", "cnn_overrides"}
+_SENS = {"dataset", "tasks", "seeds", "steps", "vary", "grid", "cnn_overrides"}
 _VARY = {"k", "alpha", "beta", "lr"}
+_ABL = {"dataset", "tasks", "seeds", "steps", "cnn_overrides", "variants", "graph_every",
+        "omega_batch"}
 _OPTIONS = {"alpha_scale", "baseline_select", "curves_tasks", "batch_size", "tlda"}
 
 
@@ -82,6 +86,15 @@ def _check_values(name, vals, where):
             raise ProfileError(f"{where}.{name}: {x!r} is not a valid value")
 
 
+def _check_overrides(o, where):
+    """``cnn_overrides``: paper hyper-parameters replaced for VGG/MRCNN (recorded per row)."""
+    if not isinstance(o, dict):
+        raise ProfileError(f"{where}.cnn_overrides must be a mapping, got {o!r}")
+    _unknown(o, _VARY, f"{where}.cnn_overrides")
+    for name, v in o.items():
+        _check_values(name, [v], f"{where}.cnn_overrides")
+
+
 def validate(data: dict, where: str = "profile") -> None:
     if not isinstance(data, dict):
         raise ProfileError(f"{where} must be a mapping")
@@ -103,6 +116,7 @@ def validate(data: dict, where: str = "profile") -> None:
                 raise ProfileError(f"{w}: unknown method {m!r}; choose from {METHODS}")
         _check_seeds(spec.get("seeds", [0]), w)
         _check_steps(spec.get("steps", 200), w)
+        _check_overrides(spec.get("cnn_overrides", {}), w)
     if "sensitivity" in exps:
         s, w = exps["sensitivity"], f"{where}.experiments.sensitivity"
         _unknown(s, _SENS, w)
@@ -111,12 +125,28 @@ def validate(data: dict, where: str = "profile") -> None:
         _check_tasks(s.get("tasks", 10), w)
         _check_seeds(s.get("seeds", [0]), w)
         _check_steps(s.get("steps", 200), w)
+        _check_overrides(s.get("cnn_overrides", {}), w)
         for part in ("vary", "grid"):
             _unknown(s.get(part, {}), _VARY, f"{w}.{part}")
             for name, vals in s.get(part, {}).items():
                 _check_values(name, vals, f"{w}.{part}")
         if s.get("grid") and len(s["grid"]) != 2:
             raise ProfileError(f"{w}.grid must name exactly two parameters (a heat map)")
+    if "ablation" in exps:
+        a, w = exps["ablation"], f"{where}.experiments.ablation"
+        _unknown(a, _ABL, w)
+        if a.get("dataset", "cifar100") not in DATASETS:
+            raise ProfileError(f"{w}: unknown dataset {a.get('dataset')!r}")
+        _check_tasks(a.get("tasks", 10), w)
+        _check_seeds(a.get("seeds", [0]), w)
+        _check_steps(a.get("steps", 200), w)
+        _check_overrides(a.get("cnn_overrides", {}), w)
+        for v in a.get("variants", ABLATIONS):
+            if v not in ABLATIONS:
+                raise ProfileError(f"{w}: unknown variant {v!r}; choose from {ABLATIONS}")
+        for key in ("graph_every", "omega_batch"):
+            if key in a and not (isinstance(a[key], int) and a[key] >= 1):
+                raise ProfileError(f"{w}.{key} must be an integer >= 1, got {a[key]!r}")
     opts = data.get("options", {})
     _unknown(opts, _OPTIONS, f"{where}.options")
     if opts.get("alpha_scale", "none") not in ("none", "n_target"):

@@ -19,8 +19,8 @@ from ..data import cifar100_tasks, corel_tasks, load_cifar100, load_corel, selec
 from ..data.tasks import Dataset, Task
 from ..fit import GraphCache, Job, resolve_hparams, run_jobs
 from ..graph import neighbour_confusion
-from .profile import (BASELINE_METHODS, CNN_METHODS, DATASETS, EXPERIMENTS, METHODS, Profile,
-                      ProfileError, load_profile)
+from .profile import (ABLATIONS, BASELINE_METHODS, CNN_METHODS, DATASETS, EXPERIMENTS, METHODS,
+                      Profile, ProfileError, load_profile)
 from .provenance import provenance
 from .store import ResultsStore, run_key
 
@@ -125,9 +125,34 @@ def plan(profile: Profile, experiment: str, dataset: str, ctx: Context, *,
         for method in meths:
             for i, task in enumerate(tasks):
                 for seed in (seeds if seeds is not None else m.get("seeds", [0])):
-                    hp = _hp_for(method, dataset, task, m.get("steps", 200), opts)
+                    over = m.get("cnn_overrides", {}) if method in CNN_METHODS else {}
+                    if method == "vgg":
+                        over = {k: v for k, v in over.items() if k != "alpha"}
+                    hp = _hp_for(method, dataset, task, m.get("steps", 200), opts, **over)
                     specs.append(RunSpec(dataset, task, method, int(seed), "main", "paper", hp,
                                          keep_curves=method in CNN_METHODS and i < curves_n))
+    elif experiment == "ablation":
+        a = exps["ablation"]
+        if dataset != a.get("dataset", "cifar100"):
+            raise ProfileError(f"the ablations of {profile.name!r} run on "
+                               f"{a.get('dataset', 'cifar100')!r}, not {dataset!r}")
+        tasks = select_tasks(ctx.tasks, n=n_tasks) if n_tasks else _pick_tasks(ctx.tasks, a.get("tasks", 10))
+        over = dict(a.get("cnn_overrides", {}))
+        base_alpha = over.get("alpha", resolve_hparams("mrcnn", dataset)["alpha"])
+        settings = {"paper": {}, "graph_pixels": {"graph_on": "pixels"},
+                    "graph_fc7": {"graph_on": "fc7", "graph_every": a.get("graph_every", 10)},
+                    "cosine_edges": {"graph_weighted": True},
+                    "minibatch_omega": {"omega_batch": a.get("omega_batch", 64)},
+                    "alpha_0": {"alpha": 0.0}, "alpha_x10": {"alpha": 10 * base_alpha}}
+        for task in tasks:
+            for seed in (seeds if seeds is not None else a.get("seeds", [0])):
+                for variant in a.get("variants", ABLATIONS):
+                    extra = dict(settings[variant])
+                    alpha = extra.pop("alpha", None)
+                    hp = _hp_for("mrcnn", dataset, task, a.get("steps", 200), opts,
+                                 **{**over, **({"alpha": alpha} if alpha is not None else {})})
+                    hp.update(extra)
+                    specs.append(RunSpec(dataset, task, "mrcnn", int(seed), "ablation", variant, hp))
     else:
         s = exps["sensitivity"]
         if dataset != s.get("dataset", "cifar100"):
@@ -145,7 +170,8 @@ def plan(profile: Profile, experiment: str, dataset: str, ctx: Context, *,
         for task in tasks:
             for seed in (seeds if seeds is not None else s.get("seeds", [0])):
                 for variant, over in points:
-                    hp = _hp_for("mrcnn", dataset, task, s.get("steps", 200), opts, **over)
+                    hp = _hp_for("mrcnn", dataset, task, s.get("steps", 200), opts,
+                                 **{**s.get("cnn_overrides", {}), **over})
                     spec = RunSpec(dataset, task, "mrcnn", int(seed), "sensitivity", variant, hp)
                     # the same point reached twice (e.g. the paper's k in "vary" and "grid") runs once
                     ident = (task.id, seed, tuple(sorted((k, v) for k, v in hp.items())))
@@ -197,7 +223,10 @@ def _row(spec: RunSpec, profile: Profile, weights: str, prov_id: str, accuracy, 
             "select": hp.get("select"), "accuracy": accuracy, "epsilon": epsilon,
             "status": status, "error": error[:300].replace("\n", " "), "wall_time": wall,
             "step_time": step_time, "batch_size": batch, "n_source": spec.task.n_source,
-            "n_target": spec.task.n_target, "chosen": chosen or {}, "profile": profile.name,
+            "n_target": spec.task.n_target,
+            "chosen": chosen or {k: hp[k] for k in ("graph_on", "graph_every", "graph_weighted",
+                                                   "omega_batch") if k in hp},
+            "profile": profile.name,
             "weights": weights, "prov_id": prov_id}
 
 
