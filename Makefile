@@ -4,16 +4,15 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PROFILE ?= $(or $(MRCNN_PROFILE),smoke)
-# tensorflow-cpu on machines without a GPU; set TF_EXTRA= to keep an existing TensorFlow.
-TF_EXTRA ?= cpu
+# tensorflow-cpu on machines without a GPU; on one with TensorFlow: make EXTRAS=dev,jax ...
+EXTRAS ?= cpu,dev,jax
 
 .PHONY: book test install clean notebooks bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[$(TF_EXTRA),dev,jax]"
-	$(PY) -m ipykernel install --user --name python3 >/dev/null
+	$(PY) -m pip install -q -e ".[$(EXTRAS)]"
 	touch $@
 
 install: $(VENV)/.installed

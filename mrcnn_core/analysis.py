@@ -55,7 +55,7 @@ def latest_config(df: pd.DataFrame) -> pd.DataFrame:
     """
     if df.empty:
         return df
-    cfg = df[CONFIG_COLUMNS].astype(str).agg("|".join, axis=1)
+    cfg = df[CONFIG_COLUMNS].apply(lambda col: col.map(str)).agg("|".join, axis=1)
     keep = pd.Series(True, index=df.index)
     for _, idx in df.groupby(["dataset", "method"]).groups.items():
         last = cfg.loc[idx].iloc[-1]
@@ -210,6 +210,9 @@ def verdict(comp: pd.DataFrame, a: str, b: str, dataset: str, alpha: float = 0.0
         word = "**supported**"
     elif hi < 0 and p < alpha:
         word = "**contradicted** (the opposite holds)"
+    elif p < alpha or lo > 0 or hi < 0:
+        word = ("**inconclusive** (the signed-rank test and the confidence interval of the "
+                "mean disagree)")
     else:
         word = "**not supported** (no significant difference)"
     return (f"Claim '{METHOD_LABEL[a]} beats {METHOD_LABEL[b]}' on {dataset}: {word}: mean "

@@ -1,0 +1,68 @@
+"""Table 1 groups, Table 2 bins, paired statistics and the claim sentences, by hand."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from mrcnn_core.analysis import (add_groups, by_target_domain, latest_config, paired, per_task,
+                                 table1, table2, verdict)
+
+
+def runs():
+    rows = []
+    # task a: LR 60% (Left); task b: LR 80% (Right); MRCNN has two seeds on a
+    acc = {("a", "lr"): [0.60], ("a", "mrcnn"): [0.70, 0.80], ("b", "lr"): [0.80],
+           ("b", "mrcnn"): [0.90], ("a", "vgg"): [0.65], ("b", "vgg"): [0.85]}
+    eps = {"a": 0.05, "b": 0.2}
+    for (t, m), accs in acc.items():
+        for seed, a in enumerate(accs):
+            rows.append({"dataset": "cifar100", "task_id": t, "target": f"T{t}", "method": m,
+                         "seed": seed, "accuracy": a, "epsilon": eps[t]})
+    return pd.DataFrame(rows)
+
+
+def test_groups_and_table1_by_hand():
+    pt = add_groups(per_task(runs()))
+    assert pt.set_index(["task_id", "method"]).loc[("a", "mrcnn"), "accuracy"] == pytest.approx(0.75)
+    assert dict(zip(pt["task_id"], pt["group"])) == {"a": "Left", "b": "Right"}
+    t = table1(pt).loc["cifar100"]
+    assert t.loc["Left", "MRCNN"] == pytest.approx(75.0)
+    assert t.loc["Right", "MRCNN"] == pytest.approx(90.0)
+    assert t.loc["Total", "MRCNN"] == pytest.approx(82.5)
+    assert t.loc["Total", "LR"] == pytest.approx(70.0)
+    assert t.loc["Total", "tasks"] == 2
+
+
+def test_table2_epsilon_bins():
+    t2 = table2(add_groups(per_task(runs())))
+    assert t2.loc[("cifar100", "< 0.1"), "VGG"] == pytest.approx(65.0)
+    assert t2.loc[("cifar100", "> 0.15"), "VGG"] == pytest.approx(85.0)
+
+
+def test_paired_and_verdict():
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(30):
+        base = rng.uniform(0.5, 0.9)
+        for m, d in (("lr", 0.0), ("tsvm", 0.05), ("vgg", -0.001 * (i % 3 - 1))):
+            rows.append({"dataset": "corel", "task_id": f"t{i}", "target": "x", "method": m,
+                         "seed": 0, "accuracy": base + d, "epsilon": 0.1})
+    pt = add_groups(per_task(pd.DataFrame(rows)))
+    comp = pd.concat([paired(pt, "tsvm", "lr"), paired(pt, "vgg", "lr")])
+    tot = comp[(comp.group == "Total") & (comp.comparison == "TSVM - LR")].iloc[0]
+    assert tot.mean_diff_pp == pytest.approx(5.0) and tot.wins == 30
+    assert "**supported**" in verdict(comp, "tsvm", "lr", "corel")
+    assert "not supported" in verdict(comp, "vgg", "lr", "corel")
+    assert "not run" in verdict(comp, "mrcnn", "vgg", "corel")
+
+
+def test_target_domains_sorted_by_lr():
+    td = by_target_domain(per_task(runs()), "cifar100")
+    assert list(td["target"].cat.categories) == ["Ta", "Tb"]
+
+
+def test_latest_config_drops_older_settings(capsys):
+    df = runs().assign(lr=0.1, alpha=0.0, alpha_scale="none", beta=0.01, k=3, steps=5,
+                       select="", weights="w")
+    df.loc[df.index[-1], "beta"] = 0.5  # the newest vgg run used another beta
+    kept = latest_config(df)
+    assert len(kept[kept.method == "vgg"]) == 1 and "older configurations" in capsys.readouterr().out
