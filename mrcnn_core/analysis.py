@@ -233,18 +233,40 @@ def by_target_domain(pt: pd.DataFrame, dataset: str = "cifar100",
 
 
 def sensitivity(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Fig. 3: accuracy per value of each varied parameter, and the 2-D grid."""
+    """Fig. 3: accuracy per value of each varied parameter, and the 2-D grid.
+
+    A point is used wherever it was run: the planner stores a point once
+    even when it belongs to several curves (e.g. the paper's k in the k curve
+    and in the grid), so each curve collects every run whose *other*
+    parameters equal the base point's.
+    """
     s = df[df["experiment"] == "sensitivity"]
-    out = {}
-    for name in ("k", "alpha", "beta", "lr"):
-        v = s[s["variant"].isin([f"vary:{name}", "base"])]
-        if v.empty:
-            continue
-        out[name] = v.groupby([name, "task_id"], as_index=False)["accuracy"].mean()
+    out: dict = {}
+    base = s[s["variant"] == "base"]
+    if base.empty:
+        return out
+    b = base.iloc[0]
+    params = ("k", "alpha", "beta", "lr")
+
+    def at_base(d, free):
+        m = pd.Series(True, index=d.index)
+        for p in params:
+            if p not in free:
+                m &= np.isclose(d[p].astype(float), float(b[p]))
+        return d[m]
+
+    for name in params:
+        if s["variant"].eq(f"vary:{name}").any():
+            out[name] = at_base(s, {name}).groupby([name, "task_id"], as_index=False)["accuracy"].mean()
     g = s[s["variant"].str.startswith("grid:")]
     if not g.empty:
-        a, b = g["variant"].iloc[0].split(":", 1)[1].split("x")
-        out["grid"] = g.pivot_table(index=a, columns=b, values="accuracy", aggfunc="mean")
+        a, c = g["variant"].iloc[0].split(":", 1)[1].split("x")
+        d = at_base(s, {a, c})
+        # the grid's values: those of its own runs plus the base point's
+        av = set(g[a].astype(float)) | {float(b[a])}
+        cv = set(g[c].astype(float)) | {float(b[c])}
+        d = d[d[a].astype(float).isin(av) & d[c].astype(float).isin(cv)]
+        out["grid"] = d.pivot_table(index=a, columns=c, values="accuracy", aggfunc="mean")
     return out
 
 

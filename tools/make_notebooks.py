@@ -296,7 +296,7 @@ nb("23_fig3", "Fig. 3: sensitivity to r, alpha, beta and k",
    "the paper's setting ($r = 10^{-2.5}$, $\\alpha = 10^{-5}$, $\\beta = 10^{-2}$, $k = 3$), and a "
    "two-parameter grid as a heat map.",
    'profile = "smoke"\nresults_dir = ""',
-   [("code", '''import numpy as np
+   [("code", '''import numpy as np, pandas as pd
 import matplotlib.pyplot as plt, seaborn as sns
 from mrcnn_core.analysis import load_runs, sensitivity, provenance_banner
 from mrcnn_core.plots import style, stamp
@@ -309,15 +309,19 @@ sens = sensitivity(runs)
 names = {"lr": "learning rate $r$", "alpha": r"$\\alpha$", "beta": r"$\\beta$", "k": "$k$ (neighbours)"}
 params = [p for p in ("lr", "alpha", "beta", "k") if p in sens]
 record(sensitivity_params=params, n_tasks=int(runs["task_id"].nunique()))
-fig, axes = plt.subplots(1, max(1, len(params)), figsize=(3.3 * max(1, len(params)), 3.2), sharey=True)
-for ax, p in zip(np.atleast_1d(axes), params):
-    d = sens[p]
-    sns.lineplot(data=d, x=p, y="accuracy", marker="o", errorbar=("ci", 95), ax=ax)
-    if p != "k":
-        ax.set_xscale("symlog", linthresh=1e-7) if (d[p] == 0).any() else ax.set_xscale("log")
-    ax.set_xlabel(names[p]); ax.set_ylabel("target accuracy")
+fig, axes = plt.subplots(2, 2, figsize=(9, 6.5), sharey=True)
+for ax, p in zip(axes.flat, params):
+    d = sens[p].copy()
+    vals = sorted(d[p].unique())
+    d["value"] = pd.Categorical(d[p].map(lambda v: f"{v:g}"), categories=[f"{v:g}" for v in vals], ordered=True)
+    sns.pointplot(data=d, x="value", y="accuracy", errorbar=("ci", 95), ax=ax, markersize=5)
+    ax.set_xlabel(names[p] + ("" if p == "k" else " (log-spaced values)")); ax.set_ylabel("target accuracy")
+    ax.tick_params(axis="x", rotation=30)
+for ax in list(axes.flat)[len(params):]:
+    ax.set_visible(False)
 fig.suptitle(f"Fig. 3: MRCNN, mean over {runs['task_id'].nunique()} tasks (95% CI over tasks)", y=1.05)
-stamp(np.atleast_1d(axes)[0], f"profile {profile}; weights {', '.join(runs['weights'].unique())}")
+fig.tight_layout()
+stamp(axes.flat[0], f"profile {profile}; weights {', '.join(runs['weights'].unique())}")
 plt.show()'''),
     ("code", '''if "grid" in sens:
     fig, ax = plt.subplots(figsize=(5, 3.5))
