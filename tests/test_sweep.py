@@ -203,3 +203,16 @@ def test_fc7_graph_rebuild_and_minibatch_change_training():
     np.testing.assert_allclose(om["fc7"][:5], om["paper"][:5], rtol=1e-4)  # same graph until step 5
     assert not np.allclose(om["fc7"][6:], om["paper"][6:], rtol=1e-2, atol=0)
     assert not np.allclose(om["mb"], om["paper"], rtol=1e-2, atol=0)
+
+
+def test_unknown_superclass_rejected_before_work(tmp_path, corel_env):
+    p = write_profile(tmp_path, main={"corel": {"tasks": 1, "methods": ["lr"], "positive": "flowers"}})
+    with pytest.raises(ValueError, match="unknown superclass 'flowers'"):
+        sweep(p, dataset="corel", results=tmp_path / "r", progress=False)
+    assert not (tmp_path / "r" / "runs.csv").exists()
+    # the other order of the same pair is a valid, different set of tasks
+    p2 = write_profile(tmp_path, main={"corel": {"tasks": 1, "methods": ["lr"],
+                                                 "positive": "traffic", "negative": "flower"}},
+                       name="t2")
+    sweep(p2, dataset="corel", results=tmp_path / "r2", progress=False)
+    assert ResultsStore(tmp_path / "r2").load()["task_id"].iloc[0].startswith("traffic")

@@ -19,7 +19,7 @@ ABLATIONS = ("paper", "graph_pixels", "graph_fc7", "cosine_edges", "minibatch_om
              "alpha_x10")
 
 _TOP = {"name", "description", "experiments", "options"}
-_MAIN = {"tasks", "methods", "seeds", "steps", "cnn_overrides"}
+_MAIN = {"tasks", "methods", "seeds", "steps", "cnn_overrides", "positive", "negative"}
 _SENS = {"dataset", "tasks", "seeds", "steps", "vary", "grid", "cnn_overrides"}
 _VARY = {"k", "alpha", "beta", "lr"}
 _ABL = {"dataset", "tasks", "seeds", "steps", "cnn_overrides", "variants", "graph_every",

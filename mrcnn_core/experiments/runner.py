@@ -62,16 +62,21 @@ class Context:
     graph_x: np.ndarray
 
 
-def load_context(name: str, weights: str | None = None) -> Context:
+def load_context(name: str, weights: str | None = None, positive: str | None = None,
+                 negative: str | None = None) -> Context:
+    """Load a dataset, build its tasks (superclass names checked first), then features."""
     if name == "cifar100":
         from ..features import extract_features
 
         ds = load_cifar100()
+        tasks = cifar100_tasks(ds, positive or "fruit_and_vegetables",
+                               negative or "household_electrical_devices")
         fs = extract_features(ds, weights)
-        return Context(ds, cifar100_tasks(ds), fs, fs.weights, fs.x)
+        return Context(ds, tasks, fs, fs.weights, fs.x)
     if name == "corel":
         ds = load_corel()
-        return Context(ds, corel_tasks(ds), None, "n/a (features)", ds.x)
+        return Context(ds, corel_tasks(ds, positive or "flower", negative or "traffic"), None,
+                       "n/a (features)", ds.x)
     raise ProfileError(f"unknown dataset {name!r}; choose from {DATASETS}")
 
 
@@ -253,7 +258,8 @@ def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
     t0 = time.perf_counter()
     with store:
         done = store.done_keys()  # also checks the store is readable before any work
-        ctx = context or load_context(dataset, weights)
+        spec = prof.data["experiments"].get("main", {}).get(dataset, {})
+        ctx = context or load_context(dataset, weights, spec.get("positive"), spec.get("negative"))
         specs = plan(prof, experiment, dataset, ctx, methods=methods, n_tasks=n_tasks, seeds=seeds)
         todo = [s for s in specs if s.key not in done]
         summ = SweepSummary(planned=len(specs), skipped=len(specs) - len(todo), results=str(store.folder))
