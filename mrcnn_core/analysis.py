@@ -147,6 +147,12 @@ def table1(pt: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index(["dataset", "group"])
 
 
+def coverage(pt: pd.DataFrame) -> pd.DataFrame:
+    """Tasks with a result, per dataset and method (a mean over fewer tasks says so)."""
+    t = pt.pivot_table(index="dataset", columns="method", values="task_id", aggfunc="nunique")
+    return t[[m for m in METHOD_ORDER if m in t.columns]].rename(columns=METHOD_LABEL)
+
+
 def table2(pt: pd.DataFrame) -> pd.DataFrame:
     """Mean accuracy (%) per epsilon group (Table 2)."""
     d = pt.dropna(subset=["eps_group"])

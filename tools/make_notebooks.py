@@ -185,7 +185,7 @@ nb("20_table1", "Table 1: accuracy of all methods",
    "Every number below comes from the results store named in the banner.",
    'profile = "smoke"\nresults_dir = ""\ntitle = ""',
    [("code", '''from mrcnn_core.analysis import (load_runs, per_task, add_groups, table1, comparisons,
-                                  verdict, provenance_banner)
+                                  verdict, provenance_banner, coverage)
 from mrcnn_core.notebook import record
 ''' + RESULTS + '''
 runs = load_runs(results, experiment="main")
@@ -196,7 +196,11 @@ pt = add_groups(per_task(runs))
 t1 = table1(pt)
 record(table1=t1.reset_index().to_dict(orient="list"))
 display(t1.style.format(precision=1, na_rep="-").set_caption(
-    f"Table 1 (profile {profile}): mean target accuracy (%), tasks counted per group"))'''),
+    f"Table 1 (profile {profile}): mean target accuracy (%), tasks counted per group"))
+cov = coverage(pt)
+if (cov.nunique(axis=1) > 1).any():
+    display(Markdown("**Not every method ran on every task**: its mean is over the tasks below."))
+display(cov.style.set_caption("tasks with a result, per method"))'''),
     ("md", "**What the data says about the paper's claims** (computed from the table's runs; "
            "paired per task, Wilcoxon signed-rank test and bootstrap 95% CI):"),
     ("code", '''comp = comparisons(pt)
