@@ -99,6 +99,7 @@ def shared_cifar_root():
     import tempfile
     root = Path(tempfile.mkdtemp())
     write_cifar(root, n_per_class=100, with_train=False)
+    write_corel(root / "corel" / "corel.mat")  # so the root serves as a full MRCNN_DATA_DIR
     return root
 
 
@@ -107,11 +108,17 @@ def corel_path():
     p = SHARED / "corel" / "corel.mat"
     if p.is_file():
         return p
-    import tempfile, scipy.io
+    import tempfile
+    return write_corel(Path(tempfile.mkdtemp()) / "corel.mat")
+
+
+def write_corel(out: Path) -> Path:
+    """A stand-in corel.mat with the real file's layout (8 subcategories, 751 columns)."""
+    import scipy.io
     rng = np.random.default_rng(0)
     sizes = [66, 100, 85, 100, 100, 100, 100, 100]
     data = rng.random((256, sum(sizes)))
     data /= data.sum(0, keepdims=True)
-    out = Path(tempfile.mkdtemp()) / "corel.mat"
+    out.parent.mkdir(parents=True, exist_ok=True)
     scipy.io.savemat(out, {"data": data, "offset": np.cumsum(sizes)[None]})
     return out
