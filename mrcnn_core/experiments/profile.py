@@ -95,6 +95,17 @@ def _check_overrides(o, where):
         _check_values(name, [v], f"{where}.cnn_overrides")
 
 
+def _check_study(spec: dict, allowed: set, where: str) -> None:
+    """The keys shared by the one-dataset studies (sensitivity, ablation)."""
+    _unknown(spec, allowed, where)
+    if spec.get("dataset", "cifar100") not in DATASETS:
+        raise ProfileError(f"{where}: unknown dataset {spec.get('dataset')!r}")
+    _check_tasks(spec.get("tasks", 10), where)
+    _check_seeds(spec.get("seeds", [0]), where)
+    _check_steps(spec.get("steps", 200), where)
+    _check_overrides(spec.get("cnn_overrides", {}), where)
+
+
 def validate(data: dict, where: str = "profile") -> None:
     if not isinstance(data, dict):
         raise ProfileError(f"{where} must be a mapping")
@@ -119,13 +130,7 @@ def validate(data: dict, where: str = "profile") -> None:
         _check_overrides(spec.get("cnn_overrides", {}), w)
     if "sensitivity" in exps:
         s, w = exps["sensitivity"], f"{where}.experiments.sensitivity"
-        _unknown(s, _SENS, w)
-        if s.get("dataset", "cifar100") not in DATASETS:
-            raise ProfileError(f"{w}: unknown dataset {s.get('dataset')!r}")
-        _check_tasks(s.get("tasks", 10), w)
-        _check_seeds(s.get("seeds", [0]), w)
-        _check_steps(s.get("steps", 200), w)
-        _check_overrides(s.get("cnn_overrides", {}), w)
+        _check_study(s, _SENS, w)
         for part in ("vary", "grid"):
             _unknown(s.get(part, {}), _VARY, f"{w}.{part}")
             for name, vals in s.get(part, {}).items():
@@ -134,13 +139,7 @@ def validate(data: dict, where: str = "profile") -> None:
             raise ProfileError(f"{w}.grid must name exactly two parameters (a heat map)")
     if "ablation" in exps:
         a, w = exps["ablation"], f"{where}.experiments.ablation"
-        _unknown(a, _ABL, w)
-        if a.get("dataset", "cifar100") not in DATASETS:
-            raise ProfileError(f"{w}: unknown dataset {a.get('dataset')!r}")
-        _check_tasks(a.get("tasks", 10), w)
-        _check_seeds(a.get("seeds", [0]), w)
-        _check_steps(a.get("steps", 200), w)
-        _check_overrides(a.get("cnn_overrides", {}), w)
+        _check_study(a, _ABL, w)
         for v in a.get("variants", ABLATIONS):
             if v not in ABLATIONS:
                 raise ProfileError(f"{w}: unknown variant {v!r}; choose from {ABLATIONS}")
