@@ -30,12 +30,16 @@ def main(argv: list[str] | None = None) -> int:
     sw.add_argument("--tasks", type=int, help="the first N tasks in id order")
     sw.add_argument("--seeds", type=_ints, help="e.g. 0,1,2")
     sw.add_argument("--results", help="results folder (default results/<profile>)")
-    sw.add_argument("--weights", help="imagenet, a weights file or none (default $MRCNN_WEIGHTS)")
+    sw.add_argument("--weights", help="imagenet, a weights file or none (default: the profile's, "
+                    "else $MRCNN_WEIGHTS)")
+    sw.add_argument("--backbone", help="vgg19 or vgg16 (default: the profile's, else "
+                    "$MRCNN_BACKBONE, else vgg19)")
     sw.add_argument("--batch-size", type=int, help="tasks trained together (default: profile)")
     sw.add_argument("--no-progress", action="store_true")
 
     bn = sub.add_parser("bench", help="time the conv5 forms and task batching")
     bn.add_argument("--shapes", default="shared,paper", help="shared (200+200), paper (1200+1200)")
+    bn.add_argument("--backbone", help="vgg19 (4 conv5 layers) or vgg16 (3)")
     bn.add_argument("--steps", type=int, default=3, help="timed steps per arm after warm-up")
     bn.add_argument("--batch", type=int, default=0, help="tasks per batched step (0: auto)")
     bn.add_argument("--arms", default="stock,fast,batched")
@@ -62,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             s = sweep(a.profile, dataset=a.dataset, experiment=a.experiment, methods=a.methods,
                       n_tasks=a.tasks, seeds=a.seeds, results=a.results, weights=a.weights,
+                      backbone=a.backbone,
                       batch_size=a.batch_size, progress=not a.no_progress)
         except (ProfileError, StoreError, DataError, WeightsUnavailable, ValueError) as e:
             print(f"error: {e}", file=sys.stderr)

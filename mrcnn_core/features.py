@@ -1,11 +1,13 @@
-"""Frozen VGG19 conv1..conv4 features (pool4) and their on-disk cache.
+"""Frozen VGG conv1..conv4 features (pool4) and their on-disk cache.
 
-NOTES.md: conv1..conv4 of an ImageNet VGG19 are a fixed feature extractor;
-for 32 x 32 input their output (pool4) is 2 x 2 x 512.  It is computed once
-per image and cached, together with the backbone's conv5 weights (which
-initialise the trainable head), keyed by the weights' identity, the input
-size, the Keras backend (random weights differ per backend) and the data's
-content hash.
+The paper freezes conv1..conv4 of an ImageNet VGG19 as a fixed feature
+extractor; for 32 x 32 input their output (pool4) is 2 x 2 x 512.  It is
+computed once per image and cached together with the backbone's conv5
+weights (which initialise the trainable head, model.py).  The backbone is a
+parameter: ``vgg19`` (the paper's: 4 conv5 layers) or ``vgg16`` (3 conv5
+layers; its ImageNet weights are the ones available offline, see the book's
+Reproduction notes).  The cache key names the backbone, the weights' identity
+(sha256 of a weights file), the input size and the data's content hash.
 """
 from __future__ import annotations
 
@@ -19,13 +21,19 @@ from pathlib import Path
 
 import numpy as np
 
-WEIGHTS_NOTOP = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
-CONV5 = ("block5_conv1", "block5_conv2", "block5_conv3", "block5_conv4")
-CACHE_VERSION = 1
+CACHE_VERSION = 2
+BACKBONES = {
+    # name: (keras.applications constructor, Keras's ImageNet notop file, conv5 layers)
+    "vgg19": ("VGG19", "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
+              ("block5_conv1", "block5_conv2", "block5_conv3", "block5_conv4")),
+    "vgg16": ("VGG16", "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
+              ("block5_conv1", "block5_conv2", "block5_conv3")),
+}
+DEFAULT_BACKBONE = "vgg19"  # the paper's
 
 
 class WeightsUnavailable(RuntimeError):
-    """ImageNet weights are needed but cannot be found or downloaded."""
+    """Backbone weights are needed but cannot be found, downloaded or loaded."""
 
 
 @dataclass(frozen=True)
@@ -33,8 +41,9 @@ class FeatureSet:
     """pool4 features of every sample of a dataset, plus conv5 init weights.
 
     ``x`` is (N, 2, 2, 512) float32 aligned with ``Dataset.x``; ``conv5`` is a
-    list of 4 (kernel (3, 3, 512, 512), bias (512,)) pairs; ``weights`` names
-    the backbone's weights ("imagenet", "file:<sha>", "none (random, seed S)").
+    list of (kernel (3, 3, 512, 512), bias (512,)) pairs, one per conv5 layer
+    of the backbone (4 for VGG19, 3 for VGG16); ``weights`` names the weights
+    ("imagenet", "file:<name>:sha256:<digest>", "none (random, seed S)").
     """
 
     x: np.ndarray
@@ -42,16 +51,39 @@ class FeatureSet:
     weights: str
     key: str
     path: str = ""
+    backbone: str = DEFAULT_BACKBONE
 
     @property
     def pretrained(self) -> bool:
         return not self.weights.startswith("none")
 
 
-def resolve_weights(weights: str | None) -> str | None:
-    """Map a user value (``imagenet``, a file path, ``none``/None) to Keras's argument.
+def check_backbone(backbone: str | None) -> str:
+    """``None`` -> ``$MRCNN_BACKBONE`` (default vgg19); an unknown name is an error naming it."""
+    b = (backbone or os.environ.get("MRCNN_BACKBONE") or DEFAULT_BACKBONE).strip().lower()
+    if b not in BACKBONES:
+        raise ValueError(f"unknown backbone {b!r}; choose from {sorted(BACKBONES)}")
+    return b
 
-    ``None`` means "take ``$MRCNN_WEIGHTS``, default imagenet".
+
+def weights_search_path() -> list[Path]:
+    """Folders searched for a weights file given by name only."""
+    out = []
+    if os.environ.get("MRCNN_WEIGHTS_DIR"):
+        out.append(Path(os.environ["MRCNN_WEIGHTS_DIR"]))
+    if os.environ.get("MRCNN_DATA_DIR"):
+        out.append(Path(os.environ["MRCNN_DATA_DIR"]).parent / "weights")
+    # a checkout beside the project's shared folder (../shared/weights)
+    out.append(Path(__file__).resolve().parents[2] / "shared" / "weights")
+    return out
+
+
+def resolve_weights(weights: str | None, sha256: str | None = None) -> str | None:
+    """Map a user value (``imagenet``, a file path or name, ``none``/None) to Keras's argument.
+
+    ``None`` means "take ``$MRCNN_WEIGHTS``, default imagenet".  A bare file
+    name is looked up in :func:`weights_search_path`.  With ``sha256`` given
+    (a profile pins its weights), a file with another digest is refused.
     """
     if weights is None:
         weights = os.environ.get("MRCNN_WEIGHTS", "imagenet")
@@ -60,44 +92,89 @@ def resolve_weights(weights: str | None) -> str | None:
         return None
     if w.lower() == "imagenet":
         return "imagenet"
-    if not Path(w).is_file():
-        raise WeightsUnavailable(f"weights file {w!r} does not exist "
-                                 "(use 'imagenet', a .h5/.weights.h5 file, or 'none')")
-    return str(Path(w).resolve())
+    p = Path(w).expanduser()
+    if not p.is_file() and not p.is_absolute() and len(p.parts) == 1:
+        hits = [d / p for d in weights_search_path() if (d / p).is_file()]
+        if hits:
+            p = hits[0]
+    if not p.is_file():
+        looked = ", ".join(str(d) for d in weights_search_path())
+        raise WeightsUnavailable(f"weights file {w!r} does not exist (looked in the working "
+                                 f"directory and {looked}; set MRCNN_WEIGHTS_DIR, or use "
+                                 "'imagenet', a .weights.h5 file, or 'none')")
+    if sha256:
+        got = file_sha256(p)
+        if got != sha256.lower():
+            raise WeightsUnavailable(f"weights file {p} has sha256 {got}, not the {sha256} "
+                                     "the profile pins: wrong or damaged file")
+    return str(p.resolve())
 
 
-def check_imagenet_available(timeout: float = 5.0) -> None:
-    """Fail within seconds, naming MRCNN_WEIGHTS=none, if ImageNet weights can't be had."""
-    cached = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models" / WEIGHTS_NOTOP
+def keras_cached_weights(backbone: str) -> Path:
+    return (Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
+            / BACKBONES[check_backbone(backbone)][1])
+
+
+def check_imagenet_available(backbone: str | None = None, timeout: float = 5.0) -> None:
+    """Fail within seconds, naming MRCNN_WEIGHTS, if ImageNet weights can't be had."""
+    b = check_backbone(backbone)
+    cached = keras_cached_weights(b)
     if cached.is_file():
         return
     try:
         socket.create_connection(("storage.googleapis.com", 443), timeout=timeout).close()
     except OSError as e:
         raise WeightsUnavailable(
-            f"ImageNet VGG19 weights are not in the Keras cache ({cached}) and cannot be "
-            f"downloaded ({e}). Offline, run with random weights by setting "
-            "MRCNN_WEIGHTS=none (every output will say so), or set MRCNN_WEIGHTS to a "
-            "local weights file.") from e
+            f"ImageNet {b.upper()} weights are not in the Keras cache ({cached}) and cannot be "
+            f"downloaded ({e}). Offline, use a local weights file (MRCNN_WEIGHTS=<file>, e.g. the "
+            "profile imagenet-vgg16 with the shared VGG16 file) or random weights with "
+            "MRCNN_WEIGHTS=none (every output will say so).") from e
 
 
-def weights_id(weights: str | None, seed: int) -> str:
+_SHA: dict = {}
+
+
+def file_sha256(path: str | Path) -> str:
+    """sha256 of a file (memoised per path, size and mtime)."""
+    p = Path(path)
+    st = p.stat()
+    key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _SHA:
+        h = hashlib.sha256()
+        with open(p, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        _SHA[key] = h.hexdigest()
+    return _SHA[key]
+
+
+def weights_id(weights: str | None, seed: int, backbone: str = DEFAULT_BACKBONE) -> str:
+    """A string naming the weights exactly: stored in every row and banner."""
     if weights is None:
         return f"none (random glorot-uniform, numpy seed {seed})"
     if weights == "imagenet":
-        return "imagenet"
-    digest = hashlib.sha256(Path(weights).read_bytes()).hexdigest()[:12]
-    return f"file:{Path(weights).name}:{digest}"
+        cached = keras_cached_weights(backbone)
+        return (f"imagenet:{cached.name}:sha256:{file_sha256(cached)}" if cached.is_file()
+                else "imagenet")
+    return f"file:{Path(weights).name}:sha256:{file_sha256(weights)}"
 
 
-def build_vgg19(weights: str | None, seed: int = 0, input_size: int = 32):
-    """VGG19 without top; random init is seeded so ``weights=None`` is reproducible."""
+def build_backbone(backbone: str, weights: str | None, seed: int = 0, input_size: int = 32):
+    """VGG16/VGG19 without top; random init is seeded so ``weights=None`` is reproducible."""
     import keras
 
+    backbone = check_backbone(backbone)
+    ctor = getattr(keras.applications, BACKBONES[backbone][0])
     if weights == "imagenet":
-        check_imagenet_available()
-    model = keras.applications.VGG19(include_top=False, weights=weights,
-                                     input_shape=(input_size, input_size, 3))
+        check_imagenet_available(backbone)
+    try:
+        model = ctor(include_top=False, weights=weights, input_shape=(input_size, input_size, 3))
+    except Exception as e:  # wrong architecture, truncated or foreign file
+        if weights in (None, "imagenet"):
+            raise
+        raise WeightsUnavailable(f"weights file {weights} cannot be loaded into a {backbone} "
+                                 f"without top ({type(e).__name__}: {str(e)[:200]}); is it a "
+                                 f"{backbone} notop weights file?") from e
     if weights is None:
         # Draw Keras's default init (glorot-uniform kernels, zero biases) with
         # numpy, so random features are the same under every backend.
@@ -111,6 +188,18 @@ def build_vgg19(weights: str | None, seed: int = 0, input_size: int = 32):
     return model
 
 
+def build_vgg19(weights: str | None, seed: int = 0, input_size: int = 32):
+    """The paper's backbone (kept for callers of the first API)."""
+    return build_backbone("vgg19", weights, seed, input_size)
+
+
+def preprocess(x: np.ndarray) -> np.ndarray:
+    """Caffe-mode ImageNet preprocessing (RGB->BGR, channel means off), as for both VGGs."""
+    import keras
+
+    return keras.applications.vgg19.preprocess_input(np.asarray(x, np.float32))
+
+
 def default_cache_dir() -> Path:
     return Path(os.environ.get("MRCNN_CACHE_DIR", Path.home() / ".cache" / "mrcnn"))
 
@@ -119,7 +208,7 @@ def _array_digest(a: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()[:16]
 
 
-def _load_cached(path: Path, key: str) -> FeatureSet | None:
+def _load_cached(path: Path, key: str, backbone: str) -> FeatureSet | None:
     """Return the cached set, or None (with a warning) if it is stale or corrupt."""
     if not path.exists():
         return None
@@ -127,56 +216,61 @@ def _load_cached(path: Path, key: str) -> FeatureSet | None:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
             x = z["x"]
-            conv5 = [(z[f"k{i}"], z[f"b{i}"]) for i in range(4)]
+            conv5 = [(z[f"k{i}"], z[f"b{i}"]) for i in range(int(meta["n_conv5"]))]
         if meta.get("key") != key or meta.get("version") != CACHE_VERSION:
             raise ValueError(f"key {meta.get('key')} != {key}")
         if _array_digest(x) != meta.get("digest"):
             raise ValueError("feature checksum mismatch")
-        return FeatureSet(x=x, conv5=conv5, weights=meta["weights"], key=key, path=str(path))
+        return FeatureSet(x=x, conv5=conv5, weights=meta["weights"], key=key, path=str(path),
+                          backbone=backbone)
     except Exception as e:
         warnings.warn(f"feature cache {path} is stale or corrupt ({e}); rebuilding it",
                       RuntimeWarning, stacklevel=3)
         return None
 
 
-def extract_features(dataset, weights: str | None = None, *, cache_dir: str | Path | None = None,
-                     seed: int = 0, batch_size: int = 256, use_cache: bool = True) -> FeatureSet:
+def extract_features(dataset, weights: str | None = None, *, backbone: str | None = None,
+                     cache_dir: str | Path | None = None, seed: int = 0, batch_size: int = 256,
+                     use_cache: bool = True, sha256: str | None = None) -> FeatureSet:
     """pool4 features of every image of ``dataset`` (computed once, then cached).
 
-    ``weights``: ``"imagenet"``, a weights file, ``"none"``, or None for
-    ``$MRCNN_WEIGHTS`` (default imagenet).  Offline with ImageNet requested
-    this fails within seconds and names ``MRCNN_WEIGHTS=none``.
+    ``weights``: ``"imagenet"``, a weights file (path, or a name found on
+    :func:`weights_search_path`), ``"none"``, or None for ``$MRCNN_WEIGHTS``
+    (default imagenet).  ``backbone``: ``vgg19`` (paper) or ``vgg16``, None
+    for ``$MRCNN_BACKBONE`` (default vgg19).  ``sha256`` pins a weights file.
+    Offline with ImageNet requested this fails within seconds.
     """
     import keras
 
     if dataset.kind != "images":
         raise ValueError(f"{dataset.name} holds {dataset.kind}, not images; "
                          "feature datasets go to the head directly")
-    w = resolve_weights(weights)
-    wid = weights_id(w, seed)
+    b = check_backbone(backbone)
+    w = resolve_weights(weights, sha256)
+    wid = weights_id(w, seed, b)
     size = dataset.x.shape[1]
-    key = hashlib.sha256(f"{wid}|{size}|{dataset.content_hash}|v{CACHE_VERSION}".encode()
+    key = hashlib.sha256(f"{b}|{wid}|{size}|{dataset.content_hash}|v{CACHE_VERSION}".encode()
                          ).hexdigest()[:20]
-    path = Path(cache_dir or default_cache_dir()) / f"pool4-{dataset.name}-{key}.npz"
+    path = Path(cache_dir or default_cache_dir()) / f"pool4-{b}-{dataset.name}-{key}.npz"
     if use_cache:
-        hit = _load_cached(path, key)
+        hit = _load_cached(path, key, b)
         if hit is not None:
             return hit
-    vgg = build_vgg19(w, seed=seed, input_size=size)
+    vgg = build_backbone(b, w, seed=seed, input_size=size)
     pool4 = keras.Model(vgg.input, vgg.get_layer("block4_pool").output)
-    xs = keras.applications.vgg19.preprocess_input(dataset.x.astype(np.float32))
+    xs = preprocess(dataset.x)
     feats = np.concatenate([np.asarray(keras.ops.convert_to_numpy(pool4(xs[i:i + batch_size])))
                             for i in range(0, len(xs), batch_size)]).astype(np.float32)
     conv5 = [tuple(np.asarray(v, np.float32) for v in vgg.get_layer(n).get_weights())
-             for n in CONV5]
-    fs = FeatureSet(x=feats, conv5=conv5, weights=wid, key=key, path=str(path))
+             for n in BACKBONES[b][2]]
+    fs = FeatureSet(x=feats, conv5=conv5, weights=wid, key=key, path=str(path), backbone=b)
     if use_cache:
         path.parent.mkdir(parents=True, exist_ok=True)
-        meta = {"key": key, "version": CACHE_VERSION, "weights": wid, "size": size,
-                "data": dataset.content_hash, "digest": _array_digest(feats)}
+        meta = {"key": key, "version": CACHE_VERSION, "weights": wid, "size": size, "backbone": b,
+                "n_conv5": len(conv5), "data": dataset.content_hash, "digest": _array_digest(feats)}
         tmp = path.with_suffix(f".tmp{os.getpid()}.npz")
         np.savez(tmp, meta=json.dumps(meta), x=feats,
                  **{f"k{i}": k for i, (k, _) in enumerate(conv5)},
-                 **{f"b{i}": b for i, (_, b) in enumerate(conv5)})
+                 **{f"b{i}": b_ for i, (_, b_) in enumerate(conv5)})
         os.replace(tmp, path)  # atomic: a reader never sees half a file
     return fs

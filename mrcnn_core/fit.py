@@ -132,11 +132,16 @@ def run_jobs(jobs: Sequence[Job], features: FeatureSet | None = None, *, batch_s
         key = (j.task.n_source, j.task.n_target, j.hp["steps"], j.method == "vgg",
                j.task.dataset.name, *(str(j.hp.get(a)) for a in ABLATION_KEYS))
         groups.setdefault(key, []).append(i)
+    bs = max(1, batch_size)
     for key, idxs in groups.items():
-        for b in range(0, len(idxs), max(1, batch_size)):
-            chunk = [jobs[i] for i in idxs[b:b + max(1, batch_size)]]
-            out = _run_batch(chunk, features, graphs, conv5_impl, widths, record_curves,
-                             graph_weighted)
+        for b in range(0, len(idxs), bs):
+            chunk = [jobs[i] for i in idxs[b:b + bs]]
+            # A short last batch is padded with copies of its last job (results
+            # dropped): a new batch shape would cost a fresh compilation, which
+            # on a GPU takes longer than the padded tasks' compute.
+            pad = bs - len(chunk) if len(idxs) > bs else 0
+            out = _run_batch(chunk + [chunk[-1]] * pad, features, graphs, conv5_impl, widths,
+                             record_curves, graph_weighted)[:len(chunk)]
             for i, r in zip(idxs[b:b + len(chunk)], out):
                 results[i] = r
                 if on_result is not None:

@@ -1,4 +1,7 @@
-"""The MRCNN head: conv5 (4 conv layers + pool5), fc6, fc7, fc8 (NOTES.md).
+"""The MRCNN head: conv5 (+ pool5), fc6, fc7, fc8 (paper section 3; eq. 7 trains it).
+
+conv5 has as many layers as the backbone: 4 for VGG19 (the paper), 3 for
+VGG16 (features.py); the head takes its depth from the weights it is given.
 
 Parameters are plain arrays with a leading *task axis* T, so T independent
 tasks train together in one compiled step (``T = 1`` is the ordinary case):
@@ -24,7 +27,6 @@ from keras import ops
 from scipy import stats
 
 CONV5_IMPLS = ("dense", "im2col", "stock")
-N_CONV5 = 4
 
 # Index of the kernel tap linking input position p_in to output position
 # p_out on a 2 x 2 map (positions in row-major order).
@@ -42,7 +44,8 @@ def init_params(seeds: Sequence[int], *, conv5: list | None = None, in_dim: int 
                 std: float = 0.01) -> dict[str, np.ndarray]:
     """Stacked initial parameters for ``len(seeds)`` tasks.
 
-    conv5 (if given: 4 (kernel, bias) pairs from the backbone) is copied to
+    conv5 (if given: one (kernel, bias) pair per conv5 layer of the backbone,
+    4 for VGG19, 3 for VGG16) is copied to
     every task; fc6..fc8 are drawn per task from ``seeds`` with truncated
     normal(std) weights *and* biases, as in the authors' code.  Without
     ``conv5`` the head starts at fc6 on ``in_dim``-d feature vectors.
@@ -50,8 +53,9 @@ def init_params(seeds: Sequence[int], *, conv5: list | None = None, in_dim: int 
     T = len(seeds)
     p: dict[str, np.ndarray] = {}
     if conv5 is not None:
-        if len(conv5) != N_CONV5:
-            raise ValueError(f"conv5 needs {N_CONV5} (kernel, bias) pairs, got {len(conv5)}")
+        if not 1 <= len(conv5) <= 4:
+            raise ValueError(f"conv5 needs 1 to 4 (kernel, bias) pairs (VGG16: 3, VGG19: 4), "
+                             f"got {len(conv5)}")
         for l, (k, b) in enumerate(conv5, 1):
             p[f"conv5_{l}_w"] = np.repeat(np.asarray(k, np.float32)[None], T, axis=0)
             p[f"conv5_{l}_b"] = np.repeat(np.asarray(b, np.float32)[None], T, axis=0)
@@ -68,6 +72,11 @@ def init_params(seeds: Sequence[int], *, conv5: list | None = None, in_dim: int 
 
 def has_conv5(params) -> bool:
     return "conv5_1_w" in params
+
+
+def n_conv5(params) -> int:
+    """Number of conv5 layers of a head (0 for the fc-only head)."""
+    return sum(1 for k in params if k.startswith("conv5_") and k.endswith("_w"))
 
 
 def dense_conv5_matrix(kernel, assembly: str | None = None):
@@ -122,7 +131,7 @@ def forward(params, x, conv5_impl: str = "dense", penultimate: bool = False):
     """
     h = x
     if has_conv5(params):
-        for l in range(1, N_CONV5 + 1):
+        for l in range(1, n_conv5(params) + 1):
             h = conv5_layer(h, params[f"conv5_{l}_w"], params[f"conv5_{l}_b"], conv5_impl)
         h = ops.max(h, axis=(2, 3))  # pool5: 2 x 2 -> 1 x 1
     n_fc = sum(1 for k in params if k.startswith("fc") and k.endswith("_w"))

@@ -18,13 +18,14 @@ EXPERIMENTS = ("main", "sensitivity", "ablation")
 ABLATIONS = ("paper", "graph_pixels", "graph_fc7", "cosine_edges", "minibatch_omega", "alpha_0",
              "alpha_x10")
 
-_TOP = {"name", "description", "experiments", "options"}
+_TOP = {"name", "description", "differences", "experiments", "options"}
 _MAIN = {"tasks", "methods", "seeds", "steps", "cnn_overrides", "positive", "negative"}
 _SENS = {"dataset", "tasks", "seeds", "steps", "vary", "grid", "cnn_overrides"}
 _VARY = {"k", "alpha", "beta", "lr"}
 _ABL = {"dataset", "tasks", "seeds", "steps", "cnn_overrides", "variants", "graph_every",
         "omega_batch"}
-_OPTIONS = {"alpha_scale", "baseline_select", "curves_tasks", "batch_size", "tlda"}
+_OPTIONS = {"alpha_scale", "baseline_select", "curves_tasks", "batch_size", "tlda", "backbone",
+            "weights", "weights_sha256"}
 
 
 class ProfileError(ValueError):
@@ -40,6 +41,19 @@ class Profile:
     @property
     def options(self) -> dict:
         return self.data.get("options", {})
+
+    @property
+    def backbone(self) -> str | None:
+        return self.options.get("backbone")
+
+    @property
+    def weights(self) -> str | None:
+        return self.options.get("weights")
+
+    @property
+    def differences(self) -> list[str]:
+        """What this profile changes against the paper's protocol (shown in every banner)."""
+        return list(self.data.get("differences", []))
 
     @property
     def digest(self) -> str:
@@ -157,6 +171,20 @@ def validate(data: dict, where: str = "profile") -> None:
     if not (bs == "auto" or (isinstance(bs, int) and bs >= 1)):
         raise ProfileError(f"{where}.options.batch_size: {bs!r} is not 'auto' or an integer >= 1")
     _unknown(opts.get("tlda", {}), {"pretrain_steps", "steps"}, f"{where}.options.tlda")
+    from ..features import BACKBONES
+
+    if opts.get("backbone", "vgg19") not in BACKBONES:
+        raise ProfileError(f"{where}.options.backbone: unknown backbone {opts['backbone']!r}; "
+                           f"choose from {sorted(BACKBONES)}")
+    sha = opts.get("weights_sha256")
+    if sha is not None and not (isinstance(sha, str) and len(sha) == 64
+                                and all(c in "0123456789abcdef" for c in sha.lower())):
+        raise ProfileError(f"{where}.options.weights_sha256: {sha!r} is not a sha256 hex digest")
+    if sha is not None and "weights" not in opts:
+        raise ProfileError(f"{where}.options.weights_sha256 needs options.weights (a file name)")
+    diff = data.get("differences", [])
+    if not (isinstance(diff, list) and all(isinstance(x, str) for x in diff)):
+        raise ProfileError(f"{where}.differences must be a list of sentences")
 
 
 def load_profile(name_or_path: str) -> Profile:

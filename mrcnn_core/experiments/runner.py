@@ -60,24 +60,40 @@ class Context:
     features: object | None
     weights: str
     graph_x: np.ndarray
+    backbone: str = "n/a"
 
 
 def load_context(name: str, weights: str | None = None, positive: str | None = None,
-                 negative: str | None = None) -> Context:
+                 negative: str | None = None, backbone: str | None = None,
+                 sha256: str | None = None) -> Context:
     """Load a dataset, build its tasks (superclass names checked first), then features."""
     if name == "cifar100":
-        from ..features import extract_features
+        from ..features import check_backbone, extract_features
 
+        backbone = check_backbone(backbone)  # an unknown name fails before any loading
         ds = load_cifar100()
         tasks = cifar100_tasks(ds, positive or "fruit_and_vegetables",
                                negative or "household_electrical_devices")
-        fs = extract_features(ds, weights)
-        return Context(ds, tasks, fs, fs.weights, fs.x)
+        fs = extract_features(ds, weights, backbone=backbone, sha256=sha256)
+        return Context(ds, tasks, fs, fs.weights, fs.x, fs.backbone)
     if name == "corel":
         ds = load_corel()
         return Context(ds, corel_tasks(ds, positive or "flower", negative or "traffic"), None,
-                       "n/a (features)", ds.x)
+                       "n/a (features)", ds.x, "n/a (features)")
     raise ProfileError(f"unknown dataset {name!r}; choose from {DATASETS}")
+
+
+def profile_weights(prof: Profile, weights: str | None = None,
+                    backbone: str | None = None) -> tuple[str | None, str | None, str | None]:
+    """(weights, backbone, pinned sha256): the caller's values, else the profile's.
+
+    A profile that names a weights file pins its sha256; weights given by the
+    caller (or ``$MRCNN_WEIGHTS`` for a profile without weights) are not pinned.
+    """
+    sha = None
+    if weights is None and prof.weights is not None:
+        weights, sha = prof.weights, prof.options.get("weights_sha256")
+    return weights, backbone or prof.backbone, sha
 
 
 def _pick_tasks(tasks: list[Task], spec) -> list[Task]:
@@ -188,6 +204,8 @@ def plan(profile: Profile, experiment: str, dataset: str, ctx: Context, *,
                                            f"of task {task.id}")
                     specs.append(spec)
     ctx_id = f"{ctx.dataset.content_hash}|{ctx.weights}"
+    if ctx.backbone not in ("vgg19", "n/a", "n/a (features)"):
+        ctx_id += f"|{ctx.backbone}"  # vgg19 keys stay those of the stores written before
     for sp in specs:
         sp.key = _key(sp, ctx_id)
     keys = [sp.key for sp in specs]
@@ -196,7 +214,18 @@ def plan(profile: Profile, experiment: str, dataset: str, ctx: Context, *,
     return specs
 
 
-def auto_batch_size(n_source: int, n_target: int) -> int:
+def _matmul_precision() -> str:
+    """JAX's default matmul precision (TF32 on NVIDIA GPUs unless 'highest'); recorded."""
+    from .. import backend as B
+
+    if B.name() == "jax":
+        import jax
+
+        return str(jax.config.jax_default_matmul_precision or "default")
+    return "float32 (backend default)"
+
+
+def auto_batch_size(n_source: int, n_target: int, conv5_layers: int = 4) -> int:
     """Tasks per compiled step: 1 on CPU; on a GPU as many as fit in ~60% of memory."""
     from .. import backend as B
 
@@ -209,14 +238,18 @@ def auto_batch_size(n_source: int, n_target: int) -> int:
         free = stats.get("bytes_limit", 0) - stats.get("bytes_in_use", 0)
     except Exception:
         free = 0
-    # bytes per task: conv5 kernels x 6 (params, grads, Adam m and v, and the
-    # updated copies while they are written), the 4 dense 2048^2 matrices and
-    # their gradients, and ~16 activations of 2048 floats per sample.
-    per_task = 4 * (6 * 4 * 9.44e6 + 2 * 4 * 2048 ** 2 + (n_source + n_target) * 2048 * 16)
+    # float32 values per task: conv5 kernels x 6 (params, grads, Adam m and v,
+    # and the updated copies while they are written), the dense 2048^2 matrix
+    # of each conv5 layer and its gradient, the fc layers x 6, and the
+    # activations (2048 per sample and layer, forward and backward).
+    L = conv5_layers
+    per_task = 4 * (6 * L * 9 * 512 * 512 + 2 * L * 2048 ** 2 + 6 * 1.31e6
+                    + (n_source + n_target) * 2048 * 2 * (L + 2))
     return int(max(1, min(64, 0.6 * free // per_task))) if free else 8
 
 
-def _row(spec: RunSpec, profile: Profile, weights: str, prov_id: str, accuracy, epsilon,
+def _row(spec: RunSpec, profile: Profile, weights: str, backbone: str, prov_id: str, accuracy,
+         epsilon,
          status="ok", error="", wall=0.0, step_time=None, batch=1, chosen=None) -> dict:
     hp = spec.hp
     return {"run_key": spec.key, "dataset": spec.dataset, "task_id": spec.task.id,
@@ -231,15 +264,16 @@ def _row(spec: RunSpec, profile: Profile, weights: str, prov_id: str, accuracy, 
             "n_target": spec.task.n_target,
             "chosen": chosen or {k: hp[k] for k in ("graph_on", "graph_every", "graph_weighted",
                                                    "omega_batch") if k in hp},
-            "profile": profile.name,
+            "profile": profile.name, "backbone": backbone,
             "weights": weights, "prov_id": prov_id}
 
 
 def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
           methods: Sequence[str] | None = None, n_tasks: int | None = None,
           seeds: Sequence[int] | None = None, results: str | os.PathLike | None = None,
-          weights: str | None = None, batch_size: int | str | None = None,
-          progress: bool = True, context: Context | None = None) -> SweepSummary:
+          weights: str | None = None, backbone: str | None = None,
+          batch_size: int | str | None = None, progress: bool = True,
+          context: Context | None = None) -> SweepSummary:
     """Run what the profile asks for on ``dataset`` and store it in ``results``."""
     from tqdm.auto import tqdm
 
@@ -259,7 +293,9 @@ def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
     with store:
         done = store.done_keys()  # also checks the store is readable before any work
         spec = prof.data["experiments"].get("main", {}).get(dataset, {})
-        ctx = context or load_context(dataset, weights, spec.get("positive"), spec.get("negative"))
+        w, b, sha = profile_weights(prof, weights, backbone)
+        ctx = context or load_context(dataset, w, spec.get("positive"), spec.get("negative"),
+                                      backbone=b, sha256=sha)
         specs = plan(prof, experiment, dataset, ctx, methods=methods, n_tasks=n_tasks, seeds=seeds)
         todo = [s for s in specs if s.key not in done]
         summ = SweepSummary(planned=len(specs), skipped=len(specs) - len(todo), results=str(store.folder))
@@ -270,7 +306,8 @@ def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
             profile=prof.name, profile_digest=prof.digest, profile_path=prof.path,
             experiment=experiment, dataset=dataset, data_source=ctx.dataset.source,
             data_hash=ctx.dataset.content_hash, n_samples=int(len(ctx.dataset.x)),
-            weights=ctx.weights))
+            weights=ctx.weights, backbone=ctx.backbone, differences=prof.differences,
+            matmul_precision=_matmul_precision()))
         graphs = GraphCache()
         eps_cache: dict = {}
 
@@ -296,10 +333,10 @@ def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
                   if spec.method == "tlda" else {})
             try:
                 r = run_baseline(spec.task, spec.method, select=spec.hp["select"], seed=spec.seed, **kw)
-                row = _row(spec, prof, ctx.weights, prov_id, r.accuracy, epsilon(spec.task),
+                row = _row(spec, prof, ctx.weights, ctx.backbone, prov_id, r.accuracy, epsilon(spec.task),
                            wall=r.wall_time, chosen=r.hparams)
             except Exception as e:  # a failing run is stored with its reason; the sweep goes on
-                row = _row(spec, prof, ctx.weights, prov_id, float("nan"), epsilon(spec.task),
+                row = _row(spec, prof, ctx.weights, ctx.backbone, prov_id, float("nan"), epsilon(spec.task),
                            status="failed", error=f"{type(e).__name__}: {e}")
             record(spec, row)
 
@@ -307,13 +344,14 @@ def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
         if cnn:
             bs = batch_size or prof.options.get("batch_size", "auto")
             if bs == "auto":
-                bs = auto_batch_size(cnn[0].task.n_source, cnn[0].task.n_target)
+                bs = auto_batch_size(cnn[0].task.n_source, cnn[0].task.n_target,
+                                     len(ctx.features.conv5) if ctx.features else 0)
             by_key = {s.key: s for s in cnn}
             jobs = [Job(s.task, s.method, s.seed, s.hp, key=s.key) for s in cnn]
 
             def on_result(res):
                 spec = by_key[res.key]
-                row = _row(spec, prof, ctx.weights, prov_id, res.accuracy, epsilon(spec.task),
+                row = _row(spec, prof, ctx.weights, ctx.backbone, prov_id, res.accuracy, epsilon(spec.task),
                            status=res.status, error=res.error, wall=res.wall_time,
                            step_time=res.step_time, batch=res.batch_size)
                 record(spec, row, res.curves)

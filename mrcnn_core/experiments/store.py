@@ -31,7 +31,9 @@ RUN_COLUMNS = ("run_key", "dataset", "task_id", "source", "target", "method", "s
                "experiment", "variant", "lr", "alpha", "alpha_eff", "alpha_scale", "beta", "k",
                "steps", "select", "accuracy", "epsilon", "status", "error", "wall_time",
                "step_time", "batch_size", "n_source", "n_target", "chosen", "profile",
-               "weights", "prov_id")
+               "backbone", "weights", "prov_id")
+# Headers of earlier versions that are still read (missing columns come back empty).
+LEGACY_RUN_COLUMNS = (tuple(c for c in RUN_COLUMNS if c != "backbone"),)
 CURVE_COLUMNS = ("run_key", "step", "loss", "ce", "omega", "l2", "target_acc")
 
 
@@ -113,6 +115,13 @@ class ResultsStore:
         w = csv.writer(buf, lineterminator="\n")
         if not path.exists() or path.stat().st_size == 0:
             w.writerow(columns)
+        else:
+            with open(path, newline="") as f:
+                header = next(csv.reader([f.readline()]), [])
+            if tuple(header) != tuple(columns):
+                raise StoreError(f"{path} was written by another version of this package "
+                                 f"(header {header[:3]}...); it can be read but not extended: "
+                                 "write to a new results folder")
         for r in rows:
             unknown = set(r) - set(columns)
             if unknown:
@@ -134,16 +143,22 @@ class ResultsStore:
         rows = list(csv.reader(io.StringIO(complete)))
         if not rows:
             return pd.DataFrame(columns=list(columns))
-        if tuple(rows[0]) != tuple(columns):
+        header = tuple(rows[0])
+        legacy = LEGACY_RUN_COLUMNS if columns == RUN_COLUMNS else ()
+        if header != tuple(columns) and header not in legacy:
             raise StoreError(f"{path}: header {rows[0][:4]}... does not match this version's "
                              "columns; the file is corrupt or from another version")
         for i, r in enumerate(rows[1:], start=2):
-            if len(r) != len(columns):
-                raise StoreError(f"{path}, line {i}: {len(r)} fields, expected {len(columns)}; "
+            if len(r) != len(header):
+                raise StoreError(f"{path}, line {i}: {len(r)} fields, expected {len(header)}; "
                                  "the file is corrupt (nothing was changed)")
         df = pd.read_csv(io.StringIO(complete), keep_default_na=False, na_values=["nan", ""],
-                         dtype={"run_key": str, "task_id": str, "error": str, "chosen": str})
-        return df
+                         dtype={"run_key": str, "task_id": str, "error": str, "chosen": str,
+                                "backbone": str})
+        for c in columns:
+            if c not in df:
+                df[c] = ""  # a column an older version did not write
+        return df[list(columns)]
 
     # -- public API --------------------------------------------------------------------------
     def load(self) -> pd.DataFrame:

@@ -1,0 +1,119 @@
+"""The backbone as a parameter: VGG16 (3 conv5 layers) and VGG19 (4), real weights offline."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+from keras import ops
+
+from mrcnn_core import WeightsUnavailable, extract_features, load_cifar100
+from mrcnn_core import backend as B
+from mrcnn_core import features as F
+from mrcnn_core.model import flops_per_sample, forward, init_params, n_conv5
+
+SHARED_WEIGHTS = (Path(__file__).resolve().parents[2] / "shared" / "weights"
+                  / "vgg16_imagenet_notop.weights.h5")
+SHA = "a2f51117308129c3de9a523c91d35160eb75a6a9e5db1e2afb4f48e48dfb733a"
+
+
+def _keras_head(conv5, widths, n_classes=2):
+    """The head as stock Keras layers: Conv2D x L, MaxPool (pool5), Dense x 3."""
+    import keras
+
+    C = conv5[0][0].shape[2]
+    layers = [keras.Input((2, 2, C))]
+    layers += [keras.layers.Conv2D(k.shape[-1], 3, padding="same", activation="relu") for k, _ in conv5]
+    layers += [keras.layers.MaxPooling2D(2), keras.layers.Flatten()]
+    layers += [keras.layers.Dense(w, activation="relu") for w in widths]
+    layers += [keras.layers.Dense(n_classes)]
+    return keras.Sequential(layers)
+
+
+@pytest.mark.parametrize("backbone", ["vgg16", "vgg19"])
+def test_head_equals_stock_keras_layers_forward_and_backward(backbone):
+    L = len(F.BACKBONES[backbone][2])
+    rng = np.random.default_rng(L)
+    C = 8
+    conv5 = [((rng.normal(size=(3, 3, C, C)) * 0.3).astype(np.float32),
+              (rng.normal(size=C) * 0.1).astype(np.float32)) for _ in range(L)]
+    p = init_params([0], conv5=conv5, widths=(6, 5), std=0.3)
+    assert n_conv5(p) == L
+    model = _keras_head(conv5, (6, 5))
+    order = [f"conv5_{l}_{s}" for l in range(1, L + 1) for s in "wb"]
+    order += [f"fc{l}_{s}" for l in (6, 7, 8) for s in "wb"]
+    model.set_weights([p[k][0] for k in order])
+    x = rng.normal(size=(7, 2, 2, C)).astype(np.float32)
+    np.testing.assert_allclose(ops.convert_to_numpy(forward(p, x[None]))[0],
+                               ops.convert_to_numpy(model(x)), rtol=1e-5, atol=1e-5)
+
+    xt = ops.convert_to_tensor(x)
+
+    def ours(params):
+        out = forward(params, xt[None])
+        return ops.sum(out * out), None
+
+    def stock(params):
+        out, _ = model.stateless_call([params[k] for k in order], [], xt)
+        return ops.sum(out * out), None
+
+    pt = {k: ops.convert_to_tensor(v) for k, v in p.items()}
+    (l1, _), g1 = B.value_and_grad(ours)(pt)
+    (l2, _), g2 = B.value_and_grad(stock)({k: pt[k][0] for k in order})
+    np.testing.assert_allclose(float(l1), float(l2), rtol=1e-5)
+    for k in order:
+        np.testing.assert_allclose(ops.convert_to_numpy(g1[k])[0], ops.convert_to_numpy(g2[k]),
+                                   rtol=1e-4, atol=1e-6, err_msg=k)
+
+
+def test_flops_follow_the_depth():
+    z = (np.zeros((3, 3, 512, 512)), np.zeros(512))
+    f3, f4 = (flops_per_sample(init_params([0], conv5=[z] * L)) for L in (3, 4))
+    assert f4 - f3 == 2 * 2048 * 2048  # one dense 2048 x 2048 conv5 layer per sample
+
+
+def test_init_rejects_a_headless_conv5():
+    with pytest.raises(ValueError, match="1 to 4"):
+        init_params([0], conv5=[])
+
+
+def test_unknown_backbone_is_named():
+    with pytest.raises(ValueError, match="unknown backbone 'vgg11'"):
+        F.check_backbone("vgg11")
+
+
+@pytest.fixture
+def tiny_ds(tiny_cifar):
+    return load_cifar100(tiny_cifar, download=False)
+
+
+def test_backbone_changes_depth_and_cache_key(tiny_ds, tmp_path):
+    a = extract_features(tiny_ds, "none", backbone="vgg16", cache_dir=tmp_path)
+    b = extract_features(tiny_ds, "none", backbone="vgg19", cache_dir=tmp_path)
+    assert (len(a.conv5), len(b.conv5)) == (3, 4)
+    assert a.key != b.key and "vgg16" in Path(a.path).name and "vgg19" in Path(b.path).name
+    again = extract_features(tiny_ds, "none", backbone="vgg16", cache_dir=tmp_path)
+    assert len(again.conv5) == 3 and again.backbone == "vgg16"
+
+
+def test_missing_and_wrong_weights_files_are_named(tiny_ds, tmp_path):
+    with pytest.raises(WeightsUnavailable, match="no_such.weights.h5"):
+        extract_features(tiny_ds, "no_such.weights.h5", backbone="vgg16", cache_dir=tmp_path)
+    bad = tmp_path / "garbage.weights.h5"
+    bad.write_bytes(b"not an h5 file" * 100)
+    with pytest.raises(WeightsUnavailable, match="garbage.weights.h5"):
+        extract_features(tiny_ds, str(bad), backbone="vgg16", cache_dir=tmp_path)
+    with pytest.raises(WeightsUnavailable, match="not the .* the profile pins"):
+        F.resolve_weights(str(bad), sha256="0" * 64)
+
+
+@pytest.mark.skipif(not SHARED_WEIGHTS.is_file(), reason="../shared/weights not present")
+def test_shared_vgg16_file_gives_the_readme_probe_values(tmp_path):
+    assert F.file_sha256(SHARED_WEIGHTS) == SHA
+    m = F.build_backbone("vgg16", F.resolve_weights(str(SHARED_WEIGHTS), SHA))
+    k = m.get_layer("block1_conv1").get_weights()[0]
+    np.testing.assert_allclose(k[0, 0, 0, :4], [0.42947057, 0.11727387, 0.03401296, 0.35422093],
+                               rtol=0, atol=1e-7)
+    # found by name on the search path (beside the shared data)
+    assert F.resolve_weights(SHARED_WEIGHTS.name) == str(SHARED_WEIGHTS.resolve())
+    # a VGG16 file is no VGG19: the error names the file and the backbone
+    with pytest.raises(WeightsUnavailable, match="vgg16_imagenet_notop.*vgg19"):
+        F.build_backbone("vgg19", str(SHARED_WEIGHTS))
