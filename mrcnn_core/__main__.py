@@ -27,7 +27,11 @@ def main(argv: list[str] | None = None) -> int:
     sw.add_argument("--experiment", default="main", help="main (Table 1) or sensitivity (Fig. 3)")
     sw.add_argument("--methods", type=lambda s: [m.strip() for m in s.split(",") if m.strip()],
                     help="comma-separated subset of lr,tsvm,tca,tlda,vgg,mrcnn")
-    sw.add_argument("--tasks", type=int, help="the first N tasks in id order")
+    sw.add_argument("--tasks", type=int, help="main: the first N tasks in id order; sensitivity "
+                    "and ablation: the first N of the profile's task sample")
+    sw.add_argument("--variants", type=lambda s: [v.strip() for v in s.split(",") if v.strip()],
+                    help="sensitivity/ablation: only these points, e.g. base,vary:alpha,vary "
+                    "or paper,graph_fc7")
     sw.add_argument("--seeds", type=_ints, help="e.g. 0,1,2")
     sw.add_argument("--results", help="results folder (default results/<profile>)")
     sw.add_argument("--weights", help="imagenet, a weights file or none (default: the profile's, "
@@ -66,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             s = sweep(a.profile, dataset=a.dataset, experiment=a.experiment, methods=a.methods,
                       n_tasks=a.tasks, seeds=a.seeds, results=a.results, weights=a.weights,
-                      backbone=a.backbone,
+                      backbone=a.backbone, variants=a.variants,
                       batch_size=a.batch_size, progress=not a.no_progress)
         except (ProfileError, StoreError, DataError, WeightsUnavailable, ValueError) as e:
             print(f"error: {e}", file=sys.stderr)

@@ -21,13 +21,24 @@ LR_THRESHOLD = 0.70
 EPS_BINS = (0.10, 0.15)
 
 
+def store_folders(*folders) -> list[Path]:
+    """Each folder that is a store, or holds stores one level down (results/<profile>/<part>)."""
+    out = []
+    for f in folders:
+        if f is None:
+            continue
+        f = Path(f)
+        if (f / "runs.csv").exists():
+            out.append(f)
+        out += sorted(p.parent for p in f.glob("*/runs.csv"))
+    return out
+
+
 def load_runs(*folders: str | Path, experiment: str | None = None,
               ok_only: bool = True) -> pd.DataFrame:
     """Rows of one or more stores (later folders do not override earlier ones)."""
     frames = []
-    for f in folders:
-        if f is None or not (Path(f) / "runs.csv").exists():
-            continue
+    for f in store_folders(*folders):
         df = ResultsStore(f).load()
         df["store"] = str(f)
         frames.append(df)
@@ -68,9 +79,8 @@ def latest_config(df: pd.DataFrame) -> pd.DataFrame:
 
 def load_provenance(*folders) -> list[dict]:
     out = []
-    for f in folders:
-        if f is not None and Path(f).exists():
-            out += ResultsStore(f).load_provenance()
+    for f in store_folders(*folders):
+        out += ResultsStore(f).load_provenance()
     return out
 
 
@@ -278,7 +288,8 @@ def sensitivity(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 def curves(folders: Sequence, runs: pd.DataFrame) -> pd.DataFrame:
     """Training curves joined with their run's task and method."""
-    frames = [ResultsStore(f).load_curves() for f in folders if (Path(f) / "curves.csv").exists()]
+    frames = [ResultsStore(f).load_curves() for f in store_folders(*folders)
+              if (f / "curves.csv").exists()]
     if not frames:
         return pd.DataFrame()
     c = pd.concat(frames, ignore_index=True)

@@ -124,7 +124,8 @@ def _key(spec: RunSpec, ctx_id: str) -> str:
 
 def plan(profile: Profile, experiment: str, dataset: str, ctx: Context, *,
          methods: Sequence[str] | None = None, n_tasks: int | None = None,
-         seeds: Sequence[int] | None = None) -> list[RunSpec]:
+         seeds: Sequence[int] | None = None,
+         variants: Sequence[str] | None = None) -> list[RunSpec]:
     """Every run of one experiment on one dataset, validated, in execution order."""
     exps = profile.data["experiments"]
     opts = profile.options
@@ -157,7 +158,9 @@ def plan(profile: Profile, experiment: str, dataset: str, ctx: Context, *,
         if dataset != a.get("dataset", "cifar100"):
             raise ProfileError(f"the ablations of {profile.name!r} run on "
                                f"{a.get('dataset', 'cifar100')!r}, not {dataset!r}")
-        tasks = select_tasks(ctx.tasks, n=n_tasks) if n_tasks else _pick_tasks(ctx.tasks, a.get("tasks", 10))
+        # --tasks N on a study: the first N of the profile's own sample (a
+        # subset that a later full run extends, keeping every stored run)
+        tasks = _pick_tasks(ctx.tasks, a.get("tasks", 10))[:n_tasks or None]
         over = dict(a.get("cnn_overrides", {}))
         base_alpha = over.get("alpha", resolve_hparams("mrcnn", dataset)["alpha"])
         settings = {"paper": {}, "graph_pixels": {"graph_on": "pixels"},
@@ -179,7 +182,7 @@ def plan(profile: Profile, experiment: str, dataset: str, ctx: Context, *,
         if dataset != s.get("dataset", "cifar100"):
             raise ProfileError(f"the sensitivity study of {profile.name!r} runs on "
                                f"{s.get('dataset', 'cifar100')!r}, not {dataset!r}")
-        tasks = select_tasks(ctx.tasks, n=n_tasks) if n_tasks else _pick_tasks(ctx.tasks, s.get("tasks", 10))
+        tasks = _pick_tasks(ctx.tasks, s.get("tasks", 10))[:n_tasks or None]
         points: list[tuple[str, dict]] = [("base", {})]
         for name, vals in s.get("vary", {}).items():
             points += [(f"vary:{name}", {name: v}) for v in vals]
@@ -203,6 +206,16 @@ def plan(profile: Profile, experiment: str, dataset: str, ctx: Context, *,
                         raise ProfileError(f"k={hp['k']} >= target domain size {task.n_target} "
                                            f"of task {task.id}")
                     specs.append(spec)
+    if variants:
+        # keep the runs whose variant is, or starts with, one of the given names
+        # ("vary" keeps every one-at-a-time point, "vary:alpha" one parameter)
+        names = tuple(variants)
+        known = {sp.variant for sp in specs} | {sp.variant.split(":")[0] for sp in specs}
+        unknown = [v for v in names if v not in known]
+        if unknown:
+            raise ProfileError(f"unknown variant(s) {unknown} for {experiment!r}; "
+                               f"this profile has {sorted(known)}")
+        specs = [sp for sp in specs if sp.variant in names or sp.variant.split(":")[0] in names]
     ctx_id = f"{ctx.dataset.content_hash}|{ctx.weights}"
     if ctx.backbone not in ("vgg19", "n/a", "n/a (features)"):
         ctx_id += f"|{ctx.backbone}"  # vgg19 keys stay those of the stores written before
@@ -272,6 +285,7 @@ def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
           methods: Sequence[str] | None = None, n_tasks: int | None = None,
           seeds: Sequence[int] | None = None, results: str | os.PathLike | None = None,
           weights: str | None = None, backbone: str | None = None,
+          variants: Sequence[str] | None = None,
           batch_size: int | str | None = None, progress: bool = True,
           context: Context | None = None) -> SweepSummary:
     """Run what the profile asks for on ``dataset`` and store it in ``results``."""
@@ -296,7 +310,8 @@ def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
         w, b, sha = profile_weights(prof, weights, backbone)
         ctx = context or load_context(dataset, w, spec.get("positive"), spec.get("negative"),
                                       backbone=b, sha256=sha)
-        specs = plan(prof, experiment, dataset, ctx, methods=methods, n_tasks=n_tasks, seeds=seeds)
+        specs = plan(prof, experiment, dataset, ctx, methods=methods, n_tasks=n_tasks, seeds=seeds,
+                     variants=variants)
         todo = [s for s in specs if s.key not in done]
         summ = SweepSummary(planned=len(specs), skipped=len(specs) - len(todo), results=str(store.folder))
         if not todo:
