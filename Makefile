@@ -3,11 +3,11 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-PROFILE ?= $(or $(MRCNN_PROFILE),smoke)
+PROFILE ?= $(or $(MRCNN_PROFILE),imagenet-vgg16)
 # tensorflow-cpu on machines without a GPU; on one with TensorFlow: make EXTRAS=dev,jax ...
 EXTRAS ?= cpu,dev,jax
 
-.PHONY: book test install clean notebooks bench
+.PHONY: book test install clean notebooks bench results
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,15 @@ install: $(VENV)/.installed
 
 book: install
 	$(PY) -m mrcnn_core book --profile $(PROFILE)
+
+# Re-run the computation of a profile into results/<profile>/<experiment> (resumes;
+# a GPU job for imagenet-vgg16: see the book's "How to re-run").
+SWEEP = $(PY) -m mrcnn_core sweep --profile $(PROFILE)
+results: install
+	$(SWEEP) --dataset cifar100 --results results/$(PROFILE)/main
+	$(SWEEP) --dataset corel --results results/$(PROFILE)/main
+	$(SWEEP) --dataset cifar100 --experiment sensitivity --results results/$(PROFILE)/sensitivity
+	$(SWEEP) --dataset cifar100 --experiment ablation --results results/$(PROFILE)/ablation
 
 test: install
 	$(PY) -m pytest -q

@@ -58,9 +58,14 @@ def main(argv: list[str] | None = None) -> int:
     bt.add_argument("--retries", type=int, default=2)
 
     bk = sub.add_parser("book", help="run the notebooks of a profile and build the book")
-    bk.add_argument("--profile", default=os.environ.get("MRCNN_PROFILE", "smoke"))
+    bk.add_argument("--profile", default=os.environ.get("MRCNN_PROFILE", "imagenet-vgg16"))
     bk.add_argument("--only", help="comma-separated page names to (re)run")
     bk.add_argument("--no-build", action="store_true", help="run the notebooks only")
+    cg = bk.add_mutually_exclusive_group()
+    cg.add_argument("--compute", dest="compute", action="store_true", default=None,
+                    help="run the profile's sweeps first (default: the profile's book_computes)")
+    cg.add_argument("--no-compute", dest="compute", action="store_false",
+                    help="only read the stores")
 
     a = ap.parse_args(argv)
     if a.cmd == "sweep":
@@ -85,10 +90,11 @@ def main(argv: list[str] | None = None) -> int:
         return bench_main(a)
     if a.cmd == "book":
         from .book import main as book_main
+        from .experiments import ProfileError
         from .features import WeightsUnavailable
         try:
             return book_main(a)
-        except WeightsUnavailable as e:
+        except (WeightsUnavailable, ProfileError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
     if a.cmd == "batch":

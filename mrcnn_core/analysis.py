@@ -84,37 +84,82 @@ def load_provenance(*folders) -> list[dict]:
     return out
 
 
+def coverage_line(df: pd.DataFrame) -> str:
+    """'cifar100: VGG 400 tasks x 1 seed, ...': what the numbers on a page average over."""
+    parts = []
+    for ds, d in df.groupby("dataset"):
+        items = []
+        for m in _methods(d["method"]):
+            x = d[d["method"] == m]
+            seeds = x.groupby("task_id")["seed"].nunique()
+            s = f"{seeds.min()}" if seeds.min() == seeds.max() else f"{seeds.min()}-{seeds.max()}"
+            items.append(f"{METHOD_LABEL.get(m, m)} {x['task_id'].nunique()} tasks x {s} seed(s)")
+        parts.append(f"{ds}: " + ", ".join(items))
+    return "; ".join(parts)
+
+
 def provenance_banner(df: pd.DataFrame, folders: Sequence) -> str:
-    """A Markdown banner: profile, data, weights, backend, device, commit, dates."""
+    """A Markdown banner: profile, backbone and weights, data, backend, device, commit,
+    dates, task coverage and the profile's stated differences from the paper."""
     if df.empty:
         return "**No results found** in " + ", ".join(map(str, folders))
     prov = {p["prov_id"]: p for p in load_provenance(*folders)}
     used = [prov[i] for i in df["prov_id"].dropna().unique() if i in prov]
     profiles = sorted(df["profile"].dropna().unique())
-    weights = sorted(df["weights"].dropna().unique())
+    cnn = df[df["method"].isin(["vgg", "mrcnn"])]
+    images = cnn[cnn["dataset"] != "corel"]
+    backbones = sorted({str(b) for b in images.get("backbone", pd.Series(dtype=str)).dropna()
+                        if str(b)}) or (["vgg19"] if len(images) else [])
+    weights = sorted(images["weights"].dropna().unique())
 
-    def uniq(key):
-        return ", ".join(sorted({str(p.get(key)) for p in used})) or "?"
+    def uniq(key, n=200):
+        return ", ".join(sorted({str(p.get(key)) for p in used}))[:n] or "?"
 
     n_samples = sorted({(p.get("dataset"), p.get("n_samples")) for p in used})
-    lines = [f"**Profile:** {', '.join(profiles)} &nbsp; **Backend/device:** {uniq('backend')} / "
-             f"{uniq('device')} &nbsp; **Commit:** {uniq('git_commit')[:60]}",
-             f"**Data:** " + ", ".join(f"{d} ({n} samples)" for d, n in n_samples)
-             + f" &nbsp; **Backbone weights:** {', '.join(weights)}",
-             f"**Runs:** {len(df)} &nbsp; **Dates:** {uniq('date')[:80]}"]
+    lines = [f"**Profile:** {', '.join(profiles)} &nbsp; **Stores:** "
+             + ", ".join(f"`{f}`" for f in sorted({str(x) for x in df.get('store', [])}))]
+    if len(images):
+        lines.append(f"**Backbone:** {', '.join(backbones)} &nbsp; **Weights:** "
+                     + ", ".join(f"`{w}`" for w in weights))
+    lines += [f"**Backend/device:** {uniq('backend')} / {uniq('device')} &nbsp; **Commit:** "
+              + ", ".join(sorted({str(p.get('git_commit'))[:12] for p in used})),
+              "**Data:** " + ", ".join(f"{d} ({n} samples)" for d, n in n_samples)
+              + f" &nbsp; **Dates:** {uniq('date', 120)}",
+              f"**Coverage ({len(df)} runs):** {coverage_line(df)}"]
+    diffs = sorted({x for p in used for x in p.get("differences", [])})
+    if diffs:
+        lines.append("**Differences from the paper:** " + " ".join(diffs))
     warn = []
-    if any(w.startswith("none") for w in weights):
-        warn.append("the VGG19 backbone has **random weights** (ImageNet weights were not "
+    if any(str(w).startswith("none") for w in weights):
+        warn.append("the backbone has **random weights** (ImageNet weights were not "
                     "available), so the CNN numbers are *not* the paper's setting")
     if "smoke" in profiles:
         warn.append("the **smoke** profile runs few tasks and few steps: a check that the "
                     "pipeline works, not a result")
     if any(n and d == "cifar100" and n < 60000 for d, n in n_samples):
         warn.append("CIFAR-100 is the **reduced** set (100 images per class: domains of 200, "
-                    "not 1,200 images)")
+                    "not 1,200 images), where the same alpha weighs Omega about 6x less")
     if warn:
         lines.append("⚠️ " + "; ".join(warn) + ".")
     return "\n\n".join(lines)
+
+
+def result_folders(profile: str, results_dir: str = "") -> list[str]:
+    """The stores a page of ``profile`` reads: its own, plus the baseline store it names.
+
+    A profile that runs only the CNN methods (imagenet-vgg16) takes the shallow
+    methods' columns from ``options.baselines_store`` (the committed baseline run).
+    """
+    from .experiments import load_profile
+
+    folders = [results_dir or f"results/{profile}"]
+    try:
+        extra = load_profile(profile).options.get("baselines_store")
+    except Exception:  # a profile given as a store folder only
+        extra = None
+    if extra and extra not in folders:
+        folders.append(extra)
+    return folders
 
 
 def per_task(df: pd.DataFrame) -> pd.DataFrame:
@@ -173,33 +218,53 @@ def table2(pt: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([n, t], axis=1)
 
 
+def _rng_for(*parts) -> np.random.Generator:
+    """A generator seeded by what a comparison is, so results do not depend on call order."""
+    import zlib
+
+    return np.random.default_rng(zlib.crc32("|".join(map(str, parts)).encode()))
+
+
 def paired(pt: pd.DataFrame, a: str, b: str, n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
     """Paired per-task comparison of method ``a`` minus ``b`` per dataset and group.
 
-    Wilcoxon signed-rank p-value (scipy) and a bootstrap 95 % CI of the mean
-    difference (resampling tasks).
+    Tasks that share a target domain are not independent (16 CIFAR-100 tasks
+    share each of the 25 target domains; each source domain is shared too),
+    so both the interval and the test work on target-domain clusters: a
+    cluster bootstrap (resampling target domains with their tasks) for the
+    95 % CI of the mean difference, and a Wilcoxon signed-rank test on the
+    per-domain mean differences.  Seeds are first averaged per task.
     """
     from scipy.stats import wilcoxon
 
-    rng = np.random.default_rng(seed)
     rows = []
-    wide = pt.pivot_table(index=["dataset", "task_id", "group"], columns="method",
-                          values="accuracy").reset_index()
+    idx = ["dataset", "task_id", "group"] + (["target"] if "target" in pt else [])
+    wide = pt.pivot_table(index=idx, columns="method", values="accuracy").reset_index()
     if a not in wide or b not in wide:
         return pd.DataFrame()
+    if "target" not in wide:
+        wide["target"] = wide["task_id"]  # no domain information: each task its own cluster
     for ds, d in wide.groupby("dataset"):
         for grp in ("Left", "Right", "Total"):
             sub = d if grp == "Total" else d[d["group"] == grp]
-            diff = (sub[a] - sub[b]).dropna().to_numpy()
-            if len(diff) == 0:
+            sub = sub.assign(diff=sub[a] - sub[b]).dropna(subset=["diff"])
+            if sub.empty:
                 continue
-            boots = rng.choice(diff, size=(n_boot, len(diff))).mean(1)
+            diff = sub["diff"].to_numpy()
+            codes, clusters = pd.factorize(sub["target"])
+            rng = _rng_for(seed, ds, grp, a, b)
+            sums = np.bincount(codes, weights=diff)
+            counts = np.bincount(codes).astype(float)
+            pick = rng.integers(0, len(clusters), size=(n_boot, len(clusters)))
+            boots = sums[pick].sum(1) / counts[pick].sum(1)
+            dom = sums / counts  # per-domain mean differences
             try:
-                p = wilcoxon(diff).pvalue if np.any(diff != 0) and len(diff) > 1 else 1.0
+                p = wilcoxon(dom).pvalue if np.any(dom != 0) and len(dom) > 1 else 1.0
             except ValueError:
                 p = np.nan
             rows.append({"dataset": ds, "group": grp, "comparison": f"{METHOD_LABEL[a]} - {METHOD_LABEL[b]}",
-                         "tasks": len(diff), "mean_diff_pp": 100 * diff.mean(),
+                         "tasks": len(diff), "clusters": len(clusters),
+                         "mean_diff_pp": 100 * diff.mean(),
                          "ci_low_pp": 100 * np.percentile(boots, 2.5),
                          "ci_high_pp": 100 * np.percentile(boots, 97.5),
                          "wins": int((diff > 0).sum()), "losses": int((diff < 0).sum()),
@@ -231,9 +296,11 @@ def verdict(comp: pd.DataFrame, a: str, b: str, dataset: str, alpha: float = 0.0
                 "mean disagree)")
     else:
         word = "**not supported** (no significant difference)"
+    k = int(r.get("clusters", n))
     return (f"Claim '{METHOD_LABEL[a]} beats {METHOD_LABEL[b]}' on {dataset}: {word}: mean "
-            f"difference {d:+.1f} pp, 95% CI [{lo:+.1f}, {hi:+.1f}], Wilcoxon p = {p:.2g}, "
-            f"{n} tasks.")
+            f"difference {d:+.1f} pp, 95% CI [{lo:+.1f}, {hi:+.1f}] (bootstrap over {k} target "
+            f"domains), Wilcoxon p = {p:.2g} on the {k} domain means; {n} tasks, "
+            f"{int(r.wins)} wins / {int(r.losses)} losses.")
 
 
 def by_target_domain(pt: pd.DataFrame, dataset: str = "cifar100",

@@ -1,8 +1,11 @@
 """``python -m mrcnn_core book``: run the book's notebooks for a profile, then build it.
 
-Compute notebooks run the sweeps (skipping what the results store holds);
-figure notebooks only read the store.  Executed notebooks go to
-``book/generated/`` (not versioned), which ``_toc.yml`` points at.
+Computing and plotting are apart (as in showyourwork): for a profile whose
+stores are committed (``options.book_computes: false``, e.g. imagenet-vgg16)
+no page trains anything; the figure pages read the stores.  For the others
+(smoke) the experiments page runs the sweeps first, skipping stored runs.
+Executed notebooks go to ``book/generated/`` (not versioned), which
+``_toc.yml`` points at.
 """
 from __future__ import annotations
 
@@ -49,29 +52,38 @@ def _retitle(path: Path, title: str) -> None:
     nbformat.write(nb, str(path))
 
 
-def check_environment(weights: str | None) -> None:
-    """Fail within seconds, before any notebook runs, if the weights can't be had."""
+def check_environment(profile) -> None:
+    """Fail within seconds, before any notebook runs, if the profile's weights can't be had."""
+    from .experiments.runner import profile_weights
     from .features import check_imagenet_available, resolve_weights
 
-    if resolve_weights(weights) == "imagenet":
-        check_imagenet_available()
+    w, b, sha = profile_weights(profile)
+    if resolve_weights(w, sha) == "imagenet":
+        check_imagenet_available(b)
 
 
 def main(args) -> int:
-    profile = args.profile
-    check_environment(None)
+    from .experiments import load_profile
+
+    prof = load_profile(args.profile)
+    profile = prof.name
+    compute = bool(prof.options.get("book_computes", True)) if args.compute is None else args.compute
+    check_environment(prof)
     OUT.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     for page, src, extra in PAGES:
         if args.only and page not in args.only.split(","):
             continue
         params = {"profile": profile, **extra}
+        if src == "10_experiments":
+            params["compute"] = compute
         t = time.perf_counter()
         dst = run_notebook(NB / f"{src}.ipynb", OUT / f"{page}.ipynb", params, cwd=ROOT)
         if page in TITLES:
             _retitle(dst, TITLES[page])
         print(f"[book] {page}: {time.perf_counter() - t:.0f} s", flush=True)
-    print(f"[book] notebooks done in {time.perf_counter() - t0:.0f} s", flush=True)
+    print(f"[book] profile {profile}: {'computed' if compute else 'read from the stores'}; "
+          f"notebooks done in {time.perf_counter() - t0:.0f} s", flush=True)
     if args.no_build:
         return 0
     shutil.rmtree(ROOT / "_build", ignore_errors=True)

@@ -24,7 +24,7 @@ from typing import Sequence
 
 import numpy as np
 from keras import ops
-from scipy import stats
+from scipy import special
 
 CONV5_IMPLS = ("dense", "im2col", "stock")
 
@@ -35,8 +35,17 @@ _TAP = np.array([[(a - i + 1) * 3 + (b - j + 1) for (i, j) in np.ndindex(2, 2)]
 
 
 def truncated_normal(rng: np.random.Generator, shape: tuple[int, ...], std: float) -> np.ndarray:
-    """TensorFlow's ``truncated_normal``: N(0, std) redrawn beyond 2 std."""
-    return stats.truncnorm.rvs(-2.0, 2.0, scale=std, size=shape, random_state=rng).astype(np.float32)
+    """TensorFlow's ``truncated_normal``: N(0, std) restricted to +-2 std.
+
+    Inverse-CDF sampling from one uniform draw per value, the method of
+    ``scipy.stats.truncnorm.rvs`` (the same values for the same generator,
+    tested), written with ``ndtr``/``ndtri`` directly: scipy's generic path
+    took 0.13 s per 512 x 512 matrix, which made drawing the heads of a
+    64-task batch slower than training it on a GPU.
+    """
+    lo, hi = special.ndtr(-2.0), special.ndtr(2.0)
+    u = rng.uniform(size=shape)
+    return (std * special.ndtri(lo + u * (hi - lo))).astype(np.float32)
 
 
 def init_params(seeds: Sequence[int], *, conv5: list | None = None, in_dim: int | None = None,

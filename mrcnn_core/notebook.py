@@ -7,6 +7,7 @@ value a test (or the batch driver) can read back from the executed notebook.
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -19,13 +20,24 @@ class NotebookParameterError(ValueError):
     pass
 
 
+def _finite(v):
+    """NaN and infinities become None: notebook outputs must be strict JSON."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: _finite(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_finite(x) for x in v]
+    return v
+
+
 def record(**values: Any) -> None:
     """Store values in the notebook where :func:`read_records` finds them.
 
     Inside a notebook they go to an output of their own MIME type, which the
     rendered book does not show; elsewhere they are printed.
     """
-    payload = json.loads(json.dumps(values, default=float))
+    payload = _finite(json.loads(json.dumps(values, default=float)))
     try:
         from IPython import get_ipython
 

@@ -26,3 +26,19 @@ def labelled(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     out["Method"] = out["method"].map(METHOD_LABEL)
     return out
+
+
+def stamp_text(runs: pd.DataFrame) -> str:
+    """'profile P; backbone B (weights W); N tasks': the line every figure carries."""
+    profiles = ", ".join(sorted(runs["profile"].dropna().unique()))
+    cnn = runs[runs["method"].isin(["vgg", "mrcnn"]) & (runs["dataset"] != "corel")]
+    parts = [f"profile {profiles}"]
+    if len(cnn):
+        bb = ", ".join(sorted({str(b) for b in cnn.get("backbone", pd.Series(dtype=str)).dropna()
+                               if str(b)})) or "vgg19"
+        w = ", ".join(sorted({str(x).split(":sha256:")[0].replace("file:", "")
+                              + (f" sha256 {str(x).split(':sha256:')[1][:10]}" if ":sha256:" in str(x) else "")
+                              for x in cnn["weights"].dropna().unique()}))
+        parts.append(f"backbone {bb} ({w})")
+    parts.append(f"{runs['task_id'].nunique()} tasks, {len(runs)} runs")
+    return "; ".join(parts)

@@ -44,7 +44,7 @@ def test_paired_and_verdict():
     for i in range(30):
         base = rng.uniform(0.5, 0.9)
         for m, d in (("lr", 0.0), ("tsvm", 0.05), ("vgg", -0.001 * (i % 3 - 1))):
-            rows.append({"dataset": "corel", "task_id": f"t{i}", "target": "x", "method": m,
+            rows.append({"dataset": "corel", "task_id": f"t{i}", "target": f"T{i % 6}", "method": m,
                          "seed": 0, "accuracy": base + d, "epsilon": 0.1})
     pt = add_groups(per_task(pd.DataFrame(rows)))
     comp = pd.concat([paired(pt, "tsvm", "lr"), paired(pt, "vgg", "lr")])
@@ -53,6 +53,42 @@ def test_paired_and_verdict():
     assert "**supported**" in verdict(comp, "tsvm", "lr", "corel")
     assert "not supported" in verdict(comp, "vgg", "lr", "corel")
     assert "not run" in verdict(comp, "mrcnn", "vgg", "corel")
+
+
+def _clustered(n_dom=5, per=16, seed=0):
+    """Differences that are shared within a target domain (a domain effect), tiny noise else."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for d in range(n_dom):
+        effect = rng.normal(0, 0.05)
+        for j in range(per):
+            base = rng.uniform(0.5, 0.9)
+            for m, x in (("lr", base), ("vgg", base + effect + rng.normal(0, 0.002))):
+                rows.append({"dataset": "cifar100", "task_id": f"d{d}t{j}", "target": f"D{d}",
+                             "method": m, "seed": 0, "accuracy": x, "epsilon": 0.1})
+    return add_groups(per_task(pd.DataFrame(rows)))
+
+
+def test_cluster_bootstrap_is_wider_than_a_task_bootstrap():
+    pt = _clustered()
+    r = paired(pt, "vgg", "lr")
+    tot = r[r.group == "Total"].iloc[0]
+    assert tot.clusters == 5 and tot.tasks == 80
+    # a bootstrap that treats the 80 tasks as independent
+    w = pt.pivot_table(index="task_id", columns="method", values="accuracy")
+    diff = (w["vgg"] - w["lr"]).to_numpy()
+    rng = np.random.default_rng(0)
+    naive = np.percentile(rng.choice(diff, (2000, len(diff))).mean(1), [2.5, 97.5]) * 100
+    assert (tot.ci_high_pp - tot.ci_low_pp) > 2.5 * (naive[1] - naive[0])
+    # the test runs on the 5 domain means: p can be no smaller than 2 / 2^5
+    assert tot.wilcoxon_p >= 2 / 2 ** 5 - 1e-12
+
+
+def test_comparisons_do_not_depend_on_their_order():
+    pt = _clustered()
+    first = paired(pt, "vgg", "lr")
+    paired(pt, "lr", "vgg")  # another comparison in between draws from its own generator
+    pd.testing.assert_frame_equal(first, paired(pt, "vgg", "lr"))
 
 
 def test_target_domains_sorted_by_lr():

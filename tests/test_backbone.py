@@ -117,3 +117,16 @@ def test_shared_vgg16_file_gives_the_readme_probe_values(tmp_path):
     # a VGG16 file is no VGG19: the error names the file and the backbone
     with pytest.raises(WeightsUnavailable, match="vgg16_imagenet_notop.*vgg19"):
         F.build_backbone("vgg19", str(SHARED_WEIGHTS))
+
+
+@pytest.mark.parametrize("shape,std,seed", [((512, 512), 0.01, 0), ((512,), 0.01, 3), ((7, 2), 1.0, 9)])
+def test_fast_truncated_normal_draws_scipys_values(shape, std, seed):
+    from scipy import stats
+
+    from mrcnn_core.model import truncated_normal
+
+    got = truncated_normal(np.random.default_rng(seed), shape, std)
+    ref = stats.truncnorm.rvs(-2.0, 2.0, scale=std, size=shape,
+                              random_state=np.random.default_rng(seed)).astype(np.float32)
+    np.testing.assert_array_equal(got, ref)
+    assert np.abs(got).max() <= 2 * std

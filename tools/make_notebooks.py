@@ -24,7 +24,8 @@ os.environ.setdefault("POT_BACKEND_DISABLE_TENSORFLOW", "1")
 warnings.filterwarnings("ignore", category=FutureWarning)
 from IPython.display import Markdown, display'''
 
-RESULTS = '''results = results_dir or f"results/{profile}"'''
+RESULTS = '''folders = result_folders(profile, results_dir)  # the profile's store (+ its baseline store)
+results = folders[0]'''
 
 
 def nb(name, title, intro, params, cells):
@@ -128,7 +129,14 @@ for r, c in enumerate(classes):
     axes[r, 0].set_title(c, fontsize=8, loc="left")
 fig.suptitle("CIFAR-100: positive = fruit_and_vegetables (top 5 rows), negative = household_electrical_devices")
 plt.show()'''),
-    ("code", '''feats = extract_features(cifar, weights or None)
+    ("code", '''from mrcnn_core import WeightsUnavailable
+from mrcnn_core.experiments import load_profile, profile_context
+try:
+    feats = profile_context(load_profile(profile), "cifar100", weights or None).features
+except WeightsUnavailable as e:  # e.g. on Colab without the offline VGG16 file
+    display(Markdown(f"**The profile's backbone weights are not here** ({e}); this figure uses "
+                     "random weights instead."))
+    feats = profile_context(load_profile(profile), "cifar100", "none").features
 task = tasks[target_task]
 X = feats.x[task.target_idx].reshape(task.n_target, -1)
 M = knn_graph(X, k)
@@ -147,16 +155,19 @@ for y, m, name in ((1, "o", task.target_classes[0]), (0, "s", task.target_classe
 ax.set_xlabel("PC 1 of pool4 features"); ax.set_ylabel("PC 2")
 ax.set_title(f"target domain {task.target_domain}: k = {k}, epsilon = {eps:.3f}")
 ax.legend(fontsize=8)
-fig.text(0.01, -0.02, f"profile {profile}; backbone weights: {feats.weights}", fontsize=7, color="0.35")
+fig.text(0.01, -0.02, f"profile {profile}; backbone {feats.backbone}, weights {feats.weights[:60]}", fontsize=7, color="0.35")
 plt.show()''')])
 
 nb("10_experiments", "Running the experiments",
-   "This page *computes*: it runs the profile's sweeps into the results store, skipping every run "
-   "already stored (so re-building the book costs nothing when the results are there). "
-   "The figure pages that follow only read the store.",
-   'profile = "smoke"\nresults_dir = ""\ndatasets = ["cifar100", "corel"]\nexperiments = ["main", "sensitivity", "ablation"]\nweights = ""',
+   "The computing side of the book. For a profile whose stores are committed "
+   "(`imagenet-vgg16`), this page only lists what the stores hold against what the profile "
+   "plans: building the book trains nothing, and `make results PROFILE=...` re-runs the "
+   "computation. For the other profiles (`smoke`) it runs the sweeps, skipping every run already "
+   "stored. The figure pages that follow only read the stores.",
+   'profile = "smoke"\nresults_dir = ""\ndatasets = ["cifar100", "corel"]\nexperiments = ["main", "sensitivity", "ablation"]\nweights = ""\ncompute = True',
    [("code", '''import pandas as pd
-from mrcnn_core.experiments import load_profile, sweep
+from mrcnn_core.experiments import load_profile, status, sweep
+from mrcnn_core.analysis import result_folders
 from mrcnn_core.notebook import record
 ''' + RESULTS + '''
 prof = load_profile(profile)
@@ -165,18 +176,35 @@ for experiment in experiments:
     for dataset in datasets:
         if experiment not in prof.data["experiments"]:
             continue
+        if experiment == "main" and dataset not in prof.data["experiments"]["main"]:
+            continue
         if experiment != "main" and dataset != prof.data["experiments"][experiment].get("dataset", "cifar100"):
             continue
-        s = sweep(prof, dataset=dataset, experiment=experiment, results=results,
+        # a committed store may keep one sub-store per experiment (results/<profile>/<experiment>)
+        where = f"{results}/{experiment}" if os.path.isdir(f"{results}/{experiment}") else results
+        if not compute:
+            rows.append({**status(prof, dataset=dataset, experiment=experiment, results=where),
+                         "store": where})
+            continue
+        s = sweep(prof, dataset=dataset, experiment=experiment, results=where,
                   weights=weights or None, progress=False)
         rows.append({"experiment": experiment, "dataset": dataset, "planned": s.planned,
                      "already stored": s.skipped, "run now": s.done, "failed": s.failed,
-                     "wall time (s)": round(s.wall_time, 1)})
+                     "wall time (s)": round(s.wall_time, 1), "store": where})
         for e in s.errors[:5]:
             print("failed:", e)
 table = pd.DataFrame(rows)
-record(planned=int(table["planned"].sum()), failed=int(table["failed"].sum()), results=results)
-display(Markdown(f"Profile **{prof.name}** ({prof.path}): {prof.data.get('description', '')}"))
+record(planned=int(table["planned"].sum()), results=results, computed=bool(compute),
+       failed=int(table["failed"].sum()) if "failed" in table else 0,
+       stored=int(table["stored"].sum()) if "stored" in table else None)
+display(Markdown(f"Profile **{prof.name}** (`{os.path.relpath(prof.path)}`): {prof.data.get('description', '')}"))
+if prof.differences:
+    display(Markdown("Differences from the paper, as the profile states them:\\n"
+                     + "\\n".join(f"- {d}" for d in prof.differences)))
+display(Markdown("**Computed now**" if compute else
+                 "**Read from the committed stores** (nothing trained while building this page); "
+                 "a run that is planned but not stored is *missing*, and the pages show only what "
+                 "is stored."))
 display(table)''')])
 
 nb("20_table1", "Table 1: accuracy of all methods",
@@ -185,13 +213,13 @@ nb("20_table1", "Table 1: accuracy of all methods",
    "Every number below comes from the results store named in the banner.",
    'profile = "smoke"\nresults_dir = ""\ntitle = ""',
    [("code", '''from mrcnn_core.analysis import (load_runs, per_task, add_groups, table1, comparisons,
-                                  verdict, provenance_banner, coverage)
+                                  verdict, provenance_banner, coverage, result_folders)
 from mrcnn_core.notebook import record
 ''' + RESULTS + '''
-runs = load_runs(results, experiment="main")
+runs = load_runs(*folders, experiment="main")
 if title:
     display(Markdown(f"## {title}"))
-display(Markdown(provenance_banner(runs, [results])))
+display(Markdown(provenance_banner(runs, folders)))
 pt = add_groups(per_task(runs))
 t1 = table1(pt)
 record(table1=t1.reset_index().to_dict(orient="list"))
@@ -225,14 +253,14 @@ nb("21_fig2a", "Fig. 2(a): accuracy per target domain, and training curves",
    "target accuracy of a few tasks.",
    'profile = "smoke"\nresults_dir = ""\ndataset = "cifar100"',
    [("code", '''import matplotlib.pyplot as plt, seaborn as sns
-from mrcnn_core.analysis import load_runs, per_task, by_target_domain, curves, provenance_banner
-from mrcnn_core.plots import style, stamp, labelled
+from mrcnn_core.analysis import load_runs, per_task, by_target_domain, curves, provenance_banner, result_folders
+from mrcnn_core.plots import style, stamp, stamp_text, labelled
 from mrcnn_core.notebook import record
 style()
 ''' + RESULTS + '''
-runs = load_runs(results, experiment="main")
+runs = load_runs(*folders, experiment="main")
 runs = runs[runs["dataset"] == dataset]
-display(Markdown(provenance_banner(runs, [results])))
+display(Markdown(provenance_banner(runs, folders)))
 td = labelled(by_target_domain(per_task(runs), dataset))
 record(n_target_domains=int(td["target"].nunique()))
 fig, ax = plt.subplots(figsize=(10, 4))
@@ -240,9 +268,9 @@ sns.pointplot(data=td, x="target", y="accuracy", hue="Method", ax=ax, markersize
 ax.set_xlabel("target domain (sorted by LR accuracy)"); ax.set_ylabel("mean target accuracy")
 ax.tick_params(axis="x", rotation=75)
 ax.set_title(f"Fig. 2(a), {dataset}: tasks per domain: {td['tasks'].min()}-{td['tasks'].max()}")
-stamp(ax, f"profile {profile}; weights {', '.join(runs['weights'].unique())}; results {results}")
+stamp(ax, stamp_text(runs))
 plt.show()'''),
-    ("code", '''c = curves([results], runs)
+    ("code", '''c = curves(folders, runs)
 if c.empty:
     display(Markdown("No training curves stored."))
 else:
@@ -257,7 +285,7 @@ else:
     for ax in g.axes.flat:
         t = ax.get_title().split(" = ")[-1]
         ax.set_title(names.get(t, t)); ax.set_xlabel("full-batch step")
-    g.fig.suptitle(f"Training curves ({dataset}, profile {profile}, weights {', '.join(runs['weights'].unique())})", y=1.03)
+    g.fig.suptitle(f"Training curves ({dataset}; {stamp_text(runs)})", y=1.03, fontsize=9)
     plt.show()''')])
 
 nb("22_fig2b_table2", "Fig. 2(b) and Table 2: accuracy against neighbour confusion",
@@ -266,13 +294,13 @@ nb("22_fig2b_table2", "Fig. 2(b) and Table 2: accuracy against neighbour confusi
    "accuracy in the paper's three $\\epsilon$ groups.",
    'profile = "smoke"\nresults_dir = ""',
    [("code", '''import matplotlib.pyplot as plt, seaborn as sns
-from mrcnn_core.analysis import load_runs, per_task, add_groups, table2, provenance_banner
-from mrcnn_core.plots import style, stamp, labelled
+from mrcnn_core.analysis import load_runs, per_task, add_groups, table2, provenance_banner, result_folders
+from mrcnn_core.plots import style, stamp, stamp_text, labelled
 from mrcnn_core.notebook import record
 style()
 ''' + RESULTS + '''
-runs = load_runs(results, experiment="main")
-display(Markdown(provenance_banner(runs, [results])))
+runs = load_runs(*folders, experiment="main")
+display(Markdown(provenance_banner(runs, folders)))
 pt = labelled(add_groups(per_task(runs)))
 g = sns.relplot(data=pt, x="epsilon", y="accuracy", hue="Method", col="dataset", kind="scatter",
                 height=3.6, aspect=1.3, s=25, facet_kws={"sharex": False})
@@ -281,7 +309,7 @@ for ax in g.axes.flat:
     ax.set_xlabel(r"neighbour confusion $\\epsilon$ of the target graph"); ax.set_ylabel("target accuracy")
 g.fig.suptitle("Fig. 2(b): accuracy against epsilon", y=1.04)
 for ax in g.axes.flat:
-    stamp(ax, f"profile {profile}; weights {', '.join(runs['weights'].unique())}")
+    stamp(ax, stamp_text(runs))
 plt.show()
 t2 = table2(pt)
 record(table2_rows=int(len(t2)))
@@ -302,8 +330,8 @@ nb("23_fig3", "Fig. 3: sensitivity to r, alpha, beta and k",
    'profile = "smoke"\nresults_dir = ""',
    [("code", '''import numpy as np, pandas as pd
 import matplotlib.pyplot as plt, seaborn as sns
-from mrcnn_core.analysis import load_runs, sensitivity, provenance_banner
-from mrcnn_core.plots import style, stamp
+from mrcnn_core.analysis import load_runs, sensitivity, provenance_banner, result_folders
+from mrcnn_core.plots import style, stamp, stamp_text
 from mrcnn_core.notebook import record
 style()
 ''' + RESULTS + '''
@@ -325,7 +353,7 @@ for ax in list(axes.flat)[len(params):]:
     ax.set_visible(False)
 fig.suptitle(f"Fig. 3: MRCNN, mean over {runs['task_id'].nunique()} tasks (95% CI over tasks)", y=1.05)
 fig.tight_layout()
-stamp(axes.flat[0], f"profile {profile}; weights {', '.join(runs['weights'].unique())}")
+stamp(axes.flat[0], stamp_text(runs))
 plt.show()'''),
     ("code", '''if "grid" in sens:
     fig, ax = plt.subplots(figsize=(5, 3.5))
@@ -339,13 +367,13 @@ nb("24_statistics", "Statistics: seeds, paired tests and per-task differences",
    "per-task differences, and, for the CNN methods, the spread over seeds.",
    'profile = "smoke"\nresults_dir = ""',
    [("code", '''import matplotlib.pyplot as plt, seaborn as sns
-from mrcnn_core.analysis import load_runs, per_task, add_groups, METHOD_LABEL, provenance_banner
-from mrcnn_core.plots import style, stamp
+from mrcnn_core.analysis import load_runs, per_task, add_groups, METHOD_LABEL, provenance_banner, result_folders
+from mrcnn_core.plots import style, stamp, stamp_text
 from mrcnn_core.notebook import record
 style()
 ''' + RESULTS + '''
-runs = load_runs(results, experiment="main")
-display(Markdown(provenance_banner(runs, [results])))
+runs = load_runs(*folders, experiment="main")
+display(Markdown(provenance_banner(runs, folders)))
 pt = add_groups(per_task(runs))
 wide = pt.pivot_table(index=["dataset", "task_id", "group"], columns="method", values="accuracy").reset_index()
 pairs = [(a, b) for a, b in (("mrcnn", "vgg"), ("tsvm", "lr"), ("vgg", "lr"), ("vgg", "tsvm")) if a in wide and b in wide]
@@ -365,7 +393,7 @@ if not long.empty:
         ax.axvline(0, color="k", lw=0.8)
     g.fig.suptitle("per-task accuracy differences (percentage points)", y=1.05)
     for ax in g.axes.flat:
-        stamp(ax, f"profile {profile}")
+        stamp(ax, stamp_text(runs))
     plt.show()'''),
     ("code", '''cnn = pt[pt["method"].isin(["vgg", "mrcnn"])]
 seeds = int(runs[runs["method"].isin(["vgg", "mrcnn"])]["seed"].nunique()) if len(cnn) else 0
@@ -383,8 +411,8 @@ nb("25_ablations", "Ablations: where the manifold term's graph comes from, and h
    "10 x the paper's alpha.",
    'profile = "smoke"\nresults_dir = ""',
    [("code", '''import matplotlib.pyplot as plt, seaborn as sns
-from mrcnn_core.analysis import load_runs, ablation_table, ABLATION_LABEL, provenance_banner
-from mrcnn_core.plots import style, stamp
+from mrcnn_core.analysis import load_runs, ablation_table, ABLATION_LABEL, provenance_banner, result_folders
+from mrcnn_core.plots import style, stamp, stamp_text
 from mrcnn_core.notebook import record
 style()
 ''' + RESULTS + '''
@@ -403,6 +431,6 @@ else:
     sns.pointplot(data=d, y="Variant", x="accuracy", color="k", markers="|", linestyles="none", ax=ax, errorbar=None)
     ax.set_xlabel("target accuracy"); ax.set_ylabel("")
     ax.legend(fontsize=7, title="task", loc="lower left")
-    stamp(ax, f"profile {profile}; weights {', '.join(runs['weights'].unique())}")
+    stamp(ax, stamp_text(runs))
     plt.show()''')])
 print("notebooks written")

@@ -25,7 +25,7 @@ _VARY = {"k", "alpha", "beta", "lr"}
 _ABL = {"dataset", "tasks", "seeds", "steps", "cnn_overrides", "variants", "graph_every",
         "omega_batch"}
 _OPTIONS = {"alpha_scale", "baseline_select", "curves_tasks", "batch_size", "tlda", "backbone",
-            "weights", "weights_sha256"}
+            "weights", "weights_sha256", "baselines_store", "book_computes"}
 
 
 class ProfileError(ValueError):

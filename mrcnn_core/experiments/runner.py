@@ -65,8 +65,13 @@ class Context:
 
 def load_context(name: str, weights: str | None = None, positive: str | None = None,
                  negative: str | None = None, backbone: str | None = None,
-                 sha256: str | None = None) -> Context:
-    """Load a dataset, build its tasks (superclass names checked first), then features."""
+                 sha256: str | None = None, features: bool = True) -> Context:
+    """Load a dataset, build its tasks (superclass names checked first), then features.
+
+    ``features=False`` gives the context's identity (data hash, weights id,
+    backbone) without computing features: enough to plan runs and look them
+    up in a store.
+    """
     if name == "cifar100":
         from ..features import check_backbone, extract_features
 
@@ -74,6 +79,11 @@ def load_context(name: str, weights: str | None = None, positive: str | None = N
         ds = load_cifar100()
         tasks = cifar100_tasks(ds, positive or "fruit_and_vegetables",
                                negative or "household_electrical_devices")
+        if not features:  # identity only (for planning against a store): no extraction
+            from ..features import resolve_weights, weights_id
+
+            wid = weights_id(resolve_weights(weights, sha256), 0, backbone)
+            return Context(ds, tasks, None, wid, np.empty((len(ds.x), 0)), backbone)
         fs = extract_features(ds, weights, backbone=backbone, sha256=sha256)
         return Context(ds, tasks, fs, fs.weights, fs.x, fs.backbone)
     if name == "corel":
@@ -281,6 +291,37 @@ def _row(spec: RunSpec, profile: Profile, weights: str, backbone: str, prov_id: 
             "weights": weights, "prov_id": prov_id}
 
 
+def profile_context(prof: Profile, dataset: str, weights: str | None = None,
+                    backbone: str | None = None, features: bool = True) -> Context:
+    """The data, tasks and (for images) features that ``prof`` runs on."""
+    w, b, sha = profile_weights(prof, weights, backbone)
+    spec = prof.data["experiments"].get("main", {}).get(dataset, {})
+    return load_context(dataset, w, spec.get("positive"), spec.get("negative"), backbone=b,
+                        sha256=sha, features=features)
+
+
+def status(profile: str | Profile, *, dataset: str, experiment: str = "main",
+           results: str | os.PathLike | None = None) -> dict:
+    """Planned, stored and missing runs of one experiment, without running anything."""
+    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    from ..data import DataError
+    from ..features import WeightsUnavailable
+
+    store = ResultsStore(results or Path("results") / prof.name)
+    done = store.done_keys() if store.runs.exists() else set()
+    try:
+        ctx = profile_context(prof, dataset, features=False)
+    except (DataError, WeightsUnavailable) as e:  # the stores can be shown without data
+        return {"experiment": experiment, "dataset": dataset, "planned": None,
+                "stored": len(done), "missing": None, "tasks stored": None,
+                "note": f"plan unknown here: {type(e).__name__}: {str(e)[:120]}"}
+    specs = plan(prof, experiment, dataset, ctx)
+    stored = [s for s in specs if s.key in done]
+    return {"experiment": experiment, "dataset": dataset, "planned": len(specs),
+            "stored": len(stored), "missing": len(specs) - len(stored),
+            "tasks stored": len({s.task.id for s in stored})}
+
+
 def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
           methods: Sequence[str] | None = None, n_tasks: int | None = None,
           seeds: Sequence[int] | None = None, results: str | os.PathLike | None = None,
@@ -306,10 +347,7 @@ def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
     t0 = time.perf_counter()
     with store:
         done = store.done_keys()  # also checks the store is readable before any work
-        spec = prof.data["experiments"].get("main", {}).get(dataset, {})
-        w, b, sha = profile_weights(prof, weights, backbone)
-        ctx = context or load_context(dataset, w, spec.get("positive"), spec.get("negative"),
-                                      backbone=b, sha256=sha)
+        ctx = context or profile_context(prof, dataset, weights, backbone)
         specs = plan(prof, experiment, dataset, ctx, methods=methods, n_tasks=n_tasks, seeds=seeds,
                      variants=variants)
         todo = [s for s in specs if s.key not in done]
