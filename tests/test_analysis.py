@@ -102,3 +102,28 @@ def test_latest_config_drops_older_settings(capsys):
     df.loc[df.index[-1], "beta"] = 0.5  # the newest vgg run used another beta
     kept = latest_config(df)
     assert len(kept[kept.method == "vgg"]) == 1 and "older configurations" in capsys.readouterr().out
+
+
+def test_sensitivity_claims_name_the_collapse():
+    from mrcnn_core.analysis import sensitivity_claims
+
+    d = pd.DataFrame({"alpha": [1e-5, 1e-5, 1e-2, 1e-2, 1.0, 1.0],
+                      "task_id": ["a", "b"] * 3, "accuracy": [0.8, 0.9, 0.95, 0.85, 0.5, 0.5]})
+    (line,) = sensitivity_claims({"alpha": d}, {"alpha": 1e-5})
+    assert "paper's value 1e-05 gives 85.0%" in line and "best value 0.01 gives 90.0%" in line
+    assert "at 1 the mean accuracy is at most 55%" in line and "2 tasks" in line
+
+
+def test_ablation_table_averages_seeds_before_pairing():
+    from mrcnn_core.analysis import ablation_table
+
+    rows = []
+    for t, (p0, p1, c0) in {"a": (0.6, 0.8, 0.9), "b": (0.7, 0.7, 0.6)}.items():
+        rows += [{"experiment": "ablation", "task_id": t, "seed": 0, "variant": "paper", "accuracy": p0},
+                 {"experiment": "ablation", "task_id": t, "seed": 1, "variant": "paper", "accuracy": p1},
+                 {"experiment": "ablation", "task_id": t, "seed": 0, "variant": "cosine_edges", "accuracy": c0}]
+    t = ablation_table(pd.DataFrame(rows))
+    row = t.loc["cosine-weighted edges"]
+    # task a: 0.9 - mean(0.6, 0.8) = +0.2; task b: 0.6 - 0.7 = -0.1 -> mean +0.05
+    assert row["diff vs paper (pp)"] == pytest.approx(5.0) and row["tasks"] == 2
+    assert t.loc["paper (pool4 graph, binary edges, whole domain)", "runs"] == 4

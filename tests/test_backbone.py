@@ -130,3 +130,28 @@ def test_fast_truncated_normal_draws_scipys_values(shape, std, seed):
                               random_state=np.random.default_rng(seed)).astype(np.float32)
     np.testing.assert_array_equal(got, ref)
     assert np.abs(got).max() <= 2 * std
+
+
+def test_sweep_rows_and_provenance_name_backbone_and_weights(tiny_cifar, tmp_path, monkeypatch):
+    import yaml
+
+    from mrcnn_core.experiments import ResultsStore, sweep
+
+    monkeypatch.setenv("MRCNN_DATA_DIR", str(tiny_cifar))
+    prof = tmp_path / "p.yaml"
+    prof.write_text(yaml.safe_dump({
+        "name": "p", "differences": ["a stated difference"],
+        "experiments": {"main": {"cifar100": {"tasks": 1, "methods": ["vgg", "mrcnn"],
+                                              "seeds": [0], "steps": 2}}},
+        "options": {"backbone": "vgg16", "weights": "none"}}))
+    s = sweep(str(prof), dataset="cifar100", results=tmp_path / "r", progress=False)
+    assert (s.done, s.failed) == (2, 0)
+    df = ResultsStore(tmp_path / "r").load()
+    assert set(df["backbone"]) == {"vgg16"} and df["weights"].str.startswith("none").all()
+    prov = ResultsStore(tmp_path / "r").load_provenance()[0]
+    assert prov["backbone"] == "vgg16" and prov["differences"] == ["a stated difference"]
+    # the same profile on the other backbone is another run, not a stored one
+    s2 = sweep(str(prof), dataset="cifar100", results=tmp_path / "r", backbone="vgg19",
+               progress=False)
+    assert (s2.skipped, s2.done) == (0, 2)
+    assert set(ResultsStore(tmp_path / "r").load()["backbone"]) == {"vgg16", "vgg19"}
