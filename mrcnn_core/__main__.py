@@ -40,6 +40,13 @@ def main(argv: list[str] | None = None) -> int:
                     "$MRCNN_BACKBONE, else vgg19)")
     sw.add_argument("--batch-size", type=int, help="tasks trained together (default: profile)")
     sw.add_argument("--no-progress", action="store_true")
+    sw.add_argument("--workers", type=int, default=0,
+                    help="run on a local Dask cluster of N worker processes (loopback only)")
+    sw.add_argument("--scheduler", help="run on an existing Dask scheduler (tcp://... or tls://...)")
+    sw.add_argument("--chunk", type=int, help="runs per Dask task (default: about 4 per worker)")
+    sw.add_argument("--tls-ca-file", help="TLS: the CA certificate (with --tls-cert, --tls-key)")
+    sw.add_argument("--tls-cert", help="TLS: this client's certificate")
+    sw.add_argument("--tls-key", help="TLS: this client's private key")
 
     bn = sub.add_parser("bench", help="time the conv5 forms and task batching")
     bn.add_argument("--shapes", default="shared,paper", help="shared (200+200), paper (1200+1200)")
@@ -72,10 +79,16 @@ def main(argv: list[str] | None = None) -> int:
         from .experiments import ProfileError, StoreError, sweep
         from .data import DataError
         from .features import WeightsUnavailable
+        from .experiments.distributed import security_from_files
         try:
+            if a.workers < 0 or (a.chunk is not None and a.chunk < 1):
+                raise ValueError(f"--workers must be >= 0 and --chunk >= 1 "
+                                 f"(got {a.workers}, {a.chunk})")
+            security = security_from_files(a.tls_ca_file, a.tls_cert, a.tls_key)
             s = sweep(a.profile, dataset=a.dataset, experiment=a.experiment, methods=a.methods,
                       n_tasks=a.tasks, seeds=a.seeds, results=a.results, weights=a.weights,
-                      backbone=a.backbone, variants=a.variants,
+                      backbone=a.backbone, variants=a.variants, workers=a.workers,
+                      scheduler=a.scheduler, security=security, chunk=a.chunk,
                       batch_size=a.batch_size, progress=not a.no_progress)
         except (ProfileError, StoreError, DataError, WeightsUnavailable, ValueError) as e:
             print(f"error: {e}", file=sys.stderr)

@@ -322,17 +322,74 @@ def status(profile: str | Profile, *, dataset: str, experiment: str = "main",
             "tasks stored": len({s.task.id for s in stored})}
 
 
+def execute(todo: Sequence[RunSpec], prof: Profile, ctx: Context, prov_id: str, emit,
+            batch_size: int | str = "auto") -> None:
+    """Run planned specs: ``emit(spec, row, curves)`` as soon as each run has finished.
+
+    The shallow baselines run one by one, the CNN methods in task batches
+    (``batch_size`` tasks per compiled step, ``"auto"``: from free GPU memory).
+    A baseline that raises is emitted as a failed row and the rest goes on; an
+    error in the CNN trainer stops the call (the caller reports what is stored).
+    """
+    from ..baselines import run_baseline
+
+    graphs = GraphCache()
+    eps_cache: dict = {}
+
+    def epsilon(task: Task) -> float:
+        if task.target_domain not in eps_cache:
+            m = graphs.get(ctx.graph_x, task.target_idx, EPSILON_K)
+            eps_cache[task.target_domain] = neighbour_confusion(m, task.yt)
+        return eps_cache[task.target_domain]
+
+    for spec in [s for s in todo if s.method in BASELINE_METHODS]:
+        kw = ({"pretrain_steps": spec.hp["pretrain_steps"], "steps": spec.hp["steps"]}
+              if spec.method == "tlda" else {})
+        try:
+            r = run_baseline(spec.task, spec.method, select=spec.hp["select"], seed=spec.seed, **kw)
+            row = _row(spec, prof, ctx.weights, ctx.backbone, prov_id, r.accuracy,
+                       epsilon(spec.task), wall=r.wall_time, chosen=r.hparams)
+        except Exception as e:  # a failing run is stored with its reason; the sweep goes on
+            row = _row(spec, prof, ctx.weights, ctx.backbone, prov_id, float("nan"),
+                       epsilon(spec.task), status="failed", error=f"{type(e).__name__}: {e}")
+        emit(spec, row, None)
+
+    cnn = [s for s in todo if s.method in CNN_METHODS]
+    if not cnn:
+        return
+    bs = batch_size
+    if bs == "auto":
+        bs = auto_batch_size(cnn[0].task.n_source, cnn[0].task.n_target,
+                             len(ctx.features.conv5) if ctx.features else 0)
+    by_key = {s.key: s for s in cnn}
+    jobs = [Job(s.task, s.method, s.seed, s.hp, key=s.key) for s in cnn]
+
+    def on_result(res):
+        spec = by_key[res.key]
+        row = _row(spec, prof, ctx.weights, ctx.backbone, prov_id, res.accuracy,
+                   epsilon(spec.task), status=res.status, error=res.error, wall=res.wall_time,
+                   step_time=res.step_time, batch=res.batch_size)
+        emit(spec, row, res.curves)
+
+    run_jobs(jobs, ctx.features, batch_size=int(bs), graphs=graphs, on_result=on_result,
+             record_curves=True)
+
+
 def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
           methods: Sequence[str] | None = None, n_tasks: int | None = None,
           seeds: Sequence[int] | None = None, results: str | os.PathLike | None = None,
           weights: str | None = None, backbone: str | None = None,
           variants: Sequence[str] | None = None,
           batch_size: int | str | None = None, progress: bool = True,
-          context: Context | None = None) -> SweepSummary:
-    """Run what the profile asks for on ``dataset`` and store it in ``results``."""
-    from tqdm.auto import tqdm
+          context: Context | None = None, workers: int = 0, scheduler: str | None = None,
+          security=None, chunk: int | None = None) -> SweepSummary:
+    """Run what the profile asks for on ``dataset`` and store it in ``results``.
 
-    from ..baselines import run_baseline
+    ``workers=N`` (a local Dask cluster on loopback) or ``scheduler=ADDRESS``
+    runs the planned runs on Dask workers in chunks of ``chunk`` runs; this
+    process stays the only writer of the store (experiments/distributed.py).
+    """
+    from tqdm.auto import tqdm
 
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     if experiment not in EXPERIMENTS:
@@ -347,29 +404,25 @@ def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
     t0 = time.perf_counter()
     with store:
         done = store.done_keys()  # also checks the store is readable before any work
-        ctx = context or profile_context(prof, dataset, weights, backbone)
-        specs = plan(prof, experiment, dataset, ctx, methods=methods, n_tasks=n_tasks, seeds=seeds,
-                     variants=variants)
+        distributed = bool(workers or scheduler)
+        # the driver of a distributed sweep only plans: the workers compute features
+        ctx = context or profile_context(prof, dataset, weights, backbone,
+                                         features=not distributed)
+        plan_kw = dict(methods=methods, n_tasks=n_tasks, seeds=seeds, variants=variants)
+        specs = plan(prof, experiment, dataset, ctx, **plan_kw)
         todo = [s for s in specs if s.key not in done]
         summ = SweepSummary(planned=len(specs), skipped=len(specs) - len(todo), results=str(store.folder))
         if not todo:
             summ.wall_time = time.perf_counter() - t0
             return summ
-        prov_id = store.add_provenance(provenance(
+        if distributed:
+            from .distributed import run_distributed
+        prov_id = "" if distributed else store.add_provenance(provenance(
             profile=prof.name, profile_digest=prof.digest, profile_path=prof.path,
             experiment=experiment, dataset=dataset, data_source=ctx.dataset.source,
             data_hash=ctx.dataset.content_hash, n_samples=int(len(ctx.dataset.x)),
             weights=ctx.weights, backbone=ctx.backbone, differences=prof.differences,
             matmul_precision=_matmul_precision()))
-        graphs = GraphCache()
-        eps_cache: dict = {}
-
-        def epsilon(task: Task) -> float:
-            if task.target_domain not in eps_cache:
-                m = graphs.get(ctx.graph_x, task.target_idx, EPSILON_K)
-                eps_cache[task.target_domain] = neighbour_confusion(m, task.yt)
-            return eps_cache[task.target_domain]
-
         bar = tqdm(total=len(todo), desc=f"{prof.name}:{experiment}:{dataset}", unit="run",
                    disable=not progress, smoothing=0.1)
 
@@ -381,42 +434,20 @@ def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
                 summ.errors.append(f"{spec.method} {spec.task.id}: {row['error']}")
             bar.update(1)
 
-        for spec in [s for s in todo if s.method in BASELINE_METHODS]:
-            kw = ({"pretrain_steps": spec.hp["pretrain_steps"], "steps": spec.hp["steps"]}
-                  if spec.method == "tlda" else {})
-            try:
-                r = run_baseline(spec.task, spec.method, select=spec.hp["select"], seed=spec.seed, **kw)
-                row = _row(spec, prof, ctx.weights, ctx.backbone, prov_id, r.accuracy, epsilon(spec.task),
-                           wall=r.wall_time, chosen=r.hparams)
-            except Exception as e:  # a failing run is stored with its reason; the sweep goes on
-                row = _row(spec, prof, ctx.weights, ctx.backbone, prov_id, float("nan"), epsilon(spec.task),
-                           status="failed", error=f"{type(e).__name__}: {e}")
-            record(spec, row)
-
-        cnn = [s for s in todo if s.method in CNN_METHODS]
-        if cnn:
+        try:
             bs = batch_size or prof.options.get("batch_size", "auto")
-            if bs == "auto":
-                bs = auto_batch_size(cnn[0].task.n_source, cnn[0].task.n_target,
-                                     len(ctx.features.conv5) if ctx.features else 0)
-            by_key = {s.key: s for s in cnn}
-            jobs = [Job(s.task, s.method, s.seed, s.hp, key=s.key) for s in cnn]
-
-            def on_result(res):
-                spec = by_key[res.key]
-                row = _row(spec, prof, ctx.weights, ctx.backbone, prov_id, res.accuracy, epsilon(spec.task),
-                           status=res.status, error=res.error, wall=res.wall_time,
-                           step_time=res.step_time, batch=res.batch_size)
-                record(spec, row, res.curves)
-
-            try:
-                run_jobs(jobs, ctx.features, batch_size=int(bs), graphs=graphs,
-                         on_result=on_result, record_curves=True)
-            except Exception as e:
-                bar.close()
-                raise RuntimeError(f"CNN runs stopped: {type(e).__name__}: {e}; finished runs "
-                                   f"are stored in {store.folder}; run the sweep again to resume"
-                                   ) from e
+            if distributed:
+                run_distributed(todo, prof=prof, dataset=dataset, experiment=experiment,
+                                plan_kw=plan_kw, store=store, record=record, weights=weights,
+                                backbone=backbone, batch_size=bs, workers=workers,
+                                scheduler=scheduler, security=security, chunk=chunk)
+            else:
+                execute(todo, prof, ctx, prov_id, record, bs)
+        except Exception as e:
+            bar.close()
+            raise RuntimeError(f"CNN runs stopped: {type(e).__name__}: {e}; finished runs "
+                               f"are stored in {store.folder}; run the sweep again to resume"
+                               ) from e
         bar.close()
     summ.wall_time = time.perf_counter() - t0
     return summ
