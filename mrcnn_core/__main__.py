@@ -44,9 +44,6 @@ def main(argv: list[str] | None = None) -> int:
                     help="run on a local Dask cluster of N worker processes (loopback only)")
     sw.add_argument("--scheduler", help="run on an existing Dask scheduler (tcp://... or tls://...)")
     sw.add_argument("--chunk", type=int, help="runs per Dask task (default: about 4 per worker)")
-    sw.add_argument("--tls-ca-file", help="TLS: the CA certificate (with --tls-cert, --tls-key)")
-    sw.add_argument("--tls-cert", help="TLS: this client's certificate")
-    sw.add_argument("--tls-key", help="TLS: this client's private key")
 
     bn = sub.add_parser("bench", help="time the conv5 forms and task batching")
     bn.add_argument("--shapes", default="shared,paper", help="shared (200+200), paper (1200+1200)")
@@ -63,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     bt.add_argument("--workers", type=int, default=1)
     bt.add_argument("--scheduler")
     bt.add_argument("--retries", type=int, default=2)
+    for b in (sw, bt):
+        b.add_argument("--tls-ca-file", help="TLS: the CA certificate (with --tls-cert, --tls-key)")
+        b.add_argument("--tls-cert", help="TLS: this client's certificate")
+        b.add_argument("--tls-key", help="TLS: this client's private key")
 
     bk = sub.add_parser("book", help="run the notebooks of a profile and build the book")
     bk.add_argument("--profile", default=os.environ.get("MRCNN_PROFILE", "imagenet-vgg16"))

@@ -103,8 +103,10 @@ def execute_point(notebook: str, out: str, name: str, params: dict, cwd: str) ->
 
 def run_batch(notebook: str | os.PathLike, grid_file: str | os.PathLike, out: str | os.PathLike,
               workers: int = 1, scheduler: str | None = None, retries: int = 2,
-              progress: bool = True) -> dict:
-    from dask.distributed import Client, LocalCluster, as_completed
+              progress: bool = True, security=None) -> dict:
+    from dask.distributed import Client, as_completed
+
+    from .experiments.distributed import local_cluster
     from tqdm.auto import tqdm
 
     notebook = str(Path(notebook).resolve())
@@ -130,11 +132,10 @@ def run_batch(notebook: str | os.PathLike, grid_file: str | os.PathLike, out: st
         if todo:
             cluster = None
             if scheduler:
-                client = Client(scheduler)
-            else:
-                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
-                client = Client(cluster)
+                client = Client(scheduler, security=security)
+            else:  # loopback only, as the sweep's
+                cluster = local_cluster(workers, security)
+                client = Client(cluster, security=security)
             try:
                 futs = {client.submit(execute_point, notebook, str(store.folder), name, p,
                                       str(Path.cwd()), key=f"point-{name}-{time.time_ns()}",
@@ -169,10 +170,13 @@ def main(args) -> int:
     from .experiments.store import StoreError
     from .notebook import NotebookParameterError
 
+    from .experiments.distributed import security_from_files
+
     try:
+        security = security_from_files(args.tls_ca_file, args.tls_cert, args.tls_key)
         s = run_batch(args.notebook, args.grid, args.out, workers=args.workers,
-                      scheduler=args.scheduler, retries=args.retries)
-    except (GridError, NotebookParameterError, StoreError) as e:
+                      scheduler=args.scheduler, retries=args.retries, security=security)
+    except (GridError, NotebookParameterError, StoreError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(f"points {s['points']}: done {s['done']}, skipped {s['skipped']}, failed {s['failed']}, "

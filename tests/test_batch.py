@@ -96,3 +96,13 @@ def test_worker_killed_midway_point_runs_once(tmp_path):
     assert (s["done"], s["failed"]) == (3, 0)
     pts = _Store(tmp_path / "out").points()
     assert len(pts) == 3 and pts["name"].is_unique
+
+
+def test_batch_over_tls(tmp_path):
+    pytest.importorskip("cryptography")
+    from dask.distributed import Security
+
+    nb = tiny_notebook(tmp_path / "t.ipynb")
+    s = run_batch(nb, write_grid(tmp_path / "g.yaml", {"x": [1]}), tmp_path / "out",
+                  workers=1, progress=False, security=Security.temporary())
+    assert (s["done"], s["failed"]) == (1, 0)
