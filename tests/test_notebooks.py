@@ -68,6 +68,10 @@ def test_book_builds_with_every_page(shared_cifar_root, corel_path):
             assert "<img" in text or "<table" in text, f"{page} has no figure or table"
     for chapter in ("intro", "method", "protocol", "reproduction_notes", "rerun", "performance"):
         assert (html / "book" / f"{chapter}.html").exists()
+    # formulas render offline: MathJax is bundled and no page loads it from a CDN
+    assert (html / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    method = (html / "book" / "method.html").read_text()
+    assert "_static/mathjax/tex-chtml.js" in method and "cdn.jsdelivr" not in method
     rec = read_records(ROOT / "book" / "generated" / "10_experiments.ipynb")
     assert rec["computed"] is True and rec["failed"] == 0 and rec["planned"] > 0
     t1 = read_records(ROOT / "book" / "generated" / "20_table1.ipynb")["table1"]
