@@ -315,6 +315,26 @@ def by_target_domain(pt: pd.DataFrame, dataset: str = "cifar100",
     return t.sort_values(["target", "method"])
 
 
+def domain_claims(pt: pd.DataFrame, dataset: str = "cifar100", a: str = "mrcnn",
+                  b: str = "vgg") -> list[str]:
+    """Sentences on the paper's remark that MRCNN does poorly on some target domains:
+    the domains where ``a``'s mean accuracy is below ``b``'s (and below LR's)."""
+    td = by_target_domain(pt, dataset, methods=("lr", a, b))
+    w = td.pivot_table(index="target", columns="method", values="accuracy", observed=True)
+    if a not in w or b not in w:
+        return []
+    worse = w[w[a] < w[b]].sort_values(a)
+    out = [f"{METHOD_LABEL[a]} is below {METHOD_LABEL[b]} on {len(worse)} of {len(w)} target "
+           f"domains" + (": " + ", ".join(f"{t} ({100 * r[a]:.1f}% vs {100 * r[b]:.1f}%)"
+                                           for t, r in worse.iterrows()) if len(worse) else "")
+           + "."]
+    if "lr" in w:
+        below_lr = w[w[a] < w["lr"]]
+        out.append(f"{METHOD_LABEL[a]} is below LR on {len(below_lr)} of {len(w)} target domains"
+                   + (": " + ", ".join(below_lr.index.astype(str)) if len(below_lr) else "") + ".")
+    return out
+
+
 def sensitivity(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Fig. 3: accuracy per value of each varied parameter, and the 2-D grid.
 

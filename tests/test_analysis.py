@@ -127,3 +127,16 @@ def test_ablation_table_averages_seeds_before_pairing():
     # task a: 0.9 - mean(0.6, 0.8) = +0.2; task b: 0.6 - 0.7 = -0.1 -> mean +0.05
     assert row["diff vs paper (pp)"] == pytest.approx(5.0) and row["tasks"] == 2
     assert t.loc["paper (pool4 graph, binary edges, whole domain)", "runs"] == 4
+
+
+def test_domain_claims_list_where_mrcnn_loses():
+    from mrcnn_core.analysis import domain_claims
+
+    rows = []
+    for t, dom, lr, vgg, mr in (("a", "D1", 0.6, 0.7, 0.8), ("b", "D2", 0.7, 0.8, 0.65)):
+        for m, acc in (("lr", lr), ("vgg", vgg), ("mrcnn", mr)):
+            rows.append({"dataset": "cifar100", "task_id": t, "target": dom, "method": m,
+                         "seed": 0, "accuracy": acc, "epsilon": 0.1})
+    vs_vgg, vs_lr = domain_claims(per_task(pd.DataFrame(rows)))
+    assert vs_vgg == "MRCNN is below VGG on 1 of 2 target domains: D2 (65.0% vs 80.0%)."
+    assert vs_lr == "MRCNN is below LR on 1 of 2 target domains: D2."

@@ -272,7 +272,12 @@ ax.set_xlabel("target domain (sorted by LR accuracy)"); ax.set_ylabel("mean targ
 ax.tick_params(axis="x", rotation=75)
 ax.set_title(f"Fig. 2(a), {dataset}: tasks per domain: {td['tasks'].min()}-{td['tasks'].max()}")
 stamp(ax, stamp_text(runs))
-plt.show()'''),
+plt.show()
+from mrcnn_core.analysis import domain_claims
+claims = domain_claims(per_task(runs), dataset)
+if claims:
+    display(Markdown("**Per target domain** (computed; seeds averaged per task, then tasks per domain):\\n"
+                     + "\\n".join(f"- {c}" for c in claims)))'''),
     ("code", '''c = curves(folders, runs)
 if c.empty:
     display(Markdown("No training curves stored."))
