@@ -247,6 +247,10 @@ def extract_features(dataset, weights: str | None = None, *, backbone: str | Non
                          "feature datasets go to the head directly")
     b = check_backbone(backbone)
     w = resolve_weights(weights, sha256)
+    vgg = None
+    if w == "imagenet" and not keras_cached_weights(b).is_file():
+        # download first, so that the weights' sha256 is known for the cache key and rows
+        vgg = build_backbone(b, w, seed=seed, input_size=dataset.x.shape[1])
     wid = weights_id(w, seed, b)
     size = dataset.x.shape[1]
     key = hashlib.sha256(f"{b}|{wid}|{size}|{dataset.content_hash}|v{CACHE_VERSION}".encode()
@@ -256,7 +260,7 @@ def extract_features(dataset, weights: str | None = None, *, backbone: str | Non
         hit = _load_cached(path, key, b)
         if hit is not None:
             return hit
-    vgg = build_backbone(b, w, seed=seed, input_size=size)
+    vgg = vgg or build_backbone(b, w, seed=seed, input_size=size)
     pool4 = keras.Model(vgg.input, vgg.get_layer("block4_pool").output)
     xs = preprocess(dataset.x)
     feats = np.concatenate([np.asarray(keras.ops.convert_to_numpy(pool4(xs[i:i + batch_size])))
