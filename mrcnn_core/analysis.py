@@ -360,7 +360,11 @@ def sensitivity(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
     for name in params:
         if s["variant"].eq(f"vary:{name}").any():
-            out[name] = at_base(s, {name}).groupby([name, "task_id"], as_index=False)["accuracy"].mean()
+            d = at_base(s, {name}).groupby([name, "task_id"], as_index=False)["accuracy"].mean()
+            # a curve compares its values on the same tasks: those that ran every value
+            n_vals = d.groupby("task_id")[name].nunique()
+            full = n_vals[n_vals == d[name].nunique()].index
+            out[name] = d[d["task_id"].isin(full)] if len(full) else d
     g = s[s["variant"].str.startswith("grid:")]
     if not g.empty:
         a, c = g["variant"].iloc[0].split(":", 1)[1].split("x")
@@ -376,11 +380,17 @@ def sensitivity(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
 def sensitivity_claims(sens: dict[str, pd.DataFrame], base: dict, collapse: float = 0.55) -> list[str]:
     """One sentence per varied parameter: the paper's value, the best value, and where the
     mean accuracy falls to ``collapse`` or below (a head that predicts one class scores
-    about 50 % on the balanced target domains)."""
+    about 50 % on the balanced target domains).  Values are compared on the tasks
+    that ran every value, so a partly run study does not mix task sets."""
     out = []
     for p, d in sens.items():
         if p == "grid" or d.empty:
             continue
+        # compare values on the same tasks: those that ran every value of p
+        per_task = d.groupby("task_id")[p].nunique()
+        complete = per_task[per_task == d[p].nunique()].index
+        if len(complete):
+            d = d[d["task_id"].isin(complete)]
         m = d.groupby(p)["accuracy"].mean()
         n = d["task_id"].nunique()
         at = m.get(base.get(p), np.nan) if base.get(p) in m.index else np.nan
@@ -390,10 +400,11 @@ def sensitivity_claims(sens: dict[str, pd.DataFrame], base: dict, collapse: floa
         bad = [v for v, a in m.items() if a <= collapse]
         if bad:
             line += (f"; at {', '.join(f'{v:g}' for v in bad)} the mean accuracy is at most "
-                     f"{100 * collapse:.0f}% (the head predicts one class)")
+                     f"{100 * collapse:.0f}%, near chance on these balanced domains: the method "
+                     "breaks there")
         else:
-            line += f"; no value in the range collapses the head (all > {100 * collapse:.0f}%)"
-        out.append(line + f" (mean over {n} tasks).")
+            line += f"; no value in the range falls to chance (all > {100 * collapse:.0f}%)"
+        out.append(line + f" (mean over the {n} tasks that ran every value).")
     return out
 
 

@@ -365,7 +365,9 @@ for ax, p in zip(axes.flat, params):
     ax.tick_params(axis="x", rotation=30)
 for ax in list(axes.flat)[len(params):]:
     ax.set_visible(False)
-fig.suptitle(f"Fig. 3: MRCNN, mean over {runs['task_id'].nunique()} tasks (95% CI over tasks)", y=1.05)
+n_curve = {p: sens[p]["task_id"].nunique() for p in params}
+fig.suptitle(f"Fig. 3: MRCNN, mean over {', '.join(f'{n} tasks ({p})' for p, n in n_curve.items())}; "
+             "95% CI over tasks", y=1.05, fontsize=10)
 fig.tight_layout()
 stamp(axes.flat[0], stamp_text(runs))
 plt.show()'''),
