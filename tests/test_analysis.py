@@ -142,3 +142,20 @@ def test_domain_claims_list_where_mrcnn_loses():
     vs_vgg, vs_lr = domain_claims(per_task(pd.DataFrame(rows)))
     assert vs_vgg == "MRCNN is below VGG on 1 of 2 target domains: D2 (65.0% vs 80.0%)."
     assert vs_lr == "MRCNN is below LR on 1 of 2 target domains: D2."
+
+
+def test_sensitivity_curves_use_the_base_point_and_complete_tasks():
+    from mrcnn_core.analysis import sensitivity
+
+    base = dict(experiment="sensitivity", k=3, alpha=1e-5, beta=1e-2, lr=1e-3)
+    rows = [dict(base, task_id=t, variant="base", accuracy=0.7) for t in ("a", "b")]
+    rows += [dict(base, task_id="a", variant="vary:alpha", alpha=1.0, accuracy=0.5)]
+    rows += [dict(base, task_id="b", variant="vary:alpha", alpha=1.0, accuracy=0.6)]
+    rows += [dict(base, task_id="a", variant="vary:alpha", alpha=1e-3, accuracy=0.9)]  # b lacks it
+    rows += [dict(base, task_id="a", variant="vary:k", k=10, accuracy=0.8)]
+    out = sensitivity(pd.DataFrame(rows))
+    # only task a ran every alpha value (1e-5 via the base point, 1e-3 and 1)
+    assert set(out["alpha"]["task_id"]) == {"a"} and len(out["alpha"]) == 3
+    # the k curve collects the base runs (k = 3) of a, b and the k = 10 run of a
+    assert set(out["k"]["task_id"]) == {"a"}
+    assert out["k"].set_index("k")["accuracy"].to_dict() == {3: 0.7, 10: 0.8}
