@@ -5,7 +5,6 @@ Table 2 by neighbour confusion epsilon (< 0.1, 0.1-0.15, > 0.15).
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Iterable, Sequence
 

@@ -1,6 +1,5 @@
 """Papermill smoke tests (recommenders style) and the whole book build."""
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
