@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Sequence
 
 from .profile import Profile
-from .provenance import provenance
 
 LOOPBACK = "127.0.0.1"
 # Fault injection for tests: the first chunk that finds this file absent
@@ -48,7 +47,7 @@ def _worker_context(prof: Profile, dataset: str, weights, backbone):
 def run_chunk(prof: Profile, dataset: str, experiment: str, keys: Sequence[str],
               plan_kw: dict, weights=None, backbone=None, batch_size="auto") -> dict:
     """Run the planned runs whose keys are given (on a worker); return rows and provenance."""
-    from .runner import _matmul_precision, _row, execute, plan
+    from .runner import _row, execute, plan, run_provenance
 
     fault = os.environ.get(FAULT_ENV)
     if fault and not Path(fault).exists():
@@ -59,12 +58,8 @@ def run_chunk(prof: Profile, dataset: str, experiment: str, keys: Sequence[str],
     specs = [s for s in plan(prof, experiment, dataset, ctx, **plan_kw) if s.key in wanted]
     pkey = (prof.digest, dataset, experiment)
     if pkey not in _PROV:
-        _PROV[pkey] = provenance(
-            profile=prof.name, profile_digest=prof.digest, profile_path=prof.path,
-            experiment=experiment, dataset=dataset, data_source=ctx.dataset.source,
-            data_hash=ctx.dataset.content_hash, n_samples=int(len(ctx.dataset.x)),
-            weights=ctx.weights, backbone=ctx.backbone, differences=prof.differences,
-            matmul_precision=_matmul_precision(), executor="dask worker", worker_pid=os.getpid())
+        _PROV[pkey] = run_provenance(prof, experiment, dataset, ctx, executor="dask worker",
+                                     worker_pid=os.getpid())
     out: list = []
     try:
         execute(specs, prof, ctx, "", lambda s, r, c: out.append((r, c if s.keep_curves else None)),

@@ -247,6 +247,16 @@ def _matmul_precision() -> str:
     return "float32 (backend default)"
 
 
+def run_provenance(prof: Profile, experiment: str, dataset: str, ctx: Context, **extra) -> dict:
+    """The provenance record of the runs one process makes for an experiment."""
+    return provenance(
+        profile=prof.name, profile_digest=prof.digest, profile_path=prof.path,
+        experiment=experiment, dataset=dataset, data_source=ctx.dataset.source,
+        data_hash=ctx.dataset.content_hash, n_samples=int(len(ctx.dataset.x)),
+        weights=ctx.weights, backbone=ctx.backbone, differences=prof.differences,
+        matmul_precision=_matmul_precision(), **extra)
+
+
 def auto_batch_size(n_source: int, n_target: int, conv5_layers: int = 4) -> int:
     """Tasks per compiled step: 1 on CPU; on a GPU as many as fit in ~60% of memory."""
     from .. import backend as B
@@ -416,12 +426,8 @@ def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
             return summ
         if distributed:
             from .distributed import run_distributed
-        prov_id = "" if distributed else store.add_provenance(provenance(
-            profile=prof.name, profile_digest=prof.digest, profile_path=prof.path,
-            experiment=experiment, dataset=dataset, data_source=ctx.dataset.source,
-            data_hash=ctx.dataset.content_hash, n_samples=int(len(ctx.dataset.x)),
-            weights=ctx.weights, backbone=ctx.backbone, differences=prof.differences,
-            matmul_precision=_matmul_precision()))
+        prov_id = "" if distributed else store.add_provenance(
+            run_provenance(prof, experiment, dataset, ctx))
         bar = tqdm(total=len(todo), desc=f"{prof.name}:{experiment}:{dataset}", unit="run",
                    disable=not progress, smoothing=0.1)
 
