@@ -14,7 +14,7 @@ import numpy as np
 from .data.tasks import Task
 from .features import FeatureSet
 from .graph import knn_graph, laplacian, neighbour_confusion
-from .hparams import PAPER_N_TARGET, PAPER_STEPS, paper_hparams
+from .hparams import PAPER_STEPS, paper_hparams, paper_n_target
 from .model import init_params
 from .train import train_head
 
@@ -101,8 +101,9 @@ def resolve_hparams(method: str, dataset: str, *, lr=None, alpha=None, beta=None
     hp["alpha_scale"] = alpha_scale
     # Omega is a sum over edges while the cross-entropy is a mean: on a
     # smaller target domain the same alpha weighs the manifold term less.
-    # "n_target" rescales alpha by 1200 / n_t to keep the paper's balance.
-    hp["alpha_eff"] = float(hp["alpha"]) * (PAPER_N_TARGET / n_target
+    # "n_target" rescales alpha by (the paper's n_t) / n_t to keep the paper's
+    # balance: 1200 / 200 on the reduced CIFAR-100, 1 on Corel (the paper's data).
+    hp["alpha_eff"] = float(hp["alpha"]) * (paper_n_target(dataset, n_target) / n_target
                                            if alpha_scale == "n_target" and n_target else 1.0)
     return hp
 

@@ -9,7 +9,16 @@ PAPER = {
     ("mrcnn", "corel"): dict(lr=10 ** -2.5, beta=1e-1, alpha=1e-3, k=3),
 }
 PAPER_STEPS = 200
-PAPER_N_TARGET = 1200  # a CIFAR-100 target domain with train + test merged
+# The paper's target-domain size per data set, for ``alpha_scale: n_target``.
+# CIFAR-100: 600 images per class (train + test merged) x 2 classes.  Corel:
+# the paper's subcategories are the ones in corel.mat, so a task's own target
+# size is the paper's (no rescaling); the same holds for data sets not listed.
+PAPER_N_TARGET = {"cifar100": 1200}
+
+
+def paper_n_target(dataset: str, n_target: int) -> int:
+    """The target-domain size the paper had for a task of ``dataset`` with ``n_target``."""
+    return PAPER_N_TARGET.get(dataset, n_target)
 
 
 def paper_hparams(method: str, dataset: str) -> dict:

@@ -114,9 +114,21 @@ def test_download_md5_checked(tmp_path, monkeypatch):
 
 
 def test_corel(corel_path):
-    ds = load_corel(corel_path)
-    assert ds.x.shape == (751, 256)
-    np.testing.assert_allclose(ds.x.sum(1), 1.0, rtol=1e-4)
+    raw = load_corel(corel_path, scale="none")
+    assert raw.x.shape == (751, 256) and raw.preprocessing == "none"
+    np.testing.assert_allclose(raw.x.sum(1), 1.0, rtol=1e-4)
+    ds = load_corel(corel_path)  # the paper's [0, 1] scaling is the default
+    assert ds.x.shape == (751, 256) and ds.preprocessing.startswith("minmax")
+    # each feature spans exactly [0, 1], and the map is affine per feature
+    np.testing.assert_allclose(ds.x.min(0), 0.0, atol=1e-7)
+    varying = raw.x.max(0) > raw.x.min(0)
+    np.testing.assert_allclose(ds.x.max(0)[varying], 1.0, rtol=1e-6)
+    j = int(np.argmax(varying))
+    lo, hi = raw.x[:, j].min(), raw.x[:, j].max()
+    np.testing.assert_allclose(ds.x[:, j], (raw.x[:, j] - lo) / (hi - lo), rtol=1e-5, atol=1e-6)
+    assert ds.content_hash != raw.content_hash
+    with pytest.raises(ValueError, match="'zscore'"):
+        load_corel(corel_path, scale="zscore")
     assert np.bincount(ds.classes).tolist() == [66, 100, 85, 100, 100, 100, 100, 100]
     tasks = corel_tasks(ds)
     assert len(tasks) == 144

@@ -42,7 +42,7 @@ def small(tmp_path, steps=5, methods=("lr", "vgg", "mrcnn"), tasks=2):
 
 
 def test_shipped_profiles_are_valid():
-    for name in ("smoke", "paper"):
+    for name in ("smoke", "paper", "imagenet-vgg16", "baselines"):
         p = load_profile(name)
         assert p.name == name and "main" in p.data["experiments"]
 
@@ -57,6 +57,7 @@ def test_sweep_stores_and_resumes(tmp_path, corel_env):
     assert (df.loc[df.method == "mrcnn", "alpha"] == 1e-3).all()  # the paper's Corel alpha
     prov = ResultsStore(res).load_provenance()
     assert prov and {"git_commit", "backend", "device", "weights", "date"} <= set(prov[0])
+    assert prov[0]["preprocessing"].startswith("minmax")  # Corel scaled to [0, 1], recorded
     assert len(ResultsStore(res).load_curves()) == 2 * 5  # curves of the first task, 2 CNN methods
     s2 = sweep(prof, dataset="corel", results=res, progress=False)
     assert (s2.planned, s2.done, s2.skipped) == (6, 0, 6)

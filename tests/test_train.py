@@ -165,3 +165,8 @@ def test_alpha_scale_option():
     hp = resolve_hparams("mrcnn", "cifar100", alpha_scale="n_target", n_target=200)
     assert hp["alpha_eff"] == pytest.approx(6e-5)
     assert resolve_hparams("mrcnn", "cifar100", n_target=200)["alpha_eff"] == 1e-5
+    # Corel tasks are the paper's own domains: n_target scaling leaves alpha alone
+    hp = resolve_hparams("mrcnn", "corel", alpha_scale="n_target", n_target=185)
+    assert hp["alpha_eff"] == pytest.approx(1e-3)
+    with pytest.raises(ValueError, match="'n_source'"):
+        resolve_hparams("mrcnn", "corel", alpha_scale="n_source", n_target=185)

@@ -30,7 +30,7 @@ class BaselineResult:
 
 
 def task_matrices(task: Task) -> tuple[np.ndarray, np.ndarray]:
-    """Inputs of the shallow methods: pixels / 255 flattened, or the features as they are."""
+    """Inputs of the shallow methods: pixels / 255 flattened, or the (loader-scaled) features."""
     if task.dataset.kind == "images":
         f = lambda x: x.reshape(len(x), -1).astype(np.float32) / 255.0  # noqa: E731
         return f(task.xs), f(task.xt)

@@ -18,8 +18,31 @@ from .tasks import Dataset, Task, make_tasks
 TOPS = ("flower", "traffic")
 
 
-def load_corel(path: str | os.PathLike | None = None) -> Dataset:
-    """Load ``corel.mat``; ``path`` is the file or a folder holding ``corel/corel.mat``."""
+SCALINGS = ("minmax", "none")
+
+
+def minmax_columns(x: np.ndarray) -> np.ndarray:
+    """Each feature mapped to [0, 1] by its minimum and maximum over all samples.
+
+    The paper scales features to [0, 1] for the shallow methods (section 4.1).
+    The scaling reads no label and is fitted on the whole unlabelled pool (all
+    eight subcategories), so every task sees the same inputs.  A constant
+    feature becomes 0.
+    """
+    lo, hi = x.min(axis=0), x.max(axis=0)
+    span = np.where(hi > lo, hi - lo, 1.0)
+    return ((x - lo) / span).astype(x.dtype)
+
+
+def load_corel(path: str | os.PathLike | None = None, scale: str = "minmax") -> Dataset:
+    """Load ``corel.mat``; ``path`` is the file or a folder holding ``corel/corel.mat``.
+
+    ``scale="minmax"`` (default, as the paper) maps each of the 256 features to
+    [0, 1] over all 751 images; ``"none"`` keeps the row-normalised histograms
+    (values near 1/256, on which the fc head and TCA sit near chance).
+    """
+    if scale not in SCALINGS:
+        raise ValueError(f"unknown Corel scaling {scale!r}; choose from {SCALINGS}")
     if path is None:
         base = os.environ.get("MRCNN_DATA_DIR")
         if not base:
@@ -42,12 +65,17 @@ def load_corel(path: str | os.PathLike | None = None) -> Dataset:
         raise DataError(f"{p}: data {data.shape} and offset {offset.tolist()} do not match "
                         "(expected 8 subcategories whose last offset equals the column count)")
     x = np.ascontiguousarray(data.T.astype(np.float32))
+    prep = "none"
+    if scale == "minmax":
+        x = minmax_columns(x)
+        prep = "minmax: each feature to [0, 1] over all 751 images (no labels)"
     starts = np.concatenate([[0], offset[:-1]])
     classes = np.concatenate([np.full(e - s, i) for i, (s, e) in enumerate(zip(starts, offset))])
     names = tuple(f"{top}{i}" for top in TOPS for i in range(1, 5))
     groups = {top: tuple(n for n in names if n.startswith(top)) for top in TOPS}
     return Dataset(name="corel", x=x, classes=classes.astype(np.int64), class_names=names,
-                   groups=groups, kind="features", content_hash=_content_hash(x), source=str(p))
+                   groups=groups, kind="features", content_hash=_content_hash(x), source=str(p),
+                   preprocessing=prep)
 
 
 def corel_tasks(data: Dataset, positive: str = "flower", negative: str = "traffic") -> list[Task]:

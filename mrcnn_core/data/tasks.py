@@ -22,7 +22,8 @@ class Dataset:
     ``x`` is (N, 32, 32, 3) uint8 for images or (N, d) float for features;
     ``classes`` holds the fine class of each sample as an index into
     ``class_names``; ``groups`` maps a superclass name to its class names.
-    ``content_hash`` identifies the data (it keys the feature cache).
+    ``content_hash`` identifies the data (it keys the feature cache);
+    ``preprocessing`` says what was done to the file's values.
     """
 
     name: str
@@ -33,6 +34,8 @@ class Dataset:
     kind: str  # "images" or "features"
     content_hash: str
     source: str = ""
+    # How ``x`` was derived from the file (recorded in every provenance record).
+    preprocessing: str = "none"
 
     def indices_of(self, class_name: str) -> np.ndarray:
         c = self.class_names.index(class_name)

@@ -252,7 +252,8 @@ def run_provenance(prof: Profile, experiment: str, dataset: str, ctx: Context, *
     return provenance(
         profile=prof.name, profile_digest=prof.digest, profile_path=prof.path,
         experiment=experiment, dataset=dataset, data_source=ctx.dataset.source,
-        data_hash=ctx.dataset.content_hash, n_samples=int(len(ctx.dataset.x)),
+        data_hash=ctx.dataset.content_hash,
+        preprocessing=ctx.dataset.preprocessing, n_samples=int(len(ctx.dataset.x)),
         weights=ctx.weights, backbone=ctx.backbone, differences=prof.differences,
         matmul_precision=_matmul_precision(), **extra)
 
