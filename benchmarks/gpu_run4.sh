@@ -7,7 +7,9 @@
 # Needs (carried): .whl/ (keras, namex, optree wheels) and .gpudata/bundle.tgz
 # (data/cifar-100-python, data/corel, weights/vgg16_imagenet_notop.weights.h5,
 # gzipped to fit the 64 MiB working-tree limit).
-# Usage on the device machine: MRCNN_GIT_COMMIT=<sha> bash benchmarks/gpu_run4.sh
+# Usage on the device machine: MRCNN_GIT_COMMIT=<sha> bash benchmarks/gpu_run4.sh [resume]
+# With "resume" (second call; .gpudata/res/ holds the first call's stores),
+# only the CIFAR-100 main grid goes on, MRCNN seed 0 first.
 set -u
 OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
 LOG=$OUT/gpu_log.txt; R=/tmp/res; G=/tmp/g
@@ -23,7 +25,14 @@ pack() { tar czf "$OUT/stores.tgz" --exclude='.lock*' -C "$R" . ; }
 sw() { local t=$1 part=$2; shift 2; echo "== $(date +%T) sweep $part $* (limit $t s)" >> "$LOG"
        timeout "$t" python3 -m mrcnn_core sweep --profile imagenet-vgg16 "$@" --results "$R/$part" \
            --no-progress >> "$LOG" 2>&1
-       echo "== $(date +%T) exit $?" >> "$LOG"; pack; }
+       local rc=$?; echo "== $(date +%T) exit $rc" >> "$LOG"; pack; }
+if [ "${1:-}" = resume ]; then
+  cp -r .gpudata/res/. "$R/"
+  sw 170 main --dataset cifar100 --methods mrcnn --seeds 0
+  sw 45 main --dataset cifar100 --methods vgg --seeds 0
+  sw 150 main --dataset cifar100 --seeds 1
+  exit 0
+fi
 # 1. Table 1 and Fig. 2: CIFAR-100, all 400 tasks x {VGG, MRCNN} x seeds 0, 1, 2.
 sw 215 main --dataset cifar100
 # 2. Table 1's Corel column (the fc-head substitute on the scaled features; cheap).
