@@ -25,6 +25,23 @@ def check_selection(select: str, yt) -> None:
         raise ValueError("select='oracle' picks hyper-parameters on target labels: pass yt")
 
 
+def cv_splitter(ys, cv: int, seed: int):
+    """Stratified k-fold on the source labels with k <= the smallest class count.
+
+    Returns ``(splitter, how)``; with fewer than 2 labelled samples in a class
+    no cross-validation is possible: ``(None, "default")``, and the caller uses
+    its documented default.  ``how`` ("source_cv:<k> folds") is recorded in
+    ``selected_`` so a reader sees what was done.
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    counts = np.bincount(np.asarray(ys).astype(int), minlength=2)
+    k = int(min(cv, counts.min()))
+    if k < 2:
+        return None, "default"
+    return StratifiedKFold(k, shuffle=True, random_state=seed), f"source_cv:{k} folds"
+
+
 class BaselineMixin:
     """``score`` from ``predict``; ``selected_`` holds the chosen hyper-parameters."""
 

@@ -1,20 +1,22 @@
-"""Logistic regression with the L2 strength chosen by grid search (NOTES.md, LR)."""
+"""Logistic regression with the L2 strength chosen by grid search (paper section 4.2)."""
 from __future__ import annotations
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.model_selection import cross_val_score
 
-from .base import BaselineMixin, check_inputs, check_selection
+from .base import BaselineMixin, check_inputs, check_selection, cv_splitter
 
-C_GRID = tuple(10.0 ** np.arange(-3, 3))
+C_GRID = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)
+DEFAULT_C = 1.0  # scikit-learn's default, used when too few labels for CV (recorded)
 
 
 class LR(BaselineMixin):
     """Source-trained logistic regression.
 
     ``select="source_cv"`` (default, honest): C by 3-fold cross-validation on
-    the source domain.  ``select="oracle"``: C by accuracy on the labelled
+    the source domain (fewer folds when a class has fewer labelled samples;
+    C = 1 with a single one per class).  ``select="oracle"``: C by accuracy on the labelled
     target domain (``yt`` needed), what papers of the time often did.
     """
 
@@ -24,17 +26,21 @@ class LR(BaselineMixin):
     def fit(self, Xs, ys, Xt=None, yt=None):
         check_selection(self.select, yt)
         Xs, ys, _ = check_inputs(Xs, ys, Xs if Xt is None else Xt)
+        how = self.select
         if self.select == "source_cv":
-            cv = StratifiedKFold(self.cv, shuffle=True, random_state=self.seed)
-            scores = [cross_val_score(LogisticRegression(C=c, max_iter=2000), Xs, ys, cv=cv).mean()
-                      for c in self.Cs]
-            C = float(self.Cs[int(np.argmax(scores))])
+            cv, how = cv_splitter(ys, self.cv, self.seed)
+            if cv is None:
+                C = DEFAULT_C
+            else:
+                scores = [cross_val_score(LogisticRegression(C=c, max_iter=2000), Xs, ys,
+                                          cv=cv).mean() for c in self.Cs]
+                C = float(self.Cs[int(np.argmax(scores))])
         else:
             accs = [LogisticRegression(C=c, max_iter=2000).fit(Xs, ys).score(Xt, yt)
                     for c in self.Cs]
             C = float(self.Cs[int(np.argmax(accs))])
         self.model_ = LogisticRegression(C=C, max_iter=2000).fit(Xs, ys)
-        self.selected_ = {"C": C, "select": self.select}
+        self.selected_ = {"C": C, "select": how}
         return self
 
     def predict(self, X):
