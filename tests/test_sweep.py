@@ -217,3 +217,19 @@ def test_unknown_superclass_rejected_before_work(tmp_path, corel_env):
                        name="t2")
     sweep(p2, dataset="corel", results=tmp_path / "r2", progress=False)
     assert ResultsStore(tmp_path / "r2").load()["task_id"].iloc[0].startswith("traffic")
+
+
+def test_baseline_only_sweep_needs_no_backbone(tmp_path, monkeypatch, tiny_cifar):
+    """The shallow methods read pixels: a baseline-only sweep must run where no
+    ImageNet weights can be had (here: a weights file that does not exist), and
+    its rows say that no backbone was involved."""
+    monkeypatch.setenv("MRCNN_DATA_DIR", str(tiny_cifar))
+    prof = write_profile(tmp_path, main={"cifar100": {"tasks": 2, "methods": ["lr"], "seeds": [0]}},
+                         options={"weights": str(tmp_path / "missing.weights.h5")})
+    s = sweep(prof, dataset="cifar100", results=tmp_path / "r", progress=False)
+    assert (s.planned, s.done, s.failed) == (2, 2, 0)
+    df = ResultsStore(tmp_path / "r").load()
+    assert set(df["weights"]) == {"n/a (pixels)"} and set(df["backbone"]) == {"n/a (pixels)"}
+    # asking for a CNN method on the same profile does need the weights, and says which
+    with pytest.raises(Exception, match="missing.weights.h5"):
+        sweep(prof, dataset="cifar100", methods=["vgg"], results=tmp_path / "r2", progress=False)

@@ -35,25 +35,26 @@ _CTX: dict = {}
 _PROV: dict = {}
 
 
-def _worker_context(prof: Profile, dataset: str, weights, backbone):
+def _worker_context(prof: Profile, dataset: str, weights, backbone, cnn: bool = True):
     from .runner import profile_context
 
-    key = (prof.digest, dataset, weights, backbone)
+    key = (prof.digest, dataset, weights, backbone, cnn)
     if key not in _CTX:
-        _CTX[key] = profile_context(prof, dataset, weights, backbone)
+        _CTX[key] = profile_context(prof, dataset, weights, backbone, cnn=cnn)
     return _CTX[key]
 
 
 def run_chunk(prof: Profile, dataset: str, experiment: str, keys: Sequence[str],
               plan_kw: dict, weights=None, backbone=None, batch_size="auto") -> dict:
     """Run the planned runs whose keys are given (on a worker); return rows and provenance."""
-    from .runner import _row, execute, plan, run_provenance
+    from .runner import _row, execute, needs_cnn, plan, run_provenance
 
     fault = os.environ.get(FAULT_ENV)
     if fault and not Path(fault).exists():
         Path(fault).write_text(str(os.getpid()))
         os.kill(os.getpid(), signal.SIGKILL)
-    ctx = _worker_context(prof, dataset, weights, backbone)
+    ctx = _worker_context(prof, dataset, weights, backbone,
+                          needs_cnn(prof, experiment, dataset, plan_kw.get("methods")))
     wanted = set(keys)
     specs = [s for s in plan(prof, experiment, dataset, ctx, **plan_kw) if s.key in wanted]
     pkey = (prof.digest, dataset, experiment)

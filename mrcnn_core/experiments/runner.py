@@ -64,12 +64,13 @@ class Context:
 
 def load_context(name: str, weights: str | None = None, positive: str | None = None,
                  negative: str | None = None, backbone: str | None = None,
-                 sha256: str | None = None, features: bool = True) -> Context:
+                 sha256: str | None = None, features: bool = True, cnn: bool = True) -> Context:
     """Load a dataset, build its tasks (superclass names checked first), then features.
 
     ``features=False`` gives the context's identity (data hash, weights id,
     backbone) without computing features: enough to plan runs and look them
-    up in a store.
+    up in a store.  ``cnn=False`` (only shallow methods will run, on pixels):
+    no backbone, no weights and no features at all.
     """
     if name == "cifar100":
         from ..features import check_backbone, extract_features
@@ -78,6 +79,9 @@ def load_context(name: str, weights: str | None = None, positive: str | None = N
         ds = load_cifar100()
         tasks = cifar100_tasks(ds, positive or "fruit_and_vegetables",
                                negative or "household_electrical_devices")
+        if not cnn:
+            return Context(ds, tasks, None, "n/a (pixels)", np.empty((len(ds.x), 0)),
+                           "n/a (pixels)")
         if not features:  # identity only (for planning against a store): no extraction
             from ..features import resolve_weights, weights_id
 
@@ -301,13 +305,23 @@ def _row(spec: RunSpec, profile: Profile, weights: str, backbone: str, prov_id: 
             "weights": weights, "prov_id": prov_id}
 
 
+def needs_cnn(prof: Profile, experiment: str, dataset: str,
+              methods: Sequence[str] | None = None) -> bool:
+    """Whether the runs asked for include a CNN method (else no backbone is needed)."""
+    if experiment != "main":
+        return True
+    ms = methods or prof.data["experiments"].get("main", {}).get(dataset, {}).get("methods", [])
+    return any(m in CNN_METHODS for m in ms)
+
+
 def profile_context(prof: Profile, dataset: str, weights: str | None = None,
-                    backbone: str | None = None, features: bool = True) -> Context:
+                    backbone: str | None = None, features: bool = True,
+                    cnn: bool = True) -> Context:
     """The data, tasks and (for images) features that ``prof`` runs on."""
     w, b, sha = profile_weights(prof, weights, backbone)
     spec = prof.data["experiments"].get("main", {}).get(dataset, {})
     return load_context(dataset, w, spec.get("positive"), spec.get("negative"), backbone=b,
-                        sha256=sha, features=features)
+                        sha256=sha, features=features, cnn=cnn)
 
 
 def status(profile: str | Profile, *, dataset: str, experiment: str = "main",
@@ -320,7 +334,8 @@ def status(profile: str | Profile, *, dataset: str, experiment: str = "main",
     store = ResultsStore(results or Path("results") / prof.name)
     done = store.done_keys() if store.runs.exists() else set()
     try:
-        ctx = profile_context(prof, dataset, features=False)
+        ctx = profile_context(prof, dataset, features=False,
+                              cnn=needs_cnn(prof, experiment, dataset))
     except (DataError, WeightsUnavailable) as e:  # the stores can be shown without data
         return {"experiment": experiment, "dataset": dataset, "planned": None,
                 "stored": len(done), "missing": None, "tasks stored": None,
@@ -417,7 +432,8 @@ def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
         distributed = bool(workers or scheduler)
         # the driver of a distributed sweep only plans: the workers compute features
         ctx = context or profile_context(prof, dataset, weights, backbone,
-                                         features=not distributed)
+                                         features=not distributed,
+                                         cnn=needs_cnn(prof, experiment, dataset, methods))
         plan_kw = dict(methods=methods, n_tasks=n_tasks, seeds=seeds, variants=variants)
         specs = plan(prof, experiment, dataset, ctx, **plan_kw)
         todo = [s for s in specs if s.key not in done]
