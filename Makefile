@@ -32,8 +32,9 @@ results: install
 test: install
 	$(PY) -m pytest -q
 
+# The pages are MyST notebooks (notebooks/*.md); re-pair the .ipynb that Colab opens.
 notebooks: install
-	$(PY) tools/make_notebooks.py
+	$(VENV)/bin/jupytext --sync notebooks/*.md
 
 bench: install
 	$(PY) -m mrcnn_core bench

@@ -224,6 +224,28 @@ def _rng_for(*parts) -> np.random.Generator:
     return np.random.default_rng(zlib.crc32("|".join(map(str, parts)).encode()))
 
 
+def task_table(pt: pd.DataFrame) -> pd.DataFrame:
+    """One row per task, one accuracy column per method (plus dataset, group, target)."""
+    idx = ["dataset", "task_id", "group"] + (["target"] if "target" in pt else [])
+    wide = pt.pivot_table(index=idx, columns="method", values="accuracy").reset_index()
+    if "target" not in wide:
+        wide["target"] = wide["task_id"]  # no domain information: each task its own cluster
+    return wide
+
+
+def paired_differences(pt: pd.DataFrame, pairs) -> pd.DataFrame:
+    """Long table of per-task differences a - b (percentage points) for each pair present."""
+    wide = task_table(pt)
+    frames = []
+    for a, b in pairs:
+        if a in wide and b in wide:
+            d = wide[["dataset", "task_id", "group"]].copy()
+            d["comparison"] = f"{METHOD_LABEL[a]} - {METHOD_LABEL[b]}"
+            d["difference (pp)"] = 100 * (wide[a] - wide[b])
+            frames.append(d.dropna())
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
 def paired(pt: pd.DataFrame, a: str, b: str, n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
     """Paired per-task comparison of method ``a`` minus ``b`` per dataset and group.
 
@@ -237,12 +259,9 @@ def paired(pt: pd.DataFrame, a: str, b: str, n_boot: int = 2000, seed: int = 0) 
     from scipy.stats import wilcoxon
 
     rows = []
-    idx = ["dataset", "task_id", "group"] + (["target"] if "target" in pt else [])
-    wide = pt.pivot_table(index=idx, columns="method", values="accuracy").reset_index()
+    wide = task_table(pt)
     if a not in wide or b not in wide:
         return pd.DataFrame()
-    if "target" not in wide:
-        wide["target"] = wide["task_id"]  # no domain information: each task its own cluster
     for ds, d in wide.groupby("dataset"):
         for grp in ("Left", "Right", "Total"):
             sub = d if grp == "Total" else d[d["group"] == grp]

@@ -30,7 +30,7 @@ from pathlib import Path
 import yaml
 
 from .experiments.store import ResultsStore, run_key
-from .notebook import check_parameters, read_records
+from .notebook import as_ipynb, check_parameters, read_records
 
 POINT_COLUMNS = ("run_key", "name", "params", "status", "error", "wall_time", "records",
                  "worker", "notebook")
@@ -109,7 +109,7 @@ def run_batch(notebook: str | os.PathLike, grid_file: str | os.PathLike, out: st
     from .experiments.distributed import local_cluster
     from tqdm.auto import tqdm
 
-    notebook = str(Path(notebook).resolve())
+    notebook = str(as_ipynb(Path(notebook).resolve()))  # a MyST .md is converted first
     grid, fixed = load_grid(grid_file)
     points = expand(grid, fixed)
     for p in points[:1] or [fixed]:

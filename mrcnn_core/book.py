@@ -4,8 +4,8 @@ Computing and plotting are apart (as in showyourwork): for a profile whose
 stores are committed (``options.book_computes: false``, e.g. imagenet-vgg16)
 no page trains anything; the figure pages read the stores.  For the others
 (smoke) the experiments page runs the sweeps first, skipping stored runs.
-Executed notebooks go to ``book/generated/`` (not versioned), which
-``_toc.yml`` points at.
+The pages are the MyST notebooks ``notebooks/*.md``; executed copies go to
+``book/generated/`` (not versioned), which ``_toc.yml`` (the page list) points at.
 """
 from __future__ import annotations
 
@@ -21,35 +21,37 @@ from .notebook import run_notebook
 ROOT = Path(__file__).resolve().parents[1]
 NB = ROOT / "notebooks"
 OUT = ROOT / "book" / "generated"
-
-# (page name, source notebook, extra parameters); run in this order.
-PAGES = [
-    ("00_quickstart", "00_quickstart", {}),
-    ("01_data", "01_data", {}),
-    ("10_experiments", "10_experiments", {}),
-    ("20_table1", "20_table1", {}),
-    ("21_fig2a", "21_fig2a", {}),
-    ("22_fig2b_table2", "22_fig2b_table2", {}),
-    ("23_fig3", "23_fig3", {}),
-    ("24_statistics", "24_statistics", {}),
-    ("25_ablations", "25_ablations", {}),
-    # the committed full-grid baseline run on the reduced data (no training here)
-    # the stored rows are from the paper profile (all tasks, paper settings), so say so
-    ("30_full_baselines", "20_table1", {"results_dir": "results/baselines", "profile": "paper",
-                                        "title": ""}),
-]
-# Pages that reuse a notebook get their own page title.
-TITLES = {"30_full_baselines": "Table 1, all 544 tasks: the shallow baselines (committed run)"}
+GENERATED = "book/generated/"
 
 
-def _retitle(path: Path, title: str) -> None:
-    import nbformat
+def pages(toc: Path | None = None) -> list[tuple[str, str, dict]]:
+    """The executed pages, in book order, from ``_toc.yml`` (the one page list).
 
-    nb = nbformat.read(str(path), as_version=4)
-    first = nb.cells[0]
-    lines = first.source.splitlines()
-    first.source = "\n".join([f"# {title}"] + lines[1:])
-    nbformat.write(nb, str(path))
+    A chapter ``book/generated/<page>`` runs ``notebooks/<page>.md``; its
+    ``meta`` may name another source (``notebook:``) and ``parameters:``, so a
+    page that shows another store is the same notebook with other parameters.
+    """
+    import yaml
+
+    data = yaml.safe_load((toc or ROOT / "_toc.yml").read_text())
+    out = []
+
+    def walk(entries):
+        for e in entries or []:
+            f = str(e.get("file", ""))
+            if f.startswith(GENERATED):
+                page = f[len(GENERATED):]
+                meta = e.get("meta") or {}
+                src = meta.get("notebook", page)
+                if not (NB / f"{src}.md").is_file():
+                    raise FileNotFoundError(f"_toc.yml page {f}: no notebook notebooks/{src}.md")
+                out.append((page, src, dict(meta.get("parameters") or {})))
+            walk(e.get("sections"))
+
+    for part in data.get("parts", []):
+        walk(part.get("chapters"))
+    walk(data.get("chapters"))
+    return out
 
 
 def check_environment(profile) -> None:
@@ -71,16 +73,14 @@ def main(args) -> int:
     check_environment(prof)
     OUT.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    for page, src, extra in PAGES:
+    for page, src, extra in pages():
         if args.only and page not in args.only.split(","):
             continue
         params = {"profile": profile, **extra}
         if src == "10_experiments":
             params["compute"] = compute
         t = time.perf_counter()
-        dst = run_notebook(NB / f"{src}.ipynb", OUT / f"{page}.ipynb", params, cwd=ROOT)
-        if page in TITLES:
-            _retitle(dst, TITLES[page])
+        run_notebook(NB / f"{src}.md", OUT / f"{page}.ipynb", params, cwd=ROOT)
         print(f"[book] {page}: {time.perf_counter() - t:.0f} s", flush=True)
     print(f"[book] profile {profile}: {'computed' if compute else 'read from the stores'}; "
           f"notebooks done in {time.perf_counter() - t0:.0f} s", flush=True)

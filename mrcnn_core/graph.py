@@ -1,6 +1,6 @@
 """The target-domain kNN graph, its Laplacian and neighbour confusion.
 
-NOTES.md / paper eq. (4)-(5): ``M[i, j] = 1`` when x_j is among the k
+Paper eq. (4)-(5): ``M[i, j] = 1`` when x_j is among the k
 nearest neighbours of x_i *or* x_i among those of x_j (a symmetric graph),
 neighbours ranked by cosine similarity, a point never its own neighbour.
 The authors' code uses binary weights; ``weighted=True`` puts the cosine

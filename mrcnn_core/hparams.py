@@ -1,4 +1,4 @@
-"""The paper's hyper-parameters (section 4.3; NOTES.md)."""
+"""The paper's hyper-parameters (section 4.3; the book's Reproduction notes for the conflicts)."""
 from __future__ import annotations
 
 PAPER = {

@@ -69,11 +69,28 @@ def read_records(path: str | os.PathLike) -> dict:
     return out
 
 
+def as_ipynb(path: str | os.PathLike) -> Path:
+    """``path`` itself for an .ipynb; a MyST/jupytext text notebook (.md, .py) is
+    converted to an .ipynb in a temporary folder (the text file is the source)."""
+    path = Path(path)
+    if path.suffix == ".ipynb":
+        return path
+    import tempfile
+
+    import jupytext
+
+    if not path.is_file():
+        raise FileNotFoundError(f"notebook not found: {path}")
+    dst = Path(tempfile.mkdtemp(prefix="mrcnn-nb-")) / f"{path.stem}.ipynb"
+    jupytext.write(jupytext.read(path), dst)
+    return dst
+
+
 def notebook_parameters(path: str | os.PathLike) -> dict:
-    """The names and defaults of a notebook's ``parameters`` cell."""
+    """The names and defaults of a notebook's ``parameters`` cell (.ipynb or MyST .md)."""
     import papermill as pm
 
-    params = pm.inspect_notebook(str(path))
+    params = pm.inspect_notebook(str(as_ipynb(path)))
     if not params:
         raise NotebookParameterError(f"{path} has no cell tagged 'parameters'")
     return params
@@ -89,13 +106,57 @@ def check_parameters(path: str | os.PathLike, params: dict) -> None:
 
 def run_notebook(src: str | os.PathLike, dst: str | os.PathLike, params: dict | None = None,
                  cwd: str | os.PathLike | None = None, timeout: int = 3600) -> Path:
-    """Execute ``src`` with ``params`` into ``dst`` (parameters checked first)."""
+    """Execute ``src`` (.ipynb or MyST .md) with ``params`` into ``dst`` (parameters
+    checked first)."""
     import papermill as pm
 
     params = dict(params or {})
     check_parameters(src, params)
+    cwd = cwd or Path(src).parent
+    src = as_ipynb(src)
     dst = Path(dst)
     dst.parent.mkdir(parents=True, exist_ok=True)
-    pm.execute_notebook(str(src), str(dst), parameters=params, cwd=str(cwd or Path(src).parent),
+    pm.execute_notebook(str(src), str(dst), parameters=params, cwd=str(cwd),
                         kernel_name="python3", progress_bar=False, execution_timeout=timeout)
     return dst
+
+
+REPOSITORY = "https://github.com/mrcnn-repro/mrcnn-book"  # _config.yml's repository.url wins
+BRANCH = "main"
+
+
+def _repository() -> tuple[str, str]:
+    """The repository URL and branch from ``_config.yml`` (a checkout), else the defaults."""
+    cfg = Path.cwd() / "_config.yml"
+    if cfg.is_file():
+        import yaml
+
+        repo = (yaml.safe_load(cfg.read_text()) or {}).get("repository", {})
+        return repo.get("url", REPOSITORY).rstrip("/"), repo.get("branch", BRANCH)
+    return REPOSITORY, BRANCH
+
+
+def colab_link(notebook: str) -> str:
+    """The Colab URL of ``notebooks/<notebook>.ipynb`` (the paired notebook of a page)."""
+    url, branch = _repository()
+    return (f"https://colab.research.google.com/github/{url.split('github.com/')[-1]}/blob/"
+            f"{branch}/notebooks/{notebook}.ipynb")
+
+
+def page_setup(notebook: str | None = None) -> None:
+    """What every page does first: quiet logs, the plot style and (given the page's
+    notebook name) a link that opens it on Colab.  (On Colab the page's first cell
+    installs this package before importing it.)"""
+    import warnings
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("POT_BACKEND_DISABLE_TENSORFLOW", "1")
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    from .plots import style
+
+    style()
+    if notebook:
+        from IPython.display import Markdown, display
+
+        display(Markdown(f"[Open this page as a notebook on Colab]({colab_link(notebook)}) "
+                         "(its first cell installs the package)."))

@@ -1,12 +1,12 @@
 """Full-batch training of the MRCNN head, one task or many at once.
 
-The step follows the authors' code (NOTES.md): every step sees all source
+The step follows the authors' code (github.com/LayneH/MRCNN; book: Method): every step sees all source
 and all target samples; Adam with a constant rate ``lr`` for fc6..fc8 and
 ``lr / 100`` for conv5.  Adam is element-wise, so a per-variable rate equals
 running a second Adam at ``lr / 100`` on the conv5 variables
 (tests/test_train.py checks this against two stock Keras optimisers), and
 stacking T tasks along a leading axis with one Adam state each makes every
-task follow the trajectory it would follow alone (tests/test_batched.py).
+task follow the trajectory it would follow alone (tests/test_train.py).
 """
 from __future__ import annotations
 

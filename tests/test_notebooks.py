@@ -15,13 +15,44 @@ NB = ROOT / "notebooks"
 def test_every_notebook_has_literal_parameters():
     from mrcnn_core.notebook import notebook_parameters
 
-    for nb in sorted(NB.glob("*.ipynb")):
+    pages = sorted(NB.glob("*.md"))
+    assert len(pages) >= 9
+    for nb in pages:
         params = notebook_parameters(nb)
         assert "profile" in params, nb.name
 
 
+def test_paired_ipynb_are_in_sync_and_stripped():
+    """Colab opens only .ipynb: each MyST source has a paired notebook with the same
+    cells (sources and tags) and no outputs.  `make notebooks` re-syncs them."""
+    import jupytext
+    import nbformat
+
+    for md in sorted(NB.glob("*.md")):
+        ipynb = md.with_suffix(".ipynb")
+        assert ipynb.is_file(), f"{md.name} has no paired {ipynb.name}"
+        text = jupytext.read(md)
+        nb = nbformat.read(str(ipynb), as_version=4)
+        assert [(c.cell_type, c.source.strip()) for c in text.cells] == \
+            [(c.cell_type, c.source.strip()) for c in nb.cells], f"{ipynb.name} is out of sync"
+        assert [c.metadata.get("tags", []) for c in text.cells] == \
+            [c.metadata.get("tags", []) for c in nb.cells], f"{ipynb.name}: tags differ"
+        assert not any(c.get("outputs") for c in nb.cells), f"{ipynb.name} holds outputs"
+
+
+def test_toc_is_the_page_list():
+    from mrcnn_core.book import pages
+
+    ps = pages()
+    names = [p for p, _, _ in ps]
+    assert names[:3] == ["00_quickstart", "01_data", "10_experiments"]
+    # the baseline page is Table 1's notebook with other parameters, not a copy
+    assert ("30_full_baselines", "20_table1") in [(p, s) for p, s, _ in ps]
+    assert dict((p, x) for p, _, x in ps)["30_full_baselines"]["results_dir"] == "results/baselines"
+
+
 def test_quickstart_records_values(tmp_path):
-    out = run_notebook(NB / "00_quickstart.ipynb", tmp_path / "q.ipynb",
+    out = run_notebook(NB / "00_quickstart.md", tmp_path / "q.ipynb",
                        {"steps": 150, "alpha": 0.1}, cwd=ROOT, timeout=600)
     rec = read_records(out)
     assert 0.0 <= rec["acc_plain"] <= 1.0
@@ -31,7 +62,7 @@ def test_quickstart_records_values(tmp_path):
 
 def test_unknown_notebook_parameter_is_an_error(tmp_path):
     with pytest.raises(NotebookParameterError, match=r"unknown parameter\(s\) \['alpah'\]"):
-        run_notebook(NB / "00_quickstart.ipynb", tmp_path / "q.ipynb", {"alpah": 1.0})
+        run_notebook(NB / "00_quickstart.md", tmp_path / "q.ipynb", {"alpah": 1.0})
     assert not (tmp_path / "q.ipynb").exists()
 
 
@@ -57,9 +88,9 @@ def test_book_builds_with_every_page(shared_cifar_root, corel_path):
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
     assert out.returncode == 0, (out.stdout[-3000:] + out.stderr[-3000:])
     html = ROOT / "_build" / "html"
-    from mrcnn_core.book import PAGES
+    from mrcnn_core.book import pages
 
-    for page, _, _ in PAGES:
+    for page, _, _ in pages():
         assert not _errors(ROOT / "book" / "generated" / f"{page}.ipynb"), page
         text = (html / "book" / "generated" / f"{page}.html").read_text()
         assert "Traceback" not in text, page

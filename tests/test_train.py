@@ -140,7 +140,11 @@ def test_batched_equals_sequential():
 def test_fit_task_reports_everything():
     t = make_tasks(feature_dataset(), "pos", "neg")[0]
     r = fit_task(t, "mrcnn", steps=5, widths=(8, 8), k=3)
-    assert 0 <= r.accuracy <= 1 and 0 <= r.epsilon <= 1
+    # accuracy counts whole target samples; epsilon is eq. (9) on the task's own graph
+    assert r.accuracy * r.n_target == pytest.approx(round(r.accuracy * r.n_target), abs=1e-9)
+    from mrcnn_core.graph import neighbour_confusion
+    m = knn_graph(t.dataset.x[t.target_idx].reshape(r.n_target, -1), 3)
+    assert r.epsilon == pytest.approx(neighbour_confusion(m, t.yt), abs=1e-12)
     assert set(r.curves) == {"loss", "ce", "omega", "l2", "target_acc"}
     assert all(len(v) == 5 for v in r.curves.values())
     assert r.hparams["alpha"] == 1e-5 and r.hparams["k"] == 3 and r.wall_time > 0

@@ -1,4 +1,4 @@
-"""Binary transfer tasks built from two "superclasses" (NOTES.md, Tasks).
+"""Binary transfer tasks built from two "superclasses" (paper section 4.1).
 
 A task takes one sub-class of the positive and one of the negative
 superclass as its source domain, and *another* sub-class of each as its

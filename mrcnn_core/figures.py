@@ -1,0 +1,381 @@
+"""Every figure and table of the book, as functions of the stored runs.
+
+A page calls one function and shows what it returns; nothing here trains.
+Each function takes the rows of a results store (``analysis.load_runs``) and
+returns matplotlib figures, pandas tables and Markdown strings, so a test can
+check them on a small store (tests/test_figures.py).  Every figure carries
+the profile/backbone/coverage stamp of the runs it shows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from . import analysis as A
+from .plots import labelled, stamp, stamp_text
+
+PAIRS_TABLE1 = (("tsvm", "lr"), ("vgg", "lr"), ("vgg", "tsvm"), ("vgg", "tca"), ("vgg", "tlda"),
+                ("mrcnn", "vgg"))
+PAIRS_STATS = (("mrcnn", "vgg"), ("tsvm", "lr"), ("vgg", "lr"), ("vgg", "tsvm"))
+PARAM_NAMES = {"lr": "learning rate $r$", "alpha": r"$\alpha$", "beta": r"$\beta$",
+               "k": "$k$ (neighbours)"}
+
+
+@dataclass
+class Page:
+    """What a page shows, in order: Markdown strings, tables and figures."""
+
+    parts: list = field(default_factory=list)
+    values: dict = field(default_factory=dict)  # what the page records for tests
+
+    def add(self, *items) -> "Page":
+        self.parts.extend(i for i in items if i is not None)
+        return self
+
+    def show(self) -> None:
+        from IPython.display import Markdown, display
+
+        from .notebook import record
+
+        for p in self.parts:
+            if isinstance(p, str):
+                display(Markdown(p))
+            elif isinstance(p, plt.Figure):
+                display(p)
+                plt.close(p)
+            else:
+                display(p)
+        if self.values:
+            record(**self.values)
+
+
+def _fmt(t: pd.DataFrame, precision: int, caption: str):
+    return t.style.format(precision=precision, na_rep="-").set_caption(caption)
+
+
+def table1(runs: pd.DataFrame, profile: str) -> Page:
+    """Table 1 (mean target accuracy per data set and LR group) with the claims tested."""
+    pt = A.add_groups(A.per_task(runs))
+    t1 = A.table1(pt)
+    page = Page(values={"table1": t1.reset_index().to_dict(orient="list")})
+    page.add(_fmt(t1, 1, f"Table 1 (profile {profile}): mean target accuracy (%), "
+                         "tasks counted per group"))
+    cov = A.coverage(pt)
+    if (cov.nunique(axis=1) > 1).any():
+        page.add("**Not every method ran on every task**: its mean is over the tasks below.")
+    page.add(cov.style.set_caption("tasks with a result, per method"))
+    page.add("**What the data says about the paper's claims** (computed from the table's runs; "
+             "seeds averaged per task, then paired per task.  The 16 tasks that share a "
+             "CIFAR-100 target domain are not independent, so the 95% CI is a bootstrap over "
+             "target domains and the Wilcoxon signed-rank test runs on the per-domain mean "
+             "differences):")
+    comp = A.comparisons(pt)
+    lines = [f"- {A.verdict(comp, a, b, ds)}" for ds in sorted(pt["dataset"].unique())
+             for a, b in PAIRS_TABLE1 if {a, b} <= set(pt[pt["dataset"] == ds]["method"])]
+    page.add("\n".join(lines) if lines else "No pair of methods to compare.")
+    if not comp.empty:
+        page.add(comp.style.format({"mean_diff_pp": "{:+.1f}", "ci_low_pp": "{:+.1f}",
+                                    "ci_high_pp": "{:+.1f}", "wilcoxon_p": "{:.2g}"})
+                 .hide(axis="index").set_caption(
+                     "Paired differences in percentage points (pp) per group; CI: bootstrap over "
+                     "target domains (clusters); p: Wilcoxon on the domain means"))
+    return page
+
+
+def fig2a(runs: pd.DataFrame, dataset: str = "cifar100") -> Page:
+    """Fig. 2(a): LR, VGG, MRCNN averaged per target domain, domains sorted by LR."""
+    runs = runs[runs["dataset"] == dataset]
+    td = labelled(A.by_target_domain(A.per_task(runs), dataset))
+    page = Page(values={"n_target_domains": int(td["target"].nunique())})
+    fig, ax = plt.subplots(figsize=(10, 4))
+    sns.pointplot(data=td, x="target", y="accuracy", hue="Method", ax=ax, markersize=4,
+                  linewidth=1.2)
+    ax.set_xlabel("target domain (sorted by LR accuracy)")
+    ax.set_ylabel("mean target accuracy")
+    ax.tick_params(axis="x", rotation=75)
+    ax.set_title(f"Fig. 2(a), {dataset}: tasks per domain: {td['tasks'].min()}-{td['tasks'].max()}")
+    stamp(ax, stamp_text(runs))
+    page.add(fig)
+    claims = A.domain_claims(A.per_task(runs), dataset)
+    if claims:
+        page.add("**Per target domain** (computed; seeds averaged per task, then tasks per "
+                 "domain):\n" + "\n".join(f"- {c}" for c in claims))
+    return page
+
+
+def training_curves(folders, runs: pd.DataFrame, dataset: str = "cifar100") -> Page:
+    """The per-step loss terms and target accuracy of the tasks whose curves are stored."""
+    runs = runs[runs["dataset"] == dataset]
+    c = A.curves(folders, runs)
+    if c.empty:
+        return Page().add("No training curves stored.")
+    long = c.melt(id_vars=["task_id", "method", "seed", "step"],
+                  value_vars=["ce", "omega", "l2", "target_acc"], var_name="term", value_name="value")
+    long["Method"] = long["method"].str.upper()
+    g = sns.relplot(data=long, x="step", y="value", hue="task_id", style="Method", col="term",
+                    kind="line", facet_kws={"sharey": False}, col_wrap=2, height=3.0, aspect=1.5)
+    sns.move_legend(g, "upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, fontsize=8)
+    names = {"ce": "source cross-entropy", "omega": r"$\Omega = \mathrm{tr}(F^\top L F)$",
+             "l2": "R (sum of squared weights / 2)", "target_acc": "target accuracy"}
+    for ax in g.axes.flat:
+        t = ax.get_title().split(" = ")[-1]
+        ax.set_title(names.get(t, t))
+        ax.set_xlabel("full-batch step")
+    g.fig.suptitle(f"Training curves ({dataset}; {stamp_text(runs)})", y=1.03, fontsize=9)
+    return Page(values={"n_curve_runs": int(c[["task_id", "method", "seed"]]
+                                            .drop_duplicates().shape[0])}).add(g.fig)
+
+
+def epsilon_claims(pt: pd.DataFrame) -> list[str]:
+    """Spearman correlation of epsilon and accuracy over target-domain means, per method."""
+    from scipy.stats import spearmanr
+
+    rows = []
+    for (ds, m), d in labelled(pt).groupby(["dataset", "Method"]):
+        dom = d.groupby("target")[["epsilon", "accuracy"]].mean()
+        if len(dom) > 2:
+            r = spearmanr(dom["epsilon"], dom["accuracy"])
+            word = "supports it" if r.statistic < 0 and r.pvalue < 0.05 else "does not support it"
+            rows.append(f"{ds}, {m}: Spearman rho = {r.statistic:+.2f} (p = {r.pvalue:.2g}, "
+                        f"{len(dom)} target domains, {len(d)} tasks): {word}")
+    return rows
+
+
+def fig2b(runs: pd.DataFrame, profile: str) -> Page:
+    """Fig. 2(b) (accuracy against epsilon) and Table 2 (accuracy per epsilon group)."""
+    pt = A.add_groups(A.per_task(runs))
+    g = sns.relplot(data=labelled(pt), x="epsilon", y="accuracy", hue="Method", col="dataset",
+                    kind="scatter", height=3.6, aspect=1.3, s=25, facet_kws={"sharex": False})
+    for ax in g.axes.flat:
+        ax.axvline(0.10, color="0.6", ls=":")
+        ax.axvline(0.15, color="0.6", ls=":")
+        ax.set_xlabel(r"neighbour confusion $\epsilon$ of the target graph")
+        ax.set_ylabel("target accuracy")
+        stamp(ax, stamp_text(runs))
+    g.fig.suptitle("Fig. 2(b): accuracy against epsilon", y=1.04)
+    t2 = A.table2(pt)
+    page = Page(values={"table2_rows": int(len(t2))}).add(g.fig)
+    page.add(_fmt(t2, 1, f"Table 2 (profile {profile}): mean accuracy (%) per epsilon group"))
+    page.add("Claim 'accuracy drops as epsilon grows' (tested on target-domain means, since a "
+             "domain's tasks share its epsilon; a significantly negative rank correlation "
+             "supports it):\n" + "\n".join(f"- {r}" for r in epsilon_claims(pt)))
+    return page
+
+
+def fig3(runs: pd.DataFrame, profile: str) -> Page:
+    """Fig. 3: MRCNN's sensitivity to r, alpha, beta and k, one at a time, and the grid."""
+    sens = A.sensitivity(runs)
+    params = [p for p in ("lr", "alpha", "beta", "k") if p in sens]
+    page = Page(values={"sensitivity_params": params, "n_tasks": int(runs["task_id"].nunique())})
+    if not params:
+        return page.add("No sensitivity runs in this store.")
+    fig, axes = plt.subplots(2, 2, figsize=(9, 6.5), sharey=True)
+    for ax, p in zip(axes.flat, params):
+        d = sens[p].copy()
+        vals = sorted(d[p].unique())
+        d["value"] = pd.Categorical(d[p].map(lambda v: f"{v:g}"),
+                                    categories=[f"{v:g}" for v in vals], ordered=True)
+        sns.pointplot(data=d, x="value", y="accuracy", errorbar=("ci", 95), ax=ax, markersize=5)
+        ax.set_xlabel(PARAM_NAMES[p] + ("" if p == "k" else " (log-spaced values)"))
+        ax.set_ylabel("target accuracy")
+        ax.tick_params(axis="x", rotation=30)
+    for ax in list(axes.flat)[len(params):]:
+        ax.set_visible(False)
+    n_curve = {p: sens[p]["task_id"].nunique() for p in params}
+    fig.suptitle("Fig. 3: MRCNN, mean over "
+                 + ", ".join(f"{n} tasks ({p})" for p, n in n_curve.items())
+                 + "; 95% CI over tasks", y=1.05, fontsize=10)
+    fig.tight_layout()
+    stamp(axes.flat[0], stamp_text(runs))
+    page.add(fig)
+    base = runs[runs["variant"] == "base"].iloc[0]
+    claims = A.sensitivity_claims(sens, {p: float(base[p]) for p in ("k", "alpha", "beta", "lr")})
+    page.add("**What the runs show** (computed):\n" + "\n".join(f"- {c}" for c in claims))
+    if "grid" in sens:
+        gfig, ax = plt.subplots(figsize=(5, 3.5))
+        sns.heatmap(sens["grid"] * 100, annot=True, fmt=".1f", cmap="viridis", ax=ax,
+                    cbar_kws={"label": "target accuracy (%)"})
+        ax.set_title(f"accuracy (%) over the grid (profile {profile})")
+        page.add(gfig)
+    return page
+
+
+def statistics(runs: pd.DataFrame, profile: str) -> Page:
+    """Per-task paired differences (strip plot) and the CNN methods' spread over seeds."""
+    pt = A.add_groups(A.per_task(runs))
+    long = A.paired_differences(pt, PAIRS_STATS)
+    page = Page(values={"n_pairs": int(long["comparison"].nunique()) if len(long) else 0})
+    if not long.empty:
+        g = sns.catplot(data=long, x="difference (pp)", y="comparison", hue="group", col="dataset",
+                        kind="strip", height=3.2, aspect=1.4, dodge=True, alpha=0.6, s=12)
+        for ax in g.axes.flat:
+            ax.axvline(0, color="k", lw=0.8)
+            stamp(ax, stamp_text(runs))
+        g.fig.suptitle("per-task accuracy differences (percentage points)", y=1.05)
+        page.add(g.fig)
+    cnn = pt[pt["method"].isin(["vgg", "mrcnn"])]
+    seeds = int(runs[runs["method"].isin(["vgg", "mrcnn"])]["seed"].nunique()) if len(cnn) else 0
+    if seeds > 1:
+        s = cnn.groupby(["dataset", "method"])["accuracy_std"].describe()[["mean", "50%", "max"]]
+        page.add(_fmt(s * 100, 2, f"std of accuracy over up to {seeds} seeds, per task (pp)"))
+    else:
+        page.add(f"The CNN methods were run with {seeds} seed(s) in profile **{profile}**; the "
+                 "seed spread needs more.")
+    return page
+
+
+def ablations(runs: pd.DataFrame, profile: str) -> Page:
+    """The ablation table (paired to the paper's variant) and each task's accuracy."""
+    t = A.ablation_table(runs)
+    page = Page(values={"ablation_variants": list(t.index)})
+    if t.empty:
+        return page.add("No ablation runs in this store.")
+    page.add(_fmt(t, 2, f"Ablations (profile {profile}): mean target accuracy and paired "
+                        "difference to the paper's variant"))
+    d = runs.assign(Variant=runs["variant"].map(A.ABLATION_LABEL))
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    sns.stripplot(data=d, y="Variant", x="accuracy", hue="task_id", ax=ax, s=6)
+    sns.pointplot(data=d, y="Variant", x="accuracy", color="k", markers="|", linestyles="none",
+                  ax=ax, errorbar=None)
+    ax.set_xlabel("target accuracy")
+    ax.set_ylabel("")
+    ax.legend(fontsize=7, title="task", loc="lower left")
+    stamp(ax, stamp_text(runs))
+    return page.add(fig)
+
+
+def target_graph(x: np.ndarray, yt: np.ndarray, k: int, names: tuple[str, str], title: str,
+                 note: str) -> tuple[plt.Figure, float]:
+    """A target domain's kNN graph in its first two principal components, with epsilon."""
+    from sklearn.decomposition import PCA
+
+    from .graph import knn_graph, neighbour_confusion
+
+    M = knn_graph(x, k)
+    eps = neighbour_confusion(M, yt)
+    Z = PCA(2, random_state=0).fit_transform(x)
+    fig, ax = plt.subplots(figsize=(6, 5))
+    i, j = np.nonzero(np.triu(M))
+    same = yt[i] == yt[j]
+    for mask, col, lab in ((same, "0.75", "edge, same class"),
+                           (~same, "tab:red", "edge, different class")):
+        ax.plot(np.c_[Z[i[mask], 0], Z[j[mask], 0]].T, np.c_[Z[i[mask], 1], Z[j[mask], 1]].T,
+                color=col, lw=0.5)
+        ax.plot([], [], color=col, label=lab)
+    for y, m, name in ((1, "o", names[0]), (0, "s", names[1])):
+        ax.scatter(*Z[yt == y].T, marker=m, s=14, label=name)
+    ax.set_xlabel("PC 1 of the graph's features")
+    ax.set_ylabel("PC 2")
+    ax.set_title(f"{title}: k = {k}, epsilon = {eps:.3f}")
+    ax.legend(fontsize=8)
+    fig.text(0.01, -0.02, note, fontsize=7, color="0.35")
+    return fig, eps
+
+
+def data_summary(cifar, tasks, corel, ctasks) -> pd.DataFrame:
+    """The two data sets: where they come from, their sizes and their tasks."""
+    def span(xs):
+        return f"{min(xs)}-{max(xs)}" if min(xs) != max(xs) else str(min(xs))
+
+    return pd.DataFrame([
+        {"dataset": "CIFAR-100", "source": cifar.source, "samples": len(cifar.x),
+         "preprocessing": cifar.preprocessing, "classes used": 10, "tasks": len(tasks),
+         "source domain": span([t.n_source for t in tasks]),
+         "target domain": span([t.n_target for t in tasks])},
+        {"dataset": "Corel (256-d features)", "source": corel.source, "samples": len(corel.x),
+         "preprocessing": corel.preprocessing, "classes used": 8, "tasks": len(ctasks),
+         "source domain": span([t.n_source for t in ctasks]),
+         "target domain": span([t.n_target for t in ctasks])}])
+
+
+def sample_images(cifar, per_class: int = 8) -> plt.Figure:
+    """The first images of each of the ten classes of the paper's tasks."""
+    classes = cifar.groups["fruit_and_vegetables"] + cifar.groups["household_electrical_devices"]
+    fig, axes = plt.subplots(len(classes), per_class, figsize=(per_class, 10.5))
+    for r, c in enumerate(classes):
+        for j, i in enumerate(cifar.indices_of(c)[:per_class]):
+            axes[r, j].imshow(cifar.x[i])
+        for ax in axes[r]:
+            ax.axis("off")
+        axes[r, 0].set_title(c, fontsize=8, loc="left")
+    fig.suptitle("CIFAR-100: positive = fruit_and_vegetables (top 5 rows), "
+                 "negative = household_electrical_devices")
+    return fig
+
+
+def experiments_overview(prof, results: str, datasets, experiments, compute: bool,
+                         weights: str | None = None) -> Page:
+    """What the profile plans against what its stores hold; with ``compute``, run the
+    missing runs first (the sweeps skip every stored run)."""
+    import os
+
+    from .experiments import status, sweep
+
+    rows, errors = [], []
+    for experiment in experiments:
+        spec = prof.data["experiments"].get(experiment)
+        for dataset in datasets:
+            if spec is None or (experiment == "main" and dataset not in spec) or (
+                    experiment != "main" and dataset != spec.get("dataset", "cifar100")):
+                continue
+            # a committed store keeps one sub-store per experiment (results/<profile>/<experiment>)
+            where = f"{results}/{experiment}" if os.path.isdir(f"{results}/{experiment}") else results
+            if not compute:
+                rows.append({**status(prof, dataset=dataset, experiment=experiment, results=where),
+                             "store": where})
+                continue
+            s = sweep(prof, dataset=dataset, experiment=experiment, results=where,
+                      weights=weights or None, progress=False)
+            rows.append({"experiment": experiment, "dataset": dataset, "planned": s.planned,
+                         "already stored": s.skipped, "run now": s.done, "failed": s.failed,
+                         "wall time (s)": round(s.wall_time, 1), "store": where})
+            errors += s.errors[:5]
+    table = pd.DataFrame(rows)
+    page = Page(values={
+        "planned": int(table["planned"].fillna(0).sum()) if len(table) else 0,
+        "results": results, "computed": bool(compute),
+        "failed": int(table["failed"].sum()) if "failed" in table else 0,
+        "stored": int(table["stored"].sum()) if "stored" in table else None})
+    page.add(f"Profile **{prof.name}** (`{os.path.relpath(prof.path)}`): "
+             f"{prof.data.get('description', '')}")
+    if prof.differences:
+        page.add("Differences from the paper, as the profile states them:\n"
+                 + "\n".join(f"- {d}" for d in prof.differences))
+    page.add("**Computed now**" if compute else
+             "**Read from the committed stores** (nothing trained while building this page); a "
+             "run that is planned but not stored is *missing*, and the pages show only what is "
+             "stored.")
+    page.add(table)
+    if errors:
+        page.add("Failed runs:\n" + "\n".join(f"- {e}" for e in errors))
+    return page
+
+
+def moons_boundaries(models: dict, Xs, ys, Xt, yt, k: int) -> plt.Figure:
+    """Decision boundaries of 2-d models (name -> fitted estimator) with the target kNN graph."""
+    from .graph import knn_graph
+
+    xx, yy = np.meshgrid(np.linspace(-2.5, 3.5, 200), np.linspace(-2.5, 2.5, 200))
+    grid = np.c_[xx.ravel(), yy.ravel()].astype("float32")
+    M = knn_graph(Xt, k)
+    i, j = np.nonzero(np.triu(M))
+    fig, axes = plt.subplots(1, len(models), figsize=(5 * len(models), 4), sharey=True)
+    for ax, (name, model) in zip(np.atleast_1d(axes), models.items()):
+        ax.contourf(xx, yy, model.predict_proba(grid)[:, 1].reshape(xx.shape), levels=20,
+                    cmap="RdBu_r", alpha=0.35)
+        ax.plot(np.c_[Xt[i, 0], Xt[j, 0]].T, np.c_[Xt[i, 1], Xt[j, 1]].T, color="0.7", lw=0.4,
+                zorder=1)
+        ax.scatter(*Xs.T, c=ys, cmap="RdBu_r", marker="x", s=12, label="source (labelled)")
+        ax.scatter(*Xt.T, c=yt, cmap="RdBu_r", edgecolor="k", s=14, label="target (true label)")
+        ax.set_title(f"{name}: target accuracy {model.score(Xt, yt):.1%}")
+        ax.set_xlabel("$x_1$")
+    first = np.atleast_1d(axes)[0]
+    first.set_ylabel("$x_2$")
+    first.legend(loc="lower left", fontsize=8)
+    fig.suptitle("Decision boundary (colour = P(y=1)); grey lines: the target kNN graph. "
+                 "Synthetic data, profile-independent.")
+    return fig

@@ -1,0 +1,98 @@
+"""The book's figures and tables as package functions, checked on a small store."""
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from mrcnn_core import figures  # noqa: E402
+from mrcnn_core.analysis import ABLATION_LABEL  # noqa: E402
+
+
+def store_rows(methods=("lr", "tsvm", "vgg", "mrcnn"), seeds=(0, 1), domains=4):
+    """A synthetic main-experiment store: 2 sources x `domains` targets, known accuracies."""
+    rows = []
+    for s in range(2):
+        for t in range(domains):
+            task = f"s{s}->t{t}"
+            for m in methods:
+                for seed in (seeds if m in ("vgg", "mrcnn") else (0,)):
+                    acc = 0.6 + 0.05 * t + {"lr": 0.0, "tsvm": 0.02, "vgg": 0.04, "mrcnn": 0.06}[m]
+                    acc += 0.01 * seed if m in ("vgg", "mrcnn") else 0.0
+                    rows.append(dict(dataset="cifar100", task_id=task, source=f"s{s}", target=f"t{t}",
+                                     method=m, seed=seed, experiment="main", variant="paper",
+                                     accuracy=acc, epsilon=0.2 - 0.03 * t, status="ok",
+                                     profile="unit", weights="none", backbone="vgg16",
+                                     run_key=f"{task}|{m}|{seed}", prov_id="p"))
+    return pd.DataFrame(rows)
+
+
+def test_table1_page_by_hand():
+    page = figures.table1(store_rows(), "unit")
+    t1 = pd.DataFrame(page.values["table1"]).set_index(["dataset", "group"])
+    total = t1.loc[("cifar100", "Total")]
+    # per task: LR 0.6 + 0.05 t; means over t = 0..3 -> 0.675; VGG adds 0.04 and 0.005 (2 seeds)
+    assert total["LR"] == pytest.approx(67.5)
+    assert total["TSVM"] == pytest.approx(69.5)
+    assert total["VGG"] == pytest.approx(72.0)
+    assert total["MRCNN"] == pytest.approx(74.0)
+    text = "\n".join(p for p in page.parts if isinstance(p, str))
+    assert "MRCNN beats VGG" in text or "MRCNN" in text
+    plt.close("all")
+
+
+def test_fig2a_sorts_domains_and_stamps():
+    page = figures.fig2a(store_rows())
+    assert page.values == {"n_target_domains": 4}
+    fig = next(p for p in page.parts if isinstance(p, plt.Figure))
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["t0", "t1", "t2", "t3"]  # sorted by LR accuracy (rising with t)
+    assert any("profile unit" in t.get_text() for t in ax.texts)  # the provenance stamp
+    plt.close("all")
+
+
+def test_fig2b_and_table2():
+    page = figures.fig2b(store_rows(), "unit")
+    assert page.values["table2_rows"] >= 1
+    text = "\n".join(p for p in page.parts if isinstance(p, str))
+    # accuracy falls exactly as epsilon rises: rho = -1 over the 4 target domains
+    assert "rho = -1.00" in text
+    plt.close("all")
+
+
+def test_statistics_differences():
+    page = figures.statistics(store_rows(), "unit")
+    assert page.values["n_pairs"] == 4
+    from mrcnn_core.analysis import add_groups, paired_differences, per_task
+
+    d = paired_differences(add_groups(per_task(store_rows())), [("mrcnn", "vgg")])
+    np.testing.assert_allclose(d["difference (pp)"], 2.0)
+    plt.close("all")
+
+
+def test_fig3_and_ablations_on_small_stores():
+    base = dict(dataset="cifar100", method="mrcnn", experiment="sensitivity", status="ok",
+                profile="unit", weights="none", backbone="vgg16", k=3, alpha=1e-5, beta=1e-2,
+                lr=10 ** -2.5, epsilon=0.1, prov_id="p")
+    rows = []
+    for task in ("a", "b"):
+        rows.append({**base, "task_id": task, "seed": 0, "variant": "base", "accuracy": 0.8,
+                     "run_key": f"{task}base"})
+        for k, acc in ((1, 0.7), (10, 0.9)):
+            rows.append({**base, "task_id": task, "seed": 0, "variant": "vary:k", "k": k,
+                         "accuracy": acc, "run_key": f"{task}k{k}"})
+    page = figures.fig3(pd.DataFrame(rows), "unit")
+    assert page.values["sensitivity_params"] == ["k"]
+    abl = [{**base, "experiment": "ablation", "task_id": t, "seed": 0, "variant": v,
+            "accuracy": 0.8 + (0.05 if v != "paper" else 0), "run_key": f"{t}{v}"}
+           for t in ("a", "b") for v in ("paper", "graph_pixels")]
+    page = figures.ablations(pd.DataFrame(abl), "unit")
+    assert page.values["ablation_variants"] == [ABLATION_LABEL["paper"], ABLATION_LABEL["graph_pixels"]]
+    from mrcnn_core.analysis import ablation_table
+
+    t = ablation_table(pd.DataFrame(abl))
+    assert t.loc[ABLATION_LABEL["graph_pixels"], "diff vs paper (pp)"] == pytest.approx(5.0)
+    plt.close("all")
