@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# (Historical: the MRCNN_CONV5_ASSEMBLY probe below chose "take"; the variable is gone since.)
 # Second device session: fp32 exactness on the GPU, the conv5-assembly probe
 # (take vs concat) and the shared-data CNN grid.  See benchmarks/RESULTS.md.
 set -u

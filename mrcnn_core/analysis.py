@@ -5,12 +5,14 @@ Table 2 by neighbour confusion epsilon (< 0.1, 0.1-0.15, > 0.15).
 """
 from __future__ import annotations
 
+
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
+from .ablations import LABELS
 from .experiments.store import ResultsStore
 
 METHOD_ORDER = ["lr", "tsvm", "tca", "tlda", "vgg", "mrcnn"]
@@ -436,10 +438,7 @@ def curves(folders: Sequence, runs: pd.DataFrame) -> pd.DataFrame:
     return c.merge(runs[["run_key", "dataset", "task_id", "method", "seed"]], on="run_key")
 
 
-ABLATION_LABEL = {"paper": "paper (pool4 graph, binary edges, whole domain)",
-                  "graph_pixels": "graph on raw pixels", "graph_fc7": "graph on current fc7",
-                  "cosine_edges": "cosine-weighted edges", "minibatch_omega": "Omega on mini-batches",
-                  "alpha_0": "alpha = 0 (VGG)", "alpha_x10": "alpha x 10"}
+ABLATION_LABEL = LABELS  # the ablation table's labels (mrcnn_core/ablations.py)
 
 
 def ablation_table(df: pd.DataFrame) -> pd.DataFrame:

@@ -32,26 +32,16 @@ def value_and_grad(f: Callable[..., tuple[Any, Any]]) -> Callable[..., tuple[tup
             return (loss, aux), tape.gradient(loss, params)
 
         return g
-    if b == "torch":
-        import torch
-
-        def g(params, *args):
-            params = {k: v.detach().requires_grad_(True) for k, v in params.items()}
-            loss, aux = f(params, *args)
-            grads = torch.autograd.grad(loss, list(params.values()))
-            return (loss.detach(), aux), dict(zip(params, grads))
-
-        return g
     raise NotImplementedError(f"Keras backend {b!r} is not supported (use tensorflow or jax)")
 
 
-def jit(f: Callable, xla: bool | None = None, donate: tuple[int, ...] = ()) -> Callable:
+def jit(f: Callable, donate: tuple[int, ...] = ()) -> Callable:
     """Compile ``f``: ``jax.jit`` under JAX, ``tf.function`` under TensorFlow.
 
-    ``xla`` asks TensorFlow for XLA compilation (default off on CPU, where it
-    was not faster here; see benchmarks/RESULTS.md).  ``donate`` lists
-    arguments whose buffers JAX may reuse for the outputs (the old parameters
-    and Adam state), which halves their memory on a GPU.
+    TensorFlow compiles without XLA (``jit_compile`` was not faster on the CPU
+    here; benchmarks/RESULTS.md).  ``donate`` lists arguments whose buffers
+    JAX may reuse for the outputs (the old parameters and Adam state), which
+    halves their memory on a GPU.
     """
     b = name()
     if b == "jax":
@@ -61,8 +51,8 @@ def jit(f: Callable, xla: bool | None = None, donate: tuple[int, ...] = ()) -> C
     if b == "tensorflow":
         import tensorflow as tf
 
-        return tf.function(f, jit_compile=bool(xla))
-    return f
+        return tf.function(f)
+    raise NotImplementedError(f"Keras backend {b!r} is not supported (use tensorflow or jax)")
 
 
 def device() -> str:

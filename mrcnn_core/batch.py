@@ -21,7 +21,6 @@ Grid file::
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import re
 import time

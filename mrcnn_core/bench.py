@@ -10,7 +10,6 @@ extrapolated.  One JSON object per line; the last line is the summary.
 from __future__ import annotations
 
 import json
-import os
 import resource
 import sys
 import time
@@ -104,7 +103,6 @@ def main(args) -> int:
     if backend == "jax":
         import jax
         summary["jax_matmul_precision"] = str(jax.config.jax_default_matmul_precision)
-    summary["conv5_assembly"] = os.environ.get("MRCNN_CONV5_ASSEMBLY", "take")
     for shape in [s.strip() for s in args.shapes.split(",") if s.strip()]:
         if shape not in SHAPES:
             print(f"error: unknown shape {shape!r}; choose from {sorted(SHAPES)}", file=sys.stderr)

@@ -9,7 +9,6 @@ The pages are the MyST notebooks ``notebooks/*.md``; executed copies go to
 """
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys

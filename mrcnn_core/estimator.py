@@ -12,25 +12,36 @@ from typing import Sequence
 
 import numpy as np
 
-from .graph import knn_graph, laplacian
+from sklearn.base import BaseEstimator
+
+from .graph import GraphSpec
 from .model import init_params
 from .train import CONV5_LR_FACTOR, TrainResult, predict_proba, train_head
 
 
-class MRCNN:
-    """Manifold-regularised head: eq. (7) with the kNN-graph Laplacian of ``Xt``."""
+class MRCNN(BaseEstimator):
+    """Manifold-regularised head: eq. (7) with the kNN-graph Laplacian of ``Xt``.
+
+    ``graph`` (a :class:`GraphSpec`; default the paper's) says how the graph is
+    made; ``k`` overrides its number of neighbours.  ``get_params`` /
+    ``set_params`` and ``sklearn.base.clone`` work as for any scikit-learn
+    estimator.
+    """
 
     def __init__(self, alpha: float = 1e-5, beta: float = 1e-2, lr: float = 10 ** -2.5,
-                 k: int = 3, steps: int = 200, seed: int = 0, widths: Sequence[int] = (512, 512),
-                 conv5: list | None = None, conv5_lr_factor: float = CONV5_LR_FACTOR,
-                 conv5_impl: str | None = None, graph_weighted: bool = False):
-        self.alpha, self.beta, self.lr, self.k, self.steps = alpha, beta, lr, k, steps
-        self.seed, self.widths, self.conv5 = seed, tuple(widths), conv5
+                 k: int | None = None, graph: GraphSpec | None = None, steps: int = 200,
+                 seed: int = 0, widths: Sequence[int] = (512, 512), conv5: list | None = None,
+                 conv5_lr_factor: float = CONV5_LR_FACTOR, conv5_impl: str | None = None):
+        self.alpha, self.beta, self.lr, self.k, self.graph, self.steps = alpha, beta, lr, k, graph, steps
+        self.seed, self.widths, self.conv5 = seed, widths, conv5
         self.conv5_lr_factor, self.conv5_impl = conv5_lr_factor, conv5_impl
-        self.graph_weighted = graph_weighted
 
-    def _graph(self, Xt):
-        return laplacian(knn_graph(Xt.reshape(len(Xt), -1), self.k, weighted=self.graph_weighted))
+    def graph_spec(self) -> GraphSpec:
+        """The graph actually used: ``graph`` (or the paper's) with ``k`` applied."""
+        g = self.graph if self.graph is not None else GraphSpec()
+        if not isinstance(g, GraphSpec):
+            raise TypeError(f"graph must be a GraphSpec, got {type(g).__name__}")
+        return g if self.k is None else GraphSpec(**{**g.__dict__, "k": self.k})
 
     def fit(self, Xs: np.ndarray, ys: np.ndarray, Xt: np.ndarray, yt: np.ndarray | None = None):
         """Train on labelled ``Xs, ys`` and unlabelled ``Xt`` (``yt`` only for the curves)."""
@@ -38,13 +49,23 @@ class MRCNN:
         ys = np.asarray(ys)
         if set(np.unique(ys)) - {0, 1}:
             raise ValueError(f"ys must be in {{0, 1}}, got values {np.unique(ys)[:5]}")
-        lap = None if self.alpha == 0 else self._graph(Xt)[None]
+        lap, lap_fn, lap_every = None, None, 0
+        if self.alpha != 0:
+            from .fit import graph_schedule
+
+            spec = self.graph_spec()
+            if spec.space == "pixels":
+                raise ValueError("graph space 'pixels' needs the raw images; the estimator sees "
+                                 "only X (use fit_task, or build the graph yourself)")
+            lap, lap_fn, lap_every = graph_schedule(spec, [spec.build(Xt)], Xt[None], [self.seed],
+                                                    [spec.k], self.conv5_impl)
         params = init_params([self.seed], conv5=self.conv5,
-                             in_dim=None if self.conv5 else Xs.shape[-1], widths=self.widths)
+                             in_dim=None if self.conv5 else Xs.shape[-1], widths=tuple(self.widths))
         self.result_: TrainResult = train_head(
             params, Xs[None], ys[None], Xt[None], None if yt is None else np.asarray(yt)[None],
             lap, lr=self.lr, alpha=self.alpha, beta=self.beta, steps=self.steps,
-            conv5_lr_factor=self.conv5_lr_factor, conv5_impl=self.conv5_impl)
+            conv5_lr_factor=self.conv5_lr_factor, conv5_impl=self.conv5_impl,
+            lap_fn=lap_fn, lap_every=lap_every)
         self.params_ = self.result_.params
         self.history_ = {k: v[0] for k, v in self.result_.curves.items()}
         return self
@@ -63,5 +84,7 @@ class VGG(MRCNN):
     """The VGG baseline: the same head and training, alpha = 0 (no graph)."""
 
     def __init__(self, beta: float = 1e-2, lr: float = 10 ** -2.5, steps: int = 200, seed: int = 0,
-                 **kw):
-        super().__init__(alpha=0.0, beta=beta, lr=lr, steps=steps, seed=seed, **kw)
+                 widths: Sequence[int] = (512, 512), conv5: list | None = None,
+                 conv5_lr_factor: float = CONV5_LR_FACTOR, conv5_impl: str | None = None):
+        super().__init__(alpha=0.0, beta=beta, lr=lr, steps=steps, seed=seed, widths=widths,
+                         conv5=conv5, conv5_lr_factor=conv5_lr_factor, conv5_impl=conv5_impl)

@@ -13,15 +13,13 @@ import numpy as np
 
 from .data.tasks import Task
 from .features import FeatureSet
-from .graph import knn_graph, laplacian, neighbour_confusion
+from .graph import GraphSpec, knn_graph, laplacian, neighbour_confusion
 from .hparams import PAPER_STEPS, paper_hparams, paper_n_target
 from .model import init_params
 from .train import train_head
 
 METHODS = ("vgg", "mrcnn")
-# Ablation settings a job's hp may carry (defaults = the paper's choices):
-#   graph_on: "pool4" | "pixels" | "fc7";  graph_every: rebuild period for fc7;
-#   graph_weighted: cosine-weighted edges;  omega_batch: target nodes per step (0 = all).
+# The graph fields a job's hp may carry (GraphSpec.hp(); absent = the paper's choice).
 ABLATION_KEYS = ("graph_on", "graph_every", "graph_weighted", "omega_batch")
 ALPHA_SCALES = ("none", "n_target")
 
@@ -120,7 +118,7 @@ class Job:
 def run_jobs(jobs: Sequence[Job], features: FeatureSet | None = None, *, batch_size: int = 1,
              graphs: GraphCache | None = None, conv5_impl: str | None = None,
              widths: Sequence[int] = (512, 512), record_curves: bool = True,
-             graph_weighted: bool = False, on_result=None) -> list[TaskResult]:
+             on_result=None) -> list[TaskResult]:
     """Run jobs, ``batch_size`` compatible ones (same shapes and steps) at a time.
 
     ``on_result(result)`` is called as soon as each result exists (the sweep
@@ -142,7 +140,7 @@ def run_jobs(jobs: Sequence[Job], features: FeatureSet | None = None, *, batch_s
             # on a GPU takes longer than the padded tasks' compute.
             pad = bs - len(chunk) if len(idxs) > bs else 0
             out = _run_batch(chunk + [chunk[-1]] * pad, features, graphs, conv5_impl, widths,
-                             record_curves, graph_weighted)[:len(chunk)]
+                             record_curves)[:len(chunk)]
             for i, r in zip(idxs[b:b + len(chunk)], out):
                 results[i] = r
                 if on_result is not None:
@@ -150,8 +148,40 @@ def run_jobs(jobs: Sequence[Job], features: FeatureSet | None = None, *, batch_s
     return [results[i] for i in range(len(jobs))]
 
 
-def _run_batch(chunk: list[Job], features, graphs, conv5_impl, widths, record_curves,
-               graph_weighted) -> list[TaskResult]:
+def graph_schedule(spec: GraphSpec, graphs: Sequence[np.ndarray], xt: np.ndarray,
+                   seeds: Sequence[int], ks: Sequence[int], conv5_impl: str | None = None):
+    """(Laplacians, lap_fn, lap_every) for ``train_head`` from a graph spec.
+
+    ``graphs`` are the tasks' graphs in the spec's space (built once).  An fc7
+    spec rebuilds each task's graph on the current model's fc7 output every
+    ``rebuild_every`` steps; a ``node_batch`` spec puts Omega on the subgraph of
+    a random node batch each step (drawn from a per-seed generator).
+    """
+    lap = np.stack([laplacian(m) for m in graphs])
+    if spec.space == "fc7":
+        from .train import fc7_features
+
+        def rebuild(step, p):  # each task's graph on its current fc7 features
+            f7 = fc7_features(dict(p), xt, conv5_impl)
+            return np.stack([laplacian(knn_graph(f, k, weighted=spec.weighted))
+                             for f, k in zip(f7, ks)])
+        return lap, rebuild, spec.rebuild_every
+    if spec.node_batch > 0:
+        rngs = [np.random.default_rng(1000 + s) for s in seeds]
+
+        def subgraph(step, p):  # Laplacian of the subgraph induced by a random node batch
+            out = []
+            for m, r in zip(graphs, rngs):
+                sel = np.zeros(len(m), bool)
+                sel[r.choice(len(m), size=min(spec.node_batch, len(m)), replace=False)] = True
+                out.append(laplacian(m * np.outer(sel, sel)))
+            return np.stack(out)
+        return lap, subgraph, 1
+    return lap, None, 0
+
+
+def _run_batch(chunk: list[Job], features, graphs, conv5_impl, widths,
+               record_curves) -> list[TaskResult]:
     t0 = time.perf_counter()
     x = _inputs_for(chunk[0].task, features)
     xs = np.stack([x[j.task.source_idx] for j in chunk])
@@ -159,38 +189,17 @@ def _run_batch(chunk: list[Job], features, graphs, conv5_impl, widths, record_cu
     ys = np.stack([j.task.ys for j in chunk])
     yt = np.stack([j.task.yt for j in chunk])
     hp0 = chunk[0].hp
-    weighted = bool(hp0.get("graph_weighted", graph_weighted))
+    spec = GraphSpec.from_hp(hp0)  # validated: an unknown space or weighting fails here
     # epsilon is always measured on the paper's graph (pool4 / features, binary)
     eps = [neighbour_confusion(graphs.get(x, j.task.target_idx, j.hp["k"]), j.task.yt)
            for j in chunk]
-    graph_on = hp0.get("graph_on", "pool4")
-    if graph_on not in ("pool4", "pixels", "fc7"):
-        raise ValueError(f"unknown graph_on {graph_on!r}; use pool4, pixels or fc7")
-    graph_x = chunk[0].task.dataset.x if graph_on == "pixels" else x
-    ms = [graphs.get(graph_x, j.task.target_idx, j.hp["k"], weighted) for j in chunk]
-    is_vgg = chunk[0].method == "vgg"
-    lap = None if is_vgg else np.stack([laplacian(m) for m in ms])
-    lap_fn, lap_every = None, 0
-    if not is_vgg and graph_on == "fc7":
-        from .train import fc7_features
-        lap_every = int(hp0.get("graph_every", 10))
-
-        def lap_fn(step, p):  # rebuild each task's graph on its current fc7 features
-            f7 = fc7_features({k: v for k, v in p.items()}, xt, conv5_impl)
-            return np.stack([laplacian(knn_graph(f, j.hp["k"], weighted=weighted))
-                             for f, j in zip(f7, chunk)])
-    elif not is_vgg and int(hp0.get("omega_batch", 0) or 0) > 0:
-        nb = int(hp0["omega_batch"])
-        rngs = [np.random.default_rng(1000 + j.seed) for j in chunk]
-        lap_every = 1
-
-        def lap_fn(step, p):  # Laplacian of the subgraph induced by a random node batch
-            out = []
-            for m, r in zip(ms, rngs):
-                sel = np.zeros(len(m), bool)
-                sel[r.choice(len(m), size=min(nb, len(m)), replace=False)] = True
-                out.append(laplacian(m * np.outer(sel, sel)))
-            return np.stack(out)
+    graph_x = chunk[0].task.dataset.x if spec.space == "pixels" else x
+    ms = [graphs.get(graph_x, j.task.target_idx, j.hp["k"], spec.weighted) for j in chunk]
+    if chunk[0].method == "vgg":
+        lap, lap_fn, lap_every = None, None, 0
+    else:
+        lap, lap_fn, lap_every = graph_schedule(spec, ms, xt, [j.seed for j in chunk],
+                                                [j.hp["k"] for j in chunk], conv5_impl)
     conv5 = features.conv5 if chunk[0].task.dataset.kind == "images" else None
     params = init_params([j.seed for j in chunk], conv5=conv5,
                          in_dim=None if conv5 else x.shape[-1], widths=widths)
@@ -220,12 +229,22 @@ def _run_batch(chunk: list[Job], features, graphs, conv5_impl, widths, record_cu
 
 def fit_tasks(tasks: Sequence[Task], method: str = "mrcnn", features: FeatureSet | None = None, *,
               seed: int = 0, lr=None, alpha=None, beta=None, k=None, steps=None,
-              alpha_scale: str = "none", batch_size: int = 1, **kw) -> list[TaskResult]:
-    """Train ``method`` on each task (paper hyper-parameters unless given)."""
-    jobs = [Job(t, method, seed, resolve_hparams(method, t.dataset.name, lr=lr, alpha=alpha,
-                                                 beta=beta, k=k, steps=steps,
-                                                 alpha_scale=alpha_scale, n_target=t.n_target))
-            for t in tasks]
+              alpha_scale: str = "none", graph: GraphSpec | None = None, batch_size: int = 1,
+              **kw) -> list[TaskResult]:
+    """Train ``method`` on each task (paper hyper-parameters unless given).
+
+    ``graph`` (a :class:`GraphSpec`) sets how the manifold term's graph is made;
+    its ``k`` is used unless ``k`` is given.
+    """
+    if graph is not None and k is None:
+        k = graph.k
+    jobs = []
+    for t in tasks:
+        hp = resolve_hparams(method, t.dataset.name, lr=lr, alpha=alpha, beta=beta, k=k,
+                             steps=steps, alpha_scale=alpha_scale, n_target=t.n_target)
+        if graph is not None:
+            hp.update(GraphSpec(**{**graph.__dict__, "k": int(hp["k"])}).hp())
+        jobs.append(Job(t, method, seed, hp))
     return run_jobs(jobs, features, batch_size=batch_size, **kw)
 
 

@@ -8,6 +8,8 @@ similarity on each edge instead (the paper's text, an ablation).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 
@@ -66,3 +68,78 @@ def neighbour_confusion(m: np.ndarray, y: np.ndarray) -> float:
     differ = (a & (y[:, None] != y[None, :])).sum(axis=1)
     per_node = np.divide(differ, deg, out=np.zeros(len(y)), where=deg > 0)
     return float(per_node.mean())
+
+
+SPACES = ("pool4", "pixels", "fc7")
+WEIGHTINGS = ("binary", "cosine")
+# hp keys under which a run stores its graph (kept stable: they enter the run keys)
+_HP = {"space": "graph_on", "rebuild_every": "graph_every", "weighting": "graph_weighted",
+       "node_batch": "omega_batch"}
+
+
+@dataclass(frozen=True)
+class GraphSpec:
+    """How the manifold term's target graph is made and used; validated on creation.
+
+    The paper: kNN graph (eq. 4-5) on the frozen pool4 features (for a feature
+    data set: the features), binary edges, k = 3, built once, Omega over the
+    whole target domain.  The ablations change one field each:
+
+    - ``space``: ``"pool4"`` | ``"pixels"`` (raw images) | ``"fc7"`` (the
+      current model's fc7 output, rebuilt every ``rebuild_every`` steps);
+    - ``weighting``: ``"binary"`` (the authors' code) | ``"cosine"`` (the text);
+    - ``node_batch``: Omega on a random subgraph of that many target nodes per
+      step (0 = the whole domain).
+    """
+
+    space: str = "pool4"
+    weighting: str = "binary"
+    k: int = 3
+    rebuild_every: int = 0
+    node_batch: int = 0
+
+    def __post_init__(self):
+        if self.space not in SPACES:
+            raise ValueError(f"unknown graph space {self.space!r}; choose from {SPACES}")
+        if self.weighting not in WEIGHTINGS:
+            raise ValueError(f"unknown graph weighting {self.weighting!r}; choose from {WEIGHTINGS}")
+        for name in ("k", "rebuild_every", "node_batch"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < (name == "k"):
+                raise ValueError(f"GraphSpec.{name} must be an integer >= {int(name == 'k')}, "
+                                 f"got {v!r}")
+        if (self.space == "fc7") != (self.rebuild_every > 0):
+            raise ValueError("rebuild_every > 0 goes with space='fc7' (and only with it), got "
+                             f"space={self.space!r}, rebuild_every={self.rebuild_every}")
+        if self.space == "fc7" and self.node_batch:
+            raise ValueError("node_batch and an fc7 graph cannot be combined")
+
+    @property
+    def weighted(self) -> bool:
+        return self.weighting == "cosine"
+
+    def build(self, x: np.ndarray) -> np.ndarray:
+        """The graph M of one domain's samples ``x`` (n, ...)."""
+        return knn_graph(np.asarray(x).reshape(len(x), -1), int(self.k), weighted=self.weighted)
+
+    def laplacian(self, x: np.ndarray) -> np.ndarray:
+        return laplacian(self.build(x))
+
+    def hp(self) -> dict:
+        """The non-default fields as run hyper-parameters (the keys stored in rows)."""
+        d = GraphSpec(k=self.k)
+        out = {}
+        for f, key in _HP.items():
+            if getattr(self, f) != getattr(d, f):
+                v = getattr(self, f)
+                out[key] = v == "cosine" if f == "weighting" else v
+        return out
+
+    @classmethod
+    def from_hp(cls, hp: dict) -> "GraphSpec":
+        """The spec of a run from its hyper-parameters (missing keys: the paper's choice)."""
+        space = hp.get("graph_on", "pool4")
+        return cls(space=space, weighting="cosine" if hp.get("graph_weighted") else "binary",
+                   k=int(hp.get("k", 3)),
+                   rebuild_every=int(hp.get("graph_every", 10) if space == "fc7" else 0),
+                   node_batch=int(hp.get("omega_batch", 0) or 0))

@@ -28,7 +28,11 @@ def cross_entropy(logits, y_onehot):
 
 
 def l2_penalty(params):
-    """R = sum over all trainable weights and biases of sum(w^2)/2 (``tf.nn.l2_loss``), (T,)."""
+    """R of eq. (8), per task (T,): over all trainable weights and biases, sum(w^2) / 2.
+
+    The paper writes R as the sum of the layers' squared norms; the authors'
+    code uses ``tf.nn.l2_loss`` (the same with the factor 1/2).
+    """
     total = 0.0
     for v in params.values():
         axes = tuple(range(1, len(v.shape)))

@@ -19,7 +19,6 @@ All three are exact (tests/test_conv5.py).
 """
 from __future__ import annotations
 
-import os
 from typing import Sequence
 
 import numpy as np
@@ -94,10 +93,10 @@ def dense_conv5_matrix(kernel, assembly: str | None = None):
     ``assembly="take"`` (default) gathers the taps with one ``take`` (its
     gradient is a scatter-add); ``"concat"`` builds it from 16 slices.  "take"
     was faster on both the 2-core CPU (TF, 2.3x) and an H200 (JAX, 1.9x for
-    MRCNN); see benchmarks/RESULTS.md.  ``$MRCNN_CONV5_ASSEMBLY`` overrides it.
+    MRCNN); see benchmarks/RESULTS.md.
     """
     T, _, _, C, O = kernel.shape
-    assembly = assembly or os.environ.get("MRCNN_CONV5_ASSEMBLY", "take")
+    assembly = assembly or "take"
     if assembly == "concat":
         rows = [ops.concatenate([kernel[:, a - i + 1, b - j + 1] for (i, j) in np.ndindex(2, 2)],
                                 axis=-1)  # (T, C, 4O) for input position (a, b)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 from keras import ops
@@ -43,19 +42,17 @@ def _loss_fn(conv5_impl: str):
         logits_t = forward(params, xt, conv5_impl)
         ce = cross_entropy(logits_s, ys1h)
         l2 = l2_penalty(params)
-        if lap is None:  # the VGG baseline: no manifold term at all
-            omega = ops.zeros_like(ce)
-            per_task = ce + beta * l2
-        else:
-            omega = manifold_term(ops.softmax(logits_t, axis=-1), lap)
-            per_task = ce + alpha * omega + beta * l2
+        # the VGG baseline (lap None) has no manifold term at all
+        omega = (ops.zeros_like(ce) if lap is None
+                 else manifold_term(ops.softmax(logits_t, axis=-1), lap))
+        per_task = ce + alpha * omega + beta * l2  # eq. (7)
         # Summing per-task losses keeps task gradients separate: d(sum)/d(theta_t) = dL_t/d(theta_t).
         return ops.sum(per_task), (per_task, ce, omega, l2, logits_t)
 
     return loss
 
 
-def _make_step(conv5_impl: str, lr_factors: dict[str, float], xla: bool | None):
+def _make_step(conv5_impl: str, lr_factors: dict[str, float]):
     vg = B.value_and_grad(_loss_fn(conv5_impl))
 
     def step(params, m, v, it, xs, ys1h, xt, yt, lap, lr, alpha, beta):
@@ -68,30 +65,31 @@ def _make_step(conv5_impl: str, lr_factors: dict[str, float], xla: bool | None):
         metrics = ops.stack([per_task, ce, omega, l2, acc])  # (5, T), before the update
         return new_p, new_m, new_v, it, metrics
 
-    return B.jit(step, xla=xla, donate=(0, 1, 2))
+    return B.jit(step, donate=(0, 1, 2))
 
 
-def _make_eval(conv5_impl: str, xla: bool | None):
+def _make_eval(conv5_impl: str):
     def ev(params, xt):
         return ops.softmax(forward(params, xt, conv5_impl), axis=-1)
 
-    return B.jit(ev, xla=xla)
+    return B.jit(ev)
 
 
 _CACHE: dict = {}
 
 
-def _compiled(kind: str, conv5_impl: str, lr_factors: tuple, xla):
-    key = (B.name(), kind, conv5_impl, lr_factors, xla)
+def _compiled(kind: str, conv5_impl: str, lr_factors: tuple = ()):
+    key = (B.name(), kind, conv5_impl, lr_factors)
     if key not in _CACHE:
-        _CACHE[key] = (_make_step(conv5_impl, dict(lr_factors), xla) if kind == "step"
-                       else _make_eval(conv5_impl, xla))
+        _CACHE[key] = (_make_step(conv5_impl, dict(lr_factors)) if kind == "step"
+                       else _make_eval(conv5_impl))
     return _CACHE[key]
 
 
-def default_conv5_impl() -> str:
-    """The fastest exact conv5 form measured per backend (benchmarks/RESULTS.md)."""
-    return "dense"
+# The conv5 form used unless a caller asks for another: the exact dense-matrix
+# form was the fastest on the 2-core CPU (TensorFlow) and on the H100/H200
+# (JAX) alike (benchmarks/RESULTS.md), so it is one constant, not a per-backend choice.
+DEFAULT_CONV5_IMPL = "dense"
 
 
 def _as_task_array(v, T: int, name: str) -> np.ndarray:
@@ -109,8 +107,7 @@ def train_head(params: dict[str, np.ndarray], xs: np.ndarray, ys: np.ndarray, xt
                yt: np.ndarray | None = None, lap: np.ndarray | None = None, *,
                lr=10 ** -2.5, alpha=0.0, beta=1e-2, steps: int = 200,
                conv5_lr_factor: float = CONV5_LR_FACTOR, conv5_impl: str | None = None,
-               record_curves: bool = True, xla: bool | None = None,
-               lap_fn=None, lap_every: int = 0) -> TrainResult:
+               record_curves: bool = True, lap_fn=None, lap_every: int = 0) -> TrainResult:
     """Train T stacked heads for ``steps`` full-batch Adam steps (eq. 7).
 
     ``xs`` (T, n_s, ...) with labels ``ys`` (T, n_s) in {0, 1}; ``xt``
@@ -125,7 +122,7 @@ def train_head(params: dict[str, np.ndarray], xs: np.ndarray, ys: np.ndarray, xt
     if not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"steps must be a positive integer, got {steps!r}")
     T = xs.shape[0]
-    conv5_impl = conv5_impl or default_conv5_impl()
+    conv5_impl = conv5_impl or DEFAULT_CONV5_IMPL
     lr, alpha, beta = (_as_task_array(lr, T, "lr"), _as_task_array(alpha, T, "alpha"),
                        _as_task_array(beta, T, "beta"))
     if lap is None and np.any(alpha != 0):
@@ -134,8 +131,8 @@ def train_head(params: dict[str, np.ndarray], xs: np.ndarray, ys: np.ndarray, xt
     ys1h = np.eye(n_classes, dtype=np.float32)[np.asarray(ys)]
     yt_arr = np.full(xt.shape[:2], -1, np.int32) if yt is None else np.asarray(yt, np.int32)
     factors = tuple(sorted((k, conv5_lr_factor if k.startswith("conv5") else 1.0) for k in params))
-    step = _compiled("step", conv5_impl, factors, xla)
-    ev = _compiled("eval", conv5_impl, (), xla)
+    step = _compiled("step", conv5_impl, factors)
+    ev = _compiled("eval", conv5_impl)
 
     t0 = time.perf_counter()
     p = {k: ops.convert_to_tensor(np.asarray(v, np.float32)) for k, v in params.items()}
@@ -179,9 +176,9 @@ def train_head(params: dict[str, np.ndarray], xs: np.ndarray, ys: np.ndarray, xt
 
 def fc7_features(params, x, conv5_impl: str | None = None) -> np.ndarray:
     """fc7 activations (T, n, width) of stacked heads (for graphs on the current model)."""
-    key = (B.name(), "fc7", conv5_impl or default_conv5_impl())
+    key = (B.name(), "fc7", conv5_impl or DEFAULT_CONV5_IMPL)
     if key not in _CACHE:
-        impl = conv5_impl or default_conv5_impl()
+        impl = conv5_impl or DEFAULT_CONV5_IMPL
         _CACHE[key] = B.jit(lambda p, x_: forward(p, x_, impl, penultimate=True))
     p = {k: ops.convert_to_tensor(v) for k, v in params.items()}
     return ops.convert_to_numpy(_CACHE[key](p, ops.convert_to_tensor(np.asarray(x, np.float32))))
@@ -189,6 +186,6 @@ def fc7_features(params, x, conv5_impl: str | None = None) -> np.ndarray:
 
 def predict_proba(params: dict[str, np.ndarray], x: np.ndarray, conv5_impl: str | None = None):
     """Softmax outputs (T, n, c) of stacked heads on (T, n, ...) inputs."""
-    ev = _compiled("eval", conv5_impl or default_conv5_impl(), (), None)
+    ev = _compiled("eval", conv5_impl or DEFAULT_CONV5_IMPL)
     return ops.convert_to_numpy(ev({k: ops.convert_to_tensor(v) for k, v in params.items()},
                                    ops.convert_to_tensor(np.asarray(x, np.float32))))

@@ -1,6 +1,5 @@
 """The papermill grid driver on a local Dask cluster."""
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path

@@ -1,10 +1,8 @@
 """The sweep runner: planning, resuming, failures, faults and bad input."""
 import hashlib
-import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 

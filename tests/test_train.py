@@ -5,7 +5,7 @@ from keras import ops
 
 from mrcnn_core import MRCNN, VGG, backend as B
 from mrcnn_core.data.tasks import Dataset, make_tasks
-from mrcnn_core.fit import fit_task, fit_tasks, resolve_hparams
+from mrcnn_core.fit import fit_task, resolve_hparams
 from mrcnn_core.graph import knn_graph, laplacian
 from mrcnn_core.losses import cross_entropy, l2_penalty, manifold_term
 from mrcnn_core.model import forward, init_params

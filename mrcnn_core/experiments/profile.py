@@ -1,6 +1,8 @@
 """Versioned experiment profiles (YAML), validated strictly before any work."""
 from __future__ import annotations
 
+from ..ablations import VARIANTS
+
 import copy
 import hashlib
 import json
@@ -15,8 +17,7 @@ BASELINE_METHODS = ("lr", "tsvm", "tca", "tlda")
 CNN_METHODS = ("vgg", "mrcnn")
 METHODS = BASELINE_METHODS + CNN_METHODS
 EXPERIMENTS = ("main", "sensitivity", "ablation")
-ABLATIONS = ("paper", "graph_pixels", "graph_fc7", "cosine_edges", "minibatch_omega", "alpha_0",
-             "alpha_x10")
+ABLATIONS = tuple(VARIANTS)  # mrcnn_core/ablations.py holds the table
 
 _TOP = {"name", "description", "differences", "experiments", "options"}
 _MAIN = {"tasks", "methods", "seeds", "steps", "cnn_overrides", "positive", "negative"}

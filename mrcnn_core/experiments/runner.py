@@ -14,10 +14,12 @@ from typing import Sequence
 
 import numpy as np
 
+from ..graph import GraphSpec
 from ..data import cifar100_tasks, corel_tasks, load_cifar100, load_corel, select_tasks
 from ..data.tasks import Dataset, Task
 from ..fit import GraphCache, Job, resolve_hparams, run_jobs
 from ..graph import neighbour_confusion
+from ..ablations import variant as ablation_variant
 from .profile import (ABLATIONS, BASELINE_METHODS, CNN_METHODS, DATASETS, EXPERIMENTS, METHODS,
                       Profile, ProfileError, load_profile)
 from .provenance import provenance
@@ -175,20 +177,18 @@ def plan(profile: Profile, experiment: str, dataset: str, ctx: Context, *,
         # subset that a later full run extends, keeping every stored run)
         tasks = _pick_tasks(ctx.tasks, a.get("tasks", 10))[:n_tasks or None]
         over = dict(a.get("cnn_overrides", {}))
-        base_alpha = over.get("alpha", resolve_hparams("mrcnn", dataset)["alpha"])
-        settings = {"paper": {}, "graph_pixels": {"graph_on": "pixels"},
-                    "graph_fc7": {"graph_on": "fc7", "graph_every": a.get("graph_every", 10)},
-                    "cosine_edges": {"graph_weighted": True},
-                    "minibatch_omega": {"omega_batch": a.get("omega_batch", 64)},
-                    "alpha_0": {"alpha": 0.0}, "alpha_x10": {"alpha": 10 * base_alpha}}
+        base = resolve_hparams("mrcnn", dataset, **{k: v for k, v in over.items()
+                                                     if k in ("alpha", "k")})
         for task in tasks:
             for seed in (seeds if seeds is not None else a.get("seeds", [0])):
                 for variant in a.get("variants", ABLATIONS):
-                    extra = dict(settings[variant])
-                    alpha = extra.pop("alpha", None)
+                    graph, factor = ablation_variant(variant, int(base["k"]),
+                                                     a.get("graph_every", 10),
+                                                     a.get("omega_batch", 64))
+                    alpha = {} if factor == 1.0 else {"alpha": factor * base["alpha"]}
                     hp = _hp_for("mrcnn", dataset, task, a.get("steps", 200), opts,
-                                 **{**over, **({"alpha": alpha} if alpha is not None else {})})
-                    hp.update(extra)
+                                 **{**over, **alpha})
+                    hp.update(graph.hp())
                     specs.append(RunSpec(dataset, task, "mrcnn", int(seed), "ablation", variant, hp))
     else:
         s = exps["sensitivity"]
@@ -299,8 +299,7 @@ def _row(spec: RunSpec, profile: Profile, weights: str, backbone: str, prov_id: 
             "status": status, "error": error[:300].replace("\n", " "), "wall_time": wall,
             "step_time": step_time, "batch_size": batch, "n_source": spec.task.n_source,
             "n_target": spec.task.n_target,
-            "chosen": chosen or {k: hp[k] for k in ("graph_on", "graph_every", "graph_weighted",
-                                                   "omega_batch") if k in hp},
+            "chosen": chosen or GraphSpec.from_hp(hp).hp(),
             "profile": profile.name, "backbone": backbone,
             "weights": weights, "prov_id": prov_id}
 
