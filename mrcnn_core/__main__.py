@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         from .bench import main as bench_main
         return bench_main(a)
     if a.cmd == "book":
-        from .book import main as book_main
+        from .book.build import main as book_main
         from .experiments import ProfileError
         from .features import WeightsUnavailable
         try:

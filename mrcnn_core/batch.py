@@ -29,7 +29,7 @@ from pathlib import Path
 import yaml
 
 from .experiments.store import ResultsStore, run_key
-from .notebook import as_ipynb, check_parameters, read_records
+from .book.notebook import as_ipynb, check_parameters, read_records
 
 POINT_COLUMNS = ("run_key", "name", "params", "status", "error", "wall_time", "records",
                  "worker", "notebook")
@@ -167,7 +167,7 @@ def main(args) -> int:
     import sys
 
     from .experiments.store import StoreError
-    from .notebook import NotebookParameterError
+    from .book.notebook import NotebookParameterError
 
     from .experiments.distributed import security_from_files
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from mrcnn_core.batch import GridError, _Store, expand, load_grid, point_name, run_batch
-from mrcnn_core.notebook import NotebookParameterError
+from mrcnn_core.book.notebook import NotebookParameterError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,7 +25,7 @@ def tiny_notebook(path: Path) -> Path:
         "    Path(kill_once).write_text('killed')\n"
         "    os.kill(os.getppid(), signal.SIGKILL)  # the worker running this point dies\n"
         "    time.sleep(30)\n"
-        "from mrcnn_core.notebook import record\n"
+        "from mrcnn_core.book.notebook import record\n"
         "record(x=x, y=y, pid=os.getpid())\n"
         "if x == 'boom':\n"
         "    raise ValueError('this point fails')")]

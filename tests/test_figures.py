@@ -7,7 +7,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from mrcnn_core import figures  # noqa: E402
+from mrcnn_core.book import figures  # noqa: E402
 from mrcnn_core.analysis import ABLATION_LABEL  # noqa: E402
 
 

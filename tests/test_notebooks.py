@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from mrcnn_core.notebook import NotebookParameterError, read_records, run_notebook
+from mrcnn_core.book.notebook import NotebookParameterError, read_records, run_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 NB = ROOT / "notebooks"
 
 
 def test_every_notebook_has_literal_parameters():
-    from mrcnn_core.notebook import notebook_parameters
+    from mrcnn_core.book.notebook import notebook_parameters
 
     pages = sorted(NB.glob("*.md"))
     assert len(pages) >= 9
@@ -41,7 +41,7 @@ def test_paired_ipynb_are_in_sync_and_stripped():
 
 
 def test_toc_is_the_page_list():
-    from mrcnn_core.book import pages
+    from mrcnn_core.book.build import pages
 
     ps = pages()
     names = [p for p, _, _ in ps]
@@ -88,7 +88,7 @@ def test_book_builds_with_every_page(shared_cifar_root, corel_path):
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
     assert out.returncode == 0, (out.stdout[-3000:] + out.stderr[-3000:])
     html = ROOT / "_build" / "html"
-    from mrcnn_core.book import pages
+    from mrcnn_core.book.build import pages
 
     for page, _, _ in pages():
         assert not _errors(ROOT / "book" / "generated" / f"{page}.ipynb"), page

@@ -5,7 +5,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from .analysis import METHOD_LABEL, METHOD_ORDER
+from ..analysis import METHOD_LABEL, METHOD_ORDER
 
 PALETTE = dict(zip([METHOD_LABEL[m] for m in METHOD_ORDER], sns.color_palette("colorblind", 6)))
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from . import analysis as A
+from .. import analysis as A
 from .plots import labelled, stamp, stamp_text
 
 PAIRS_TABLE1 = (("tsvm", "lr"), ("vgg", "lr"), ("vgg", "tsvm"), ("vgg", "tca"), ("vgg", "tlda"),
@@ -253,7 +253,7 @@ def target_graph(x: np.ndarray, yt: np.ndarray, k: int, names: tuple[str, str], 
     """A target domain's kNN graph in its first two principal components, with epsilon."""
     from sklearn.decomposition import PCA
 
-    from .graph import knn_graph, neighbour_confusion
+    from ..graph import knn_graph, neighbour_confusion
 
     M = knn_graph(x, k)
     eps = neighbour_confusion(M, yt)
@@ -313,7 +313,7 @@ def experiments_overview(prof, results: str, datasets, experiments, compute: boo
     missing runs first (the sweeps skip every stored run)."""
     import os
 
-    from .experiments import status, sweep
+    from ..experiments import status, sweep
 
     rows, errors = [], []
     for experiment in experiments:
@@ -357,7 +357,7 @@ def experiments_overview(prof, results: str, datasets, experiments, compute: boo
 
 def moons_boundaries(models: dict, Xs, ys, Xt, yt, k: int) -> plt.Figure:
     """Decision boundaries of 2-d models (name -> fitted estimator) with the target kNN graph."""
-    from .graph import knn_graph
+    from ..graph import knn_graph
 
     xx, yy = np.meshgrid(np.linspace(-2.5, 3.5, 200), np.linspace(-2.5, 2.5, 200))
     grid = np.c_[xx.ravel(), yy.ravel()].astype("float32")

@@ -17,7 +17,18 @@ from pathlib import Path
 
 from .notebook import run_notebook
 
-ROOT = Path(__file__).resolve().parents[1]
+def find_root(start: Path | None = None) -> Path:
+    """The book's checkout: the first of the working directory and its parents that
+    holds ``_toc.yml`` and ``notebooks/`` (else the tree this package sits in)."""
+    here = (start or Path.cwd()).resolve()
+    for d in (here, *here.parents, Path(__file__).resolve().parents[2]):
+        if (d / "_toc.yml").is_file() and (d / "notebooks").is_dir():
+            return d
+    raise FileNotFoundError(f"no book checkout (_toc.yml and notebooks/) at or above {here}; "
+                            "run the book command inside a clone of the repository")
+
+
+ROOT = find_root()
 NB = ROOT / "notebooks"
 OUT = ROOT / "book" / "generated"
 GENERATED = "book/generated/"
@@ -55,8 +66,8 @@ def pages(toc: Path | None = None) -> list[tuple[str, str, dict]]:
 
 def check_environment(profile) -> None:
     """Fail within seconds, before any notebook runs, if the profile's weights can't be had."""
-    from .experiments.runner import profile_weights
-    from .features import check_imagenet_available, resolve_weights
+    from ..experiments.runner import profile_weights
+    from ..features import check_imagenet_available, resolve_weights
 
     w, b, sha = profile_weights(profile)
     if resolve_weights(w, sha) == "imagenet":
@@ -64,7 +75,7 @@ def check_environment(profile) -> None:
 
 
 def main(args) -> int:
-    from .experiments import load_profile
+    from ..experiments import load_profile
 
     prof = load_profile(args.profile)
     profile = prof.name
