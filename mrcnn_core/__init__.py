@@ -3,6 +3,39 @@ Convolutional Neural Network" (Zhuang et al., KSEM 2017).
 
 One import contract: notebooks and scripts do ``from mrcnn_core import ...``.
 """
+import os as _os
+import sys as _sys
+
+
+def _quiet_tensorflow() -> None:
+    """Import TensorFlow with the C-level stderr muted.
+
+    TensorFlow's C++ start-up lines (absl's "All log messages before
+    absl::InitializeLog()", oneDNN, CPU features) are written before any
+    logging setting applies, so ``TF_CPP_MIN_LOG_LEVEL`` cannot stop them;
+    they would reach every user of the command line.  Python errors still
+    propagate.  ``MRCNN_TF_LOGS=1`` keeps them.
+    """
+    if (_os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow"
+            or "tensorflow" in _sys.modules or _os.environ.get("MRCNN_TF_LOGS")):
+        return
+    _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    _sys.stderr.flush()
+    saved, devnull = _os.dup(2), _os.open(_os.devnull, _os.O_WRONLY)
+    _os.dup2(devnull, 2)
+    try:
+        import tensorflow as tf
+
+        tf.constant(0.0) + 0.0  # the device set-up logs its lines on the first op
+    except ImportError:  # the jax extra alone: Keras will say what is missing
+        pass
+    finally:
+        _os.dup2(saved, 2)
+        _os.close(saved)
+        _os.close(devnull)
+
+
+_quiet_tensorflow()
 from .data import (DataError, Dataset, Task, cifar100_tasks, corel_tasks, load_cifar100,
                    load_corel, load_image_folder, select_tasks)
 from .features import FeatureSet, WeightsUnavailable, extract_features

@@ -1,5 +1,6 @@
 """The sweep runner: planning, resuming, failures, faults and bad input."""
 import hashlib
+import os
 import signal
 import subprocess
 import sys
@@ -159,8 +160,14 @@ def test_sigkill_midway_then_resume(tmp_path, corel_env):
 def test_cli_reports_errors_cleanly(tmp_path, corel_env):
     out = subprocess.run([sys.executable, "-m", "mrcnn_core", "sweep", "--profile", "smoke",
                           "--dataset", "corel", "--methods", "lr,bogus", "--results",
-                          str(tmp_path / "r")], cwd=ROOT, capture_output=True, text=True)
+                          str(tmp_path / "r")], cwd=ROOT, capture_output=True, text=True,
+                         env={k: v for k, v in os.environ.items()
+                              if k not in ("TF_CPP_MIN_LOG_LEVEL", "MRCNN_TF_LOGS")})
     assert out.returncode == 2 and "unknown method 'bogus'" in out.stderr
+    # the one line the user needs, without TensorFlow's C++ start-up lines
+    assert out.stderr.strip().splitlines() == ["error: unknown method 'bogus'; choose from "
+                                               + out.stderr.split("choose from ")[1].strip()]
+    assert "absl" not in out.stderr and "oneDNN" not in out.stderr
 
 
 def test_ablation_variants_all_run(tmp_path, corel_env):
