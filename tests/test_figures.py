@@ -96,3 +96,13 @@ def test_fig3_and_ablations_on_small_stores():
     t = ablation_table(pd.DataFrame(abl))
     assert t.loc[ABLATION_LABEL["graph_pixels"], "diff vs paper (pp)"] == pytest.approx(5.0)
     plt.close("all")
+
+
+def test_selected_hparams_counts_choices():
+    rows = store_rows(methods=("lr", "tsvm"))
+    rows["chosen"] = np.where(rows["method"] == "lr", '{"C": 100.0, "select": "source_cv:3 folds"}',
+                              '{"lam": 1e-05, "start": "kmeans"}')
+    page = figures.selected_hparams(rows)
+    n_tasks = rows["task_id"].nunique()
+    assert page.values["n_choices"] == 3 * n_tasks  # C, lambda and the winning start per task
+    plt.close("all")

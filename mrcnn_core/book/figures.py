@@ -379,3 +379,38 @@ def moons_boundaries(models: dict, Xs, ys, Xt, yt, k: int) -> plt.Figure:
     fig.suptitle("Decision boundary (colour = P(y=1)); grey lines: the target kNN graph. "
                  "Synthetic data, profile-independent.")
     return fig
+
+
+SELECTED = {"lr": ("C", "LR: C"), "tsvm": ("lam", "TSVM: lambda"), "tca": ("n_components", "TCA: dimension")}
+
+
+def selected_hparams(runs: pd.DataFrame) -> Page:
+    """What the shallow baselines' honest selection chose, per data set: a choice piled
+    at the edge of its grid says the grid (or the input scaling) is wrong."""
+    import json
+
+    rows = []
+    for _, r in runs[runs["method"].isin(list(SELECTED) + ["tsvm"])].iterrows():
+        try:
+            c = json.loads(r["chosen"]) if isinstance(r["chosen"], str) else {}
+        except ValueError:
+            continue
+        key, label = SELECTED[r["method"]]
+        if key in c:
+            rows.append({"dataset": r["dataset"], "parameter": label, "value": f"{c[key]:g}"})
+        if r["method"] == "tsvm" and "start" in c:
+            rows.append({"dataset": r["dataset"], "parameter": "TSVM: winning start",
+                         "value": c["start"]})
+    d = pd.DataFrame(rows)
+    page = Page(values={"n_choices": int(len(d))})
+    if d.empty:
+        return page.add("No shallow-baseline runs with recorded choices in this store.")
+    counts = (d.groupby(["dataset", "parameter", "value"]).size().rename("tasks").reset_index())
+    g = sns.catplot(data=counts, x="value", y="tasks", col="parameter", row="dataset", kind="bar",
+                    sharex=False, sharey=False, height=2.4, aspect=1.3, color="tab:blue")
+    g.set_titles("{row_name}: {col_name}")
+    for ax in g.axes.flat:
+        ax.tick_params(axis="x", rotation=45)
+        stamp(ax, stamp_text(runs))
+    g.fig.suptitle("Hyper-parameters chosen without target labels (tasks per value)", y=1.02)
+    return page.add(g.fig)
