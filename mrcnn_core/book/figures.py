@@ -289,7 +289,7 @@ def data_summary(cifar, tasks, corel, ctasks) -> pd.DataFrame:
         {"dataset": "Corel (256-d features)", "source": corel.source, "samples": len(corel.x),
          "preprocessing": corel.preprocessing, "classes used": 8, "tasks": len(ctasks),
          "source domain": span([t.n_source for t in ctasks]),
-         "target domain": span([t.n_target for t in ctasks])}])
+         "target domain": span([t.n_target for t in ctasks])}]).set_index("dataset")
 
 
 def sample_images(cifar, per_class: int = 8) -> plt.Figure:
@@ -405,12 +405,23 @@ def selected_hparams(runs: pd.DataFrame) -> Page:
     page = Page(values={"n_choices": int(len(d))})
     if d.empty:
         return page.add("No shallow-baseline runs with recorded choices in this store.")
-    counts = (d.groupby(["dataset", "parameter", "value"]).size().rename("tasks").reset_index())
-    g = sns.catplot(data=counts, x="value", y="tasks", col="parameter", row="dataset", kind="bar",
-                    sharex=False, sharey=False, height=2.4, aspect=1.3, color="tab:blue")
-    g.set_titles("{row_name}: {col_name}")
-    for ax in g.axes.flat:
-        ax.tick_params(axis="x", rotation=45)
-        stamp(ax, stamp_text(runs))
-    g.fig.suptitle("Hyper-parameters chosen without target labels (tasks per value)", y=1.02)
-    return page.add(g.fig)
+    panels = list(d.groupby(["dataset", "parameter"]))
+    ncol = 4
+    nrow = -(-len(panels) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, 2.6 * nrow), squeeze=False)
+    for ax, ((ds, param), sub) in zip(axes.flat, panels):
+        counts = sub["value"].value_counts()
+        try:  # numeric grids in numeric order, the start names as they come
+            order = sorted(counts.index, key=float)
+        except ValueError:
+            order = sorted(counts.index)
+        ax.bar(range(len(order)), [counts[v] for v in order], color="tab:blue")
+        ax.set_xticks(range(len(order)), order, rotation=45, fontsize=8)
+        ax.set_title(f"{ds}: {param}", fontsize=9)
+        ax.set_ylabel("tasks")
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    fig.suptitle("Hyper-parameters chosen without target labels (tasks per value)", y=1.0)
+    fig.text(0.99, -0.02, stamp_text(runs), ha="right", fontsize=7, color="0.35")
+    fig.tight_layout()
+    return page.add(fig)
