@@ -7,7 +7,9 @@ from sklearn.model_selection import cross_val_score
 
 from .base import BaselineMixin, check_inputs, check_selection, cv_splitter
 
-C_GRID = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)
+# The paper does not give its grid.  Up to 1e2 only, source CV chose the top
+# value on 81 of the 144 Corel tasks ([0, 1]-scaled features): the grid reaches 1e4.
+C_GRID = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1e3, 1e4)
 DEFAULT_C = 1.0  # scikit-learn's default, used when too few labels for CV (recorded)
 
 
