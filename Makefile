@@ -7,7 +7,7 @@ PROFILE ?= $(or $(MRCNN_PROFILE),imagenet-vgg16)
 # tensorflow-cpu on machines without a GPU; on one with TensorFlow: make EXTRAS=dev,jax ...
 EXTRAS ?= cpu,dev,jax
 
-.PHONY: book test install clean notebooks bench results
+.PHONY: book test install clean notebooks bench results baselines
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ results: install
 	$(SWEEP) --dataset corel --results results/$(PROFILE)/main
 	$(SWEEP) --dataset cifar100 --experiment sensitivity --results results/$(PROFILE)/sensitivity
 	$(SWEEP) --dataset cifar100 --experiment ablation --results results/$(PROFILE)/ablation
+
+# The shallow baselines' store (CPU, about an hour on 2 cores; resumes).  It lands in
+# results/baselines/all; move the committed sub-stores away first to replace them.
+baselines: install
+	$(PY) -m mrcnn_core sweep --profile baselines --dataset cifar100 --results results/baselines/all
+	$(PY) -m mrcnn_core sweep --profile baselines --dataset corel --results results/baselines/all
 
 test: install
 	$(PY) -m pytest -q

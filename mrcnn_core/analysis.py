@@ -163,11 +163,26 @@ def result_folders(profile: str, results_dir: str = "") -> list[str]:
     return folders
 
 
+NO_GRAPH = "n/a (pixels)"  # the weights of rows computed without a backbone
+
+
 def per_task(df: pd.DataFrame) -> pd.DataFrame:
-    """Mean and std over seeds per (dataset, task, method)."""
+    """Mean and std over seeds per (dataset, task, method).
+
+    Epsilon (eq. 9) is a property of a task's target graph on the pool4
+    features.  Rows made without a backbone (baseline-only sweeps: weights
+    ``n/a (pixels)``) have no such graph: whatever epsilon they hold is
+    ignored, and each task takes the epsilon of the rows that have one (the
+    CNN rows of the same store set, on the profile's backbone).
+    """
+    df = df.copy()
+    if "weights" in df:
+        df.loc[df["weights"] == NO_GRAPH, "epsilon"] = np.nan
     g = df.groupby(["dataset", "task_id", "target", "method"], as_index=False)
     out = g.agg(accuracy=("accuracy", "mean"), accuracy_std=("accuracy", "std"),
                 n_seeds=("seed", "nunique"), epsilon=("epsilon", "mean"))
+    task_eps = out.groupby(["dataset", "task_id"])["epsilon"].transform("mean")
+    out["epsilon"] = out["epsilon"].fillna(task_eps)
     return out
 
 

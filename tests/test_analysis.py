@@ -159,3 +159,21 @@ def test_sensitivity_curves_use_the_base_point_and_complete_tasks():
     # the k curve collects the base runs (k = 3) of a, b and the k = 10 run of a
     assert set(out["k"]["task_id"]) == {"a"}
     assert out["k"].set_index("k")["accuracy"].to_dict() == {3: 0.7, 10: 0.8}
+
+
+def test_rows_without_a_backbone_take_the_tasks_epsilon():
+    """A baseline-only sweep has no pool4 graph: its rows' epsilon is not used, and the
+    task's epsilon comes from the rows measured on the backbone."""
+    import pandas as pd
+    from mrcnn_core.analysis import per_task
+
+    df = pd.DataFrame([
+        dict(dataset="cifar100", task_id="t", target="d", method="lr", seed=0, accuracy=0.7,
+             epsilon=0.51, weights="n/a (pixels)"),
+        dict(dataset="cifar100", task_id="t", target="d", method="vgg", seed=0, accuracy=0.8,
+             epsilon=0.12, weights="file:x"),
+        dict(dataset="cifar100", task_id="u", target="e", method="lr", seed=0, accuracy=0.6,
+             epsilon=0.4, weights="n/a (pixels)")])
+    pt = per_task(df).set_index(["task_id", "method"])
+    assert pt.loc[("t", "lr"), "epsilon"] == 0.12 and pt.loc[("t", "vgg"), "epsilon"] == 0.12
+    assert np.isnan(pt.loc[("u", "lr"), "epsilon"])  # no measured graph for that task

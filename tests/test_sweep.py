@@ -235,6 +235,7 @@ def test_baseline_only_sweep_needs_no_backbone(tmp_path, monkeypatch, tiny_cifar
     assert (s.planned, s.done, s.failed) == (2, 2, 0)
     df = ResultsStore(tmp_path / "r").load()
     assert set(df["weights"]) == {"n/a (pixels)"} and set(df["backbone"]) == {"n/a (pixels)"}
+    assert df["epsilon"].isna().all()  # no pool4 graph without a backbone
     # asking for a CNN method on the same profile does need the weights, and says which
     with pytest.raises(Exception, match="missing.weights.h5"):
         sweep(prof, dataset="cifar100", methods=["vgg"], results=tmp_path / "r2", progress=False)

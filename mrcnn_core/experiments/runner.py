@@ -361,6 +361,8 @@ def execute(todo: Sequence[RunSpec], prof: Profile, ctx: Context, prov_id: str, 
     eps_cache: dict = {}
 
     def epsilon(task: Task) -> float:
+        if ctx.graph_x.ndim < 2 or ctx.graph_x[0].size == 0:
+            return float("nan")  # no backbone here (a baseline-only sweep): no pool4 graph
         if task.target_domain not in eps_cache:
             m = graphs.get(ctx.graph_x, task.target_idx, EPSILON_K)
             eps_cache[task.target_domain] = neighbour_confusion(m, task.yt)
