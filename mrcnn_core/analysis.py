@@ -446,7 +446,7 @@ def sensitivity_claims(sens: dict[str, pd.DataFrame], base: dict, collapse: floa
 def curves(folders: Sequence, runs: pd.DataFrame) -> pd.DataFrame:
     """Training curves joined with their run's task and method."""
     frames = [ResultsStore(f).load_curves() for f in store_folders(*folders)
-              if (f / "curves.csv").exists()]
+              if (f / "curves.csv").exists() or (f / "curves.csv.gz").exists()]
     if not frames:
         return pd.DataFrame()
     c = pd.concat(frames, ignore_index=True)

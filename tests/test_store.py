@@ -72,3 +72,21 @@ def test_provenance_roundtrip(tmp_path):
     s = ResultsStore(tmp_path)
     pid = s.add_provenance({"git_commit": "abc", "backend": "tensorflow"})
     assert s.load_provenance()[0]["prov_id"] == pid
+
+
+def test_gzipped_curves_are_read_with_new_ones(tmp_path):
+    """A committed store keeps its curves gzipped; a resumed sweep appends to curves.csv
+    and both are read."""
+    import gzip
+
+    s = ResultsStore(tmp_path / "s")
+    with s:
+        s.add({**row("a"), "run_key": "a"}, {"loss": [1.0, 0.5], "ce": [0.7, 0.6]})
+    plain = s.curves.read_bytes()
+    s.curves.with_name("curves.csv.gz").write_bytes(gzip.compress(plain))
+    s.curves.unlink()
+    assert list(s.load_curves()["loss"]) == [1.0, 0.5]
+    with s:
+        s.add({**row("b"), "run_key": "b"}, {"loss": [2.0], "ce": [0.1]})
+    c = s.load_curves()
+    assert list(c["run_key"]) == ["a", "a", "b"] and list(c["loss"]) == [1.0, 0.5, 2.0]

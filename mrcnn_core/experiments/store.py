@@ -4,6 +4,7 @@ Layout of a results folder::
 
     runs.csv           one row per (dataset, task, method, seed, hyper-parameters)
     curves.csv         per-step training curves of the runs that keep them
+                       (a committed store may hold them as curves.csv.gz)
     provenance.jsonl   one record per sweep invocation (rows point to it by id)
     .lock              held while a sweep writes (a second sweep refuses to start)
 
@@ -138,7 +139,12 @@ class ResultsStore:
     def _read(self, path: Path, columns: tuple) -> pd.DataFrame:
         if not path.exists():
             return pd.DataFrame(columns=list(columns))
-        text = path.read_text()
+        if path.suffix == ".gz":
+            import gzip
+
+            text = gzip.decompress(path.read_bytes()).decode()
+        else:
+            text = path.read_text()
         complete = text if text.endswith("\n") else text[:text.rfind("\n") + 1]
         rows = list(csv.reader(io.StringIO(complete)))
         if not rows:
@@ -170,7 +176,13 @@ class ResultsStore:
         return df
 
     def load_curves(self) -> pd.DataFrame:
-        return self._read(self.curves, CURVE_COLUMNS)
+        """The curves; a committed store may hold them gzipped (``curves.csv.gz``, a
+        third of the size), and a sweep that resumes it appends to ``curves.csv``."""
+        gz = self.curves.with_name("curves.csv.gz")
+        parts = [self._read(p, CURVE_COLUMNS) for p in (gz, self.curves) if p.exists()]
+        if not parts:
+            return pd.DataFrame(columns=list(CURVE_COLUMNS))
+        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
     def done_keys(self) -> set[str]:
         return set(self.load()["run_key"].astype(str))
