@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 
 from .ablations import LABELS
+from .hparams import METHODS
 from .experiments.store import ResultsStore
 
-METHOD_ORDER = ["lr", "tsvm", "tca", "tlda", "vgg", "mrcnn"]
+METHOD_ORDER = list(METHODS)  # Table 1's column order
 METHOD_LABEL = {"lr": "LR", "tsvm": "TSVM", "tca": "TCA", "tlda": "TLDA", "vgg": "VGG",
                 "mrcnn": "MRCNN"}
 LR_THRESHOLD = 0.70

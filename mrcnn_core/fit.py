@@ -13,12 +13,12 @@ import numpy as np
 
 from .data.tasks import Task
 from .features import FeatureSet
-from .graph import GraphSpec, knn_graph, laplacian, neighbour_confusion
+from .graph import EPSILON_K, GraphSpec, knn_graph, laplacian, neighbour_confusion
+from .hparams import CNN_METHODS as METHODS
 from .hparams import PAPER_STEPS, paper_hparams, paper_n_target
 from .model import init_params
 from .train import train_head
 
-METHODS = ("vgg", "mrcnn")
 # The graph fields a job's hp may carry (GraphSpec.hp(); absent = the paper's choice).
 ABLATION_KEYS = ("graph_on", "graph_every", "graph_weighted", "omega_batch")
 ALPHA_SCALES = ("none", "n_target")
@@ -190,8 +190,8 @@ def _run_batch(chunk: list[Job], features, graphs, conv5_impl, widths,
     yt = np.stack([j.task.yt for j in chunk])
     hp0 = chunk[0].hp
     spec = GraphSpec.from_hp(hp0)  # validated: an unknown space or weighting fails here
-    # epsilon is always measured on the paper's graph (pool4 / features, binary)
-    eps = [neighbour_confusion(graphs.get(x, j.task.target_idx, j.hp["k"]), j.task.yt)
+    # epsilon is always measured on the paper's graph (pool4 / features, binary, k = 3)
+    eps = [neighbour_confusion(graphs.get(x, j.task.target_idx, EPSILON_K), j.task.yt)
            for j in chunk]
     graph_x = chunk[0].task.dataset.x if spec.space == "pixels" else x
     ms = [graphs.get(graph_x, j.task.target_idx, j.hp["k"], spec.weighted) for j in chunk]

@@ -70,6 +70,10 @@ def neighbour_confusion(m: np.ndarray, y: np.ndarray) -> float:
     return float(per_node.mean())
 
 
+# Epsilon (eq. 9) of every stored run is measured on the paper's graph: pool4
+# (or the features), binary, this k -- whatever k the run itself trained with.
+EPSILON_K = 3
+
 SPACES = ("pool4", "pixels", "fc7")
 WEIGHTINGS = ("binary", "cosine")
 # hp keys under which a run stores its graph (kept stable: they enter the run keys)

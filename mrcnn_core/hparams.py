@@ -8,6 +8,10 @@ PAPER = {
     # Section 4.6 says beta = 1e-1 for CIFAR-100; 4.3 and the code say 1e-2 (used here).
     ("mrcnn", "corel"): dict(lr=10 ** -2.5, beta=1e-1, alpha=1e-3, k=3),
 }
+# Table 1's columns, in the paper's order: the one list of methods.
+BASELINE_METHODS = ("lr", "tsvm", "tca", "tlda")
+CNN_METHODS = ("vgg", "mrcnn")
+METHODS = BASELINE_METHODS + CNN_METHODS
 PAPER_STEPS = 200
 # The paper's target-domain size per data set, for ``alpha_scale: n_target``.
 # CIFAR-100: 600 images per class (train + test merged) x 2 classes.  Corel:

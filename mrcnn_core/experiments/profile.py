@@ -1,8 +1,6 @@
 """Versioned experiment profiles (YAML), validated strictly before any work."""
 from __future__ import annotations
 
-from ..ablations import VARIANTS
-
 import copy
 import hashlib
 import json
@@ -11,11 +9,11 @@ from pathlib import Path
 
 import yaml
 
+from ..ablations import VARIANTS
+from ..hparams import METHODS
+
 PROFILE_DIR = Path(__file__).parent / "profiles"
 DATASETS = ("cifar100", "corel")
-BASELINE_METHODS = ("lr", "tsvm", "tca", "tlda")
-CNN_METHODS = ("vgg", "mrcnn")
-METHODS = BASELINE_METHODS + CNN_METHODS
 EXPERIMENTS = ("main", "sensitivity", "ablation")
 ABLATIONS = tuple(VARIANTS)  # mrcnn_core/ablations.py holds the table
 

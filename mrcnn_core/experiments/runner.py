@@ -14,18 +14,17 @@ from typing import Sequence
 
 import numpy as np
 
-from ..graph import GraphSpec
 from ..data import cifar100_tasks, corel_tasks, load_cifar100, load_corel, select_tasks
 from ..data.tasks import Dataset, Task
 from ..fit import GraphCache, Job, resolve_hparams, run_jobs
-from ..graph import neighbour_confusion
 from ..ablations import variant as ablation_variant
-from .profile import (ABLATIONS, BASELINE_METHODS, CNN_METHODS, DATASETS, EXPERIMENTS, METHODS,
+from ..graph import EPSILON_K, GraphSpec, neighbour_confusion
+from ..hparams import BASELINE_METHODS, CNN_METHODS
+from .profile import (ABLATIONS, DATASETS, EXPERIMENTS, METHODS,
                       Profile, ProfileError, load_profile)
 from .provenance import provenance
 from .store import ResultsStore, run_key
 
-EPSILON_K = 3  # the paper's k: epsilon of every row is measured on this graph
 
 
 @dataclass
