@@ -44,8 +44,10 @@ def load_runs(*folders: str | Path, experiment: str | None = None,
         df = ResultsStore(f).load()
         df["store"] = str(f)
         frames.append(df)
-    if not frames:
-        return pd.DataFrame(columns=["dataset", "task_id", "method", "accuracy"])
+    if not frames:  # no store here (yet): an empty table with every column
+        from .experiments.store import RUN_COLUMNS
+
+        return pd.DataFrame(columns=list(RUN_COLUMNS) + ["store"])
     df = pd.concat(frames, ignore_index=True).drop_duplicates("run_key")
     if experiment:
         df = df[df["experiment"] == experiment]

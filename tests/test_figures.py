@@ -106,3 +106,14 @@ def test_selected_hparams_counts_choices():
     n_tasks = rows["task_id"].nunique()
     assert page.values["n_choices"] == 3 * n_tasks  # C, lambda and the winning start per task
     plt.close("all")
+
+
+def test_pages_of_an_empty_store_say_so(tmp_path):
+    from mrcnn_core.analysis import load_runs
+
+    runs = load_runs(tmp_path / "nothing-here", experiment="main")
+    for page in (figures.table1(runs, "unit"), figures.fig2a(runs), figures.fig2b(runs, "unit"),
+                 figures.statistics(runs, "unit"), figures.fig3(runs, "unit"),
+                 figures.ablations(runs, "unit"), figures.selected_hparams(runs)):
+        assert any("No" in p for p in page.parts if isinstance(p, str))
+    plt.close("all")

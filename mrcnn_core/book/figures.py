@@ -53,12 +53,22 @@ class Page:
             record(**self.values)
 
 
+def _no_runs(runs: pd.DataFrame) -> Page | None:
+    """A page that says so when its store holds no (ok) runs."""
+    if runs.empty:
+        return Page().add("**No runs in this store.**  Run the profile's sweeps (see *How to "
+                          "re-run*) or point `results_dir` at a store.")
+    return None
+
+
 def _fmt(t: pd.DataFrame, precision: int, caption: str):
     return t.style.format(precision=precision, na_rep="-").set_caption(caption)
 
 
 def table1(runs: pd.DataFrame, profile: str) -> Page:
     """Table 1 (mean target accuracy per data set and LR group) with the claims tested."""
+    if (empty := _no_runs(runs)) is not None:
+        return empty
     pt = A.add_groups(A.per_task(runs))
     t1 = A.table1(pt)
     page = Page(values={"table1": t1.reset_index().to_dict(orient="list")})
@@ -88,6 +98,8 @@ def table1(runs: pd.DataFrame, profile: str) -> Page:
 
 def fig2a(runs: pd.DataFrame, dataset: str = "cifar100") -> Page:
     """Fig. 2(a): LR, VGG, MRCNN averaged per target domain, domains sorted by LR."""
+    if (empty := _no_runs(runs)) is not None:
+        return empty
     runs = runs[runs["dataset"] == dataset]
     td = labelled(A.by_target_domain(A.per_task(runs), dataset))
     page = Page(values={"n_target_domains": int(td["target"].nunique())})
@@ -151,6 +163,8 @@ def epsilon_claims(pt: pd.DataFrame) -> list[str]:
 
 def fig2b(runs: pd.DataFrame, profile: str) -> Page:
     """Fig. 2(b) (accuracy against epsilon) and Table 2 (accuracy per epsilon group)."""
+    if (empty := _no_runs(runs)) is not None:
+        return empty
     pt = A.add_groups(A.per_task(runs))
     g = sns.relplot(data=labelled(pt), x="epsilon", y="accuracy", hue="Method", col="dataset",
                     kind="scatter", height=3.6, aspect=1.3, s=25, facet_kws={"sharex": False})
@@ -210,6 +224,8 @@ def fig3(runs: pd.DataFrame, profile: str) -> Page:
 
 def statistics(runs: pd.DataFrame, profile: str) -> Page:
     """Per-task paired differences (strip plot) and the CNN methods' spread over seeds."""
+    if (empty := _no_runs(runs)) is not None:
+        return empty
     pt = A.add_groups(A.per_task(runs))
     long = A.paired_differences(pt, PAIRS_STATS)
     page = Page(values={"n_pairs": int(long["comparison"].nunique()) if len(long) else 0})
