@@ -35,7 +35,7 @@ def _quiet_tensorflow() -> None:
         _os.close(devnull)
 
 
-_quiet_tensorflow()
+_quiet_tensorflow()  # before any module below imports Keras (hence E402 below)
 from .data import (DataError, Dataset, Task, cifar100_tasks, corel_tasks, load_cifar100,
                    load_corel, load_image_folder, select_tasks)
 from .features import FeatureSet, WeightsUnavailable, extract_features

@@ -26,7 +26,6 @@ from .provenance import provenance
 from .store import ResultsStore, run_key
 
 
-
 @dataclass
 class RunSpec:
     dataset: str
