@@ -41,7 +41,7 @@ class MRCNN(BaseEstimator):
         g = self.graph if self.graph is not None else GraphSpec()
         if not isinstance(g, GraphSpec):
             raise TypeError(f"graph must be a GraphSpec, got {type(g).__name__}")
-        return g if self.k is None else GraphSpec(**{**g.__dict__, "k": self.k})
+        return g if self.k is None else g.with_k(self.k)
 
     def fit(self, Xs: np.ndarray, ys: np.ndarray, Xt: np.ndarray, yt: np.ndarray | None = None):
         """Train on labelled ``Xs, ys`` and unlabelled ``Xt`` (``yt`` only for the curves)."""

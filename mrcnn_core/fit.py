@@ -13,14 +13,14 @@ import numpy as np
 
 from .data.tasks import Task
 from .features import FeatureSet
-from .graph import EPSILON_K, GraphSpec, knn_graph, laplacian, neighbour_confusion
+from .graph import EPSILON_K, HP_KEYS, GraphSpec, knn_graph, laplacian, neighbour_confusion
 from .hparams import CNN_METHODS as METHODS
 from .hparams import PAPER_STEPS, paper_hparams, paper_n_target
 from .model import init_params
 from .train import train_head
 
 # The graph fields a job's hp may carry (GraphSpec.hp(); absent = the paper's choice).
-ABLATION_KEYS = ("graph_on", "graph_every", "graph_weighted", "omega_batch")
+ABLATION_KEYS = tuple(HP_KEYS.values())
 ALPHA_SCALES = ("none", "n_target")
 
 
@@ -243,7 +243,7 @@ def fit_tasks(tasks: Sequence[Task], method: str = "mrcnn", features: FeatureSet
         hp = resolve_hparams(method, t.dataset.name, lr=lr, alpha=alpha, beta=beta, k=k,
                              steps=steps, alpha_scale=alpha_scale, n_target=t.n_target)
         if graph is not None:
-            hp.update(GraphSpec(**{**graph.__dict__, "k": int(hp["k"])}).hp())
+            hp.update(graph.with_k(hp["k"]).hp())
         jobs.append(Job(t, method, seed, hp))
     return run_jobs(jobs, features, batch_size=batch_size, **kw)
 

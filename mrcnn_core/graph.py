@@ -8,7 +8,7 @@ similarity on each edge instead (the paper's text, an ablation).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -77,7 +77,7 @@ EPSILON_K = 3
 SPACES = ("pool4", "pixels", "fc7")
 WEIGHTINGS = ("binary", "cosine")
 # hp keys under which a run stores its graph (kept stable: they enter the run keys)
-_HP = {"space": "graph_on", "rebuild_every": "graph_every", "weighting": "graph_weighted",
+HP_KEYS = {"space": "graph_on", "rebuild_every": "graph_every", "weighting": "graph_weighted",
        "node_batch": "omega_batch"}
 
 
@@ -126,6 +126,10 @@ class GraphSpec:
         """The graph M of one domain's samples ``x`` (n, ...)."""
         return knn_graph(np.asarray(x).reshape(len(x), -1), int(self.k), weighted=self.weighted)
 
+    def with_k(self, k: int) -> "GraphSpec":
+        """The same spec with ``k`` neighbours (validated again)."""
+        return replace(self, k=int(k))
+
     def laplacian(self, x: np.ndarray) -> np.ndarray:
         return laplacian(self.build(x))
 
@@ -133,7 +137,7 @@ class GraphSpec:
         """The non-default fields as run hyper-parameters (the keys stored in rows)."""
         d = GraphSpec(k=self.k)
         out = {}
-        for f, key in _HP.items():
+        for f, key in HP_KEYS.items():
             if getattr(self, f) != getattr(d, f):
                 v = getattr(self, f)
                 out[key] = v == "cosine" if f == "weighting" else v
