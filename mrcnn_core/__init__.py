@@ -26,6 +26,7 @@ def _quiet_tensorflow() -> None:
     try:
         import tensorflow as tf
 
+        _determinism.enable_tensorflow_gpu()  # before the first op starts the runtime
         tf.constant(0.0) + 0.0  # the device set-up logs its lines on the first op
     except ImportError:  # the jax extra alone: Keras will say what is missing
         pass
@@ -35,6 +36,9 @@ def _quiet_tensorflow() -> None:
         _os.close(devnull)
 
 
+from . import determinism as _determinism  # noqa: E402
+
+_determinism.set_xla_flags()  # before JAX starts (it reads XLA_FLAGS once)
 _quiet_tensorflow()  # before any module below imports Keras (hence E402 below)
 from .data import (DataError, Dataset, Task, cifar100_tasks, corel_tasks, load_cifar100,
                    load_corel, load_image_folder, select_tasks)

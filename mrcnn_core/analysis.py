@@ -48,14 +48,55 @@ def load_runs(*folders: str | Path, experiment: str | None = None,
         from .experiments.store import RUN_COLUMNS
 
         return pd.DataFrame(columns=list(RUN_COLUMNS) + ["store"])
-    df = pd.concat(frames, ignore_index=True).drop_duplicates("run_key")
-    if experiment:
-        df = df[df["experiment"] == experiment]
+    df = prefer_deterministic(pd.concat(frames, ignore_index=True))
     if ok_only:
         df = df[df["status"] == "ok"]
+    if experiment in STUDY_PAPER_POINT:
+        df = with_paper_point(df, experiment)
+    if experiment:
+        df = df[df["experiment"] == experiment]
     if experiment == "main":
         df = latest_config(df)
     return df.reset_index(drop=True)
+
+
+def prefer_deterministic(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per run key.  A key stored twice (an old run and its deterministic
+    re-run, in two stores) keeps the deterministic row, and the page says so."""
+    if df.empty or not df["run_key"].duplicated().any():
+        return df
+    order = df["deterministic"].map({"yes": 0}).fillna(1)
+    df = df.assign(_o=order).sort_values("_o", kind="stable")
+    dup = df["run_key"].duplicated()
+    replaced = int((dup & (df["_o"] == 1)).sum())
+    if replaced:
+        print(f"note: {replaced} runs are stored twice (an earlier, non-deterministic run and "
+              "its deterministic re-run); the re-run is shown")
+    return df[~dup].drop(columns="_o").sort_index()
+
+
+# The name of the paper's point in each study; its runs are the main grid's.
+STUDY_PAPER_POINT = {"sensitivity": "base", "ablation": "paper"}
+
+
+def with_paper_point(df: pd.DataFrame, experiment: str) -> pd.DataFrame:
+    """Add a study's paper point from the main grid.
+
+    The planner stores the paper's configuration once, as the main grid's MRCNN
+    run of the same task and seed (runner.plan); a study page shows those
+    runs under the study's name for that point.  Stores made before that
+    (with their own "base" / "paper" rows) are left as they are.
+    """
+    name = STUDY_PAPER_POINT[experiment]
+    study = df[df["experiment"] == experiment]
+    if study.empty or (study["variant"] == name).any():
+        return df
+    main = df[(df["experiment"] == "main") & (df["method"] == "mrcnn")
+              & df["dataset"].isin(study["dataset"].unique())
+              & df["task_id"].isin(study["task_id"].unique())
+              & df["seed"].isin(study["seed"].unique())]
+    main = main.assign(experiment=experiment, variant=name)
+    return pd.concat([df, main], ignore_index=True)
 
 
 CONFIG_COLUMNS = ["lr", "alpha", "alpha_scale", "beta", "k", "steps", "select", "weights"]

@@ -38,8 +38,20 @@ class TrainResult:
 
 def _loss_fn(conv5_impl: str):
     def loss(params, xs, ys1h, xt, lap, alpha, beta):
-        logits_s = forward(params, xs, conv5_impl)
-        logits_t = forward(params, xt, conv5_impl)
+        if lap is None:
+            # VGG: the target pass only reports accuracy, so no gradient flows through it.
+            logits_s = forward(params, xs, conv5_impl)
+            logits_t = forward(params, xt, conv5_impl)
+        else:
+            # MRCNN: one forward pass over source and target together.  With two
+            # passes every shared weight's gradient is the sum of two branches,
+            # and under TensorFlow that sum (in the Grappler-optimised step
+            # graph) depended on the order in which the inter-op threads ran:
+            # the same run gave different curves.  One pass has one gradient
+            # per weight; tests/test_determinism.py checks bitwise re-runs.
+            ns = xs.shape[1]
+            logits = forward(params, ops.concatenate([xs, xt], axis=1), conv5_impl)
+            logits_s, logits_t = logits[:, :ns], logits[:, ns:]
         ce = cross_entropy(logits_s, ys1h)
         l2 = l2_penalty(params)
         # the VGG baseline (lap None) has no manifold term at all

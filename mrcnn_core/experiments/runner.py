@@ -22,6 +22,7 @@ from ..graph import EPSILON_K, GraphSpec, neighbour_confusion
 from ..hparams import BASELINE_METHODS, CNN_METHODS
 from .profile import (ABLATIONS, DATASETS, EXPERIMENTS, METHODS,
                       Profile, ProfileError, load_profile)
+from ..determinism import status as determinism_status
 from .provenance import provenance
 from .store import ResultsStore, run_key
 
@@ -37,6 +38,7 @@ class RunSpec:
     hp: dict
     key: str = ""
     keep_curves: bool = False
+    alias: str = ""  # a study's name for a point that is the main grid's run ("base", "paper")
 
 
 @dataclass
@@ -146,6 +148,18 @@ def plan(profile: Profile, experiment: str, dataset: str, ctx: Context, *,
         raise ProfileError(f"profile {profile.name!r} has no experiment {experiment!r}")
     specs: list[RunSpec] = []
     curves_n = int(opts.get("curves_tasks", 3))
+    main_spec = exps.get("main", {}).get(dataset)
+
+    def as_main(task: Task, seed: int, hp: dict, experiment: str, variant: str) -> RunSpec:
+        """A study's point that *is* the main grid's MRCNN run (same task, seed and
+        hyper-parameters) is planned as that run: one configuration, one run, one key."""
+        if main_spec is not None and "mrcnn" in main_spec.get("methods", METHODS):
+            paper = _hp_for("mrcnn", dataset, task, main_spec.get("steps", 200), opts,
+                            **main_spec.get("cnn_overrides", {}))
+            if paper == hp:
+                return RunSpec(dataset, task, "mrcnn", int(seed), "main", "paper", hp,
+                               alias=variant)
+        return RunSpec(dataset, task, "mrcnn", int(seed), experiment, variant, hp)
     if experiment == "main":
         if dataset not in exps["main"]:
             raise ProfileError(f"profile {profile.name!r} has no main runs for {dataset!r}")
@@ -187,7 +201,7 @@ def plan(profile: Profile, experiment: str, dataset: str, ctx: Context, *,
                     hp = _hp_for("mrcnn", dataset, task, a.get("steps", 200), opts,
                                  **{**over, **alpha})
                     hp.update(graph.hp())
-                    specs.append(RunSpec(dataset, task, "mrcnn", int(seed), "ablation", variant, hp))
+                    specs.append(as_main(task, seed, hp, "ablation", variant))
     else:
         s = exps["sensitivity"]
         if dataset != s.get("dataset", "cifar100"):
@@ -207,7 +221,7 @@ def plan(profile: Profile, experiment: str, dataset: str, ctx: Context, *,
                 for variant, over in points:
                     hp = _hp_for("mrcnn", dataset, task, s.get("steps", 200), opts,
                                  **{**s.get("cnn_overrides", {}), **over})
-                    spec = RunSpec(dataset, task, "mrcnn", int(seed), "sensitivity", variant, hp)
+                    spec = as_main(task, seed, hp, "sensitivity", variant)
                     # the same point reached twice (e.g. the paper's k in "vary" and "grid") runs once
                     ident = (task.id, seed, tuple(sorted((k, v) for k, v in hp.items())))
                     if ident in seen:
@@ -221,12 +235,13 @@ def plan(profile: Profile, experiment: str, dataset: str, ctx: Context, *,
         # keep the runs whose variant is, or starts with, one of the given names
         # ("vary" keeps every one-at-a-time point, "vary:alpha" one parameter)
         names = tuple(variants)
-        known = {sp.variant for sp in specs} | {sp.variant.split(":")[0] for sp in specs}
+        known = {n for sp in specs for n in (sp.alias or sp.variant, (sp.alias or sp.variant).split(":")[0])}
         unknown = [v for v in names if v not in known]
         if unknown:
             raise ProfileError(f"unknown variant(s) {unknown} for {experiment!r}; "
                                f"this profile has {sorted(known)}")
-        specs = [sp for sp in specs if sp.variant in names or sp.variant.split(":")[0] in names]
+        specs = [sp for sp in specs
+                 if (sp.alias or sp.variant) in names or (sp.alias or sp.variant).split(":")[0] in names]
     ctx_id = f"{ctx.dataset.content_hash}|{ctx.weights}"
     if ctx.backbone not in ("vgg19", "n/a", "n/a (features)"):
         ctx_id += f"|{ctx.backbone}"  # vgg19 keys stay those of the stores written before
@@ -257,7 +272,7 @@ def run_provenance(prof: Profile, experiment: str, dataset: str, ctx: Context, *
         data_hash=ctx.dataset.content_hash,
         preprocessing=ctx.dataset.preprocessing, n_samples=int(len(ctx.dataset.x)),
         weights=ctx.weights, backbone=ctx.backbone, differences=prof.differences,
-        matmul_precision=_matmul_precision(), **extra)
+        matmul_precision=_matmul_precision(), **determinism_status(), **extra)
 
 
 def auto_batch_size(n_source: int, n_target: int, conv5_layers: int = 4) -> int:
@@ -286,6 +301,8 @@ def auto_batch_size(n_source: int, n_target: int, conv5_layers: int = 4) -> int:
 def _row(spec: RunSpec, profile: Profile, weights: str, backbone: str, prov_id: str, accuracy,
          epsilon,
          status="ok", error="", wall=0.0, step_time=None, batch=1, chosen=None) -> dict:
+    from ..determinism import status as det_status
+
     hp = spec.hp
     return {"run_key": spec.key, "dataset": spec.dataset, "task_id": spec.task.id,
             "source": spec.task.source_domain, "target": spec.task.target_domain,
@@ -299,7 +316,9 @@ def _row(spec: RunSpec, profile: Profile, weights: str, backbone: str, prov_id: 
             "n_target": spec.task.n_target,
             "chosen": chosen or GraphSpec.from_hp(hp).hp(),
             "profile": profile.name, "backbone": backbone,
-            "weights": weights, "prov_id": prov_id}
+            "weights": weights, "prov_id": prov_id,
+            # the shallow methods run on the CPU in numpy / scikit-learn with fixed seeds
+            "deterministic": det_status()["deterministic"] if spec.method in CNN_METHODS else "yes"}
 
 
 def needs_cnn(prof: Profile, experiment: str, dataset: str,

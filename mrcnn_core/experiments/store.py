@@ -32,9 +32,11 @@ RUN_COLUMNS = ("run_key", "dataset", "task_id", "source", "target", "method", "s
                "experiment", "variant", "lr", "alpha", "alpha_eff", "alpha_scale", "beta", "k",
                "steps", "select", "accuracy", "epsilon", "status", "error", "wall_time",
                "step_time", "batch_size", "n_source", "n_target", "chosen", "profile",
-               "backbone", "weights", "prov_id")
-# Headers of earlier versions that are still read (missing columns come back empty).
-LEGACY_RUN_COLUMNS = (tuple(c for c in RUN_COLUMNS if c != "backbone"),)
+               "backbone", "weights", "prov_id", "deterministic")
+# Headers of earlier versions that are still read (missing columns come back empty;
+# rows without ``deterministic`` were made before training was deterministic: "no").
+LEGACY_RUN_COLUMNS = (RUN_COLUMNS[:-1],
+                      tuple(c for c in RUN_COLUMNS[:-1] if c != "backbone"))
 CURVE_COLUMNS = ("run_key", "step", "loss", "ce", "omega", "l2", "target_acc")
 
 
@@ -160,10 +162,16 @@ class ResultsStore:
                                  "the file is corrupt (nothing was changed)")
         df = pd.read_csv(io.StringIO(complete), keep_default_na=False, na_values=["nan", ""],
                          dtype={"run_key": str, "task_id": str, "error": str, "chosen": str,
-                                "backbone": str})
+                                "backbone": str, "deterministic": str})
         for c in columns:
             if c not in df:
                 df[c] = ""  # a column an older version did not write
+        if columns == RUN_COLUMNS and "deterministic" not in header:
+            # Written before the column existed: the CNN methods' training was not
+            # deterministic then; the shallow methods' code did not change, but
+            # whether a row re-runs to itself was not recorded.
+            cnn = df["method"].isin(("vgg", "mrcnn"))
+            df["deterministic"] = cnn.map({True: "no", False: "unrecorded"})
         return df[list(columns)]
 
     # -- public API --------------------------------------------------------------------------

@@ -1,0 +1,64 @@
+"""Deterministic training: the same run twice gives bitwise-equal curves and accuracy.
+
+What makes a run deterministic, per backend and device (the book's "How much
+one run tells" page and benchmarks/RESULTS.md give the evidence):
+
+* the training step itself: MRCNN computes source and target in one forward
+  pass (train.py), so every weight has one gradient and no sum of two
+  branches whose order TensorFlow's inter-op threads could change;
+* JAX on a GPU: XLA's ``--xla_gpu_deterministic_ops=true`` (no atomic
+  scatter-adds, e.g. in the gradient of the conv5 ``take``; autotuning
+  fixed), added to ``XLA_FLAGS`` when the package is imported, before JAX
+  starts;
+* TensorFlow on a GPU: ``tf.config.experimental.enable_op_determinism()``;
+* on a CPU nothing else is needed (tests/test_determinism.py, both backends).
+
+``MRCNN_NONDETERMINISTIC=1`` turns the GPU settings off (to measure their
+cost); every provenance record and stored row then says ``deterministic: no``.
+"""
+from __future__ import annotations
+
+import os
+
+XLA_FLAG = "--xla_gpu_deterministic_ops=true"
+OFF_ENV = "MRCNN_NONDETERMINISTIC"
+
+
+def requested() -> bool:
+    return os.environ.get(OFF_ENV, "").strip().lower() not in ("1", "true", "yes")
+
+
+def set_xla_flags() -> None:
+    """Add XLA's deterministic-ops flag to ``XLA_FLAGS`` (must run before JAX starts)."""
+    if requested() and XLA_FLAG.split("=")[0] not in os.environ.get("XLA_FLAGS", ""):
+        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " " + XLA_FLAG).strip()
+
+
+def enable_tensorflow_gpu() -> None:
+    """TensorFlow's op determinism where a GPU is used (its CPU kernels need none here)."""
+    if not requested():
+        return
+    import tensorflow as tf
+
+    if tf.config.list_physical_devices("GPU"):
+        tf.config.experimental.enable_op_determinism()
+
+
+def status() -> dict:
+    """``{"deterministic": "yes"|"no", "determinism": how}`` for the current backend and device."""
+    from . import backend as B
+
+    dev = B.device()
+    on_gpu = dev.startswith(("gpu", "cuda"))
+    if not on_gpu:
+        return {"deterministic": "yes", "determinism": f"{B.name()} on the CPU: one forward pass "
+                                                       "(MRCNN), no further setting needed"}
+    if B.name() == "jax":
+        ok = requested() and XLA_FLAG in os.environ.get("XLA_FLAGS", "")
+        how = f"XLA_FLAGS={os.environ.get('XLA_FLAGS', '')!r}"
+    else:
+        import tensorflow as tf
+
+        ok = requested() and tf.config.experimental.is_op_determinism_enabled()
+        how = f"tensorflow op determinism {'on' if ok else 'off'}"
+    return {"deterministic": "yes" if ok else "no", "determinism": how}
