@@ -1,22 +1,57 @@
 #!/usr/bin/env bash
-# One prepared device session (JAX backend; the GPU machine has no TensorFlow):
-# exactness tests on the GPU, the benchmark, then the shared-data CNN grid.
-# Usage on the device machine, from the repo root, with the keras wheels in
-# .whl/ and the shared data copied to .gpudata/:  bash benchmarks/gpu_run.sh
+# The one device script (earlier versions and what each session ran: RESULTS.md;
+# git history holds their text).  It runs a profile's CNN sweeps from one clean
+# commit into ONE store ($R: every experiment, so a study's paper point is the
+# main grid's run), JAX backend, full float32 matmuls, deterministic XLA.  Most
+# important parts first; every sweep resumes and has its own time limit, so a
+# time-out leaves a smaller but valid store; the store is packed into one
+# archive after every part (the device returns at most 8 files).
+# Needs (carried): .whl/ (keras, namex, optree wheels for Python 3.12) and
+# .gpudata/bundle.tgz (data/cifar-100-python, data/corel, weights/<VGG16 file>).
+#   MRCNN_GIT_COMMIT=<sha> bash benchmarks/gpu_run.sh            # on the device
+#   PY=.venv/bin/python SKIP_WHEELS=1 PROFILE=tiny.yaml SCALE=0.1 bash benchmarks/gpu_run.sh  # a CPU rehearsal
+# PARTS (default: all, in this order) picks parts: detcheck, sens0, abl0, sens1, abl1,
+# main0, main1, sens2, abl2, main2, corel.  SCALE multiplies every time limit.
 set -u
 OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
-python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
-export PYTHONPATH=/tmp/site:$PWD KERAS_BACKEND=jax PYTHONUNBUFFERED=1 TF_CPP_MIN_LOG_LEVEL=2
-export MRCNN_DATA_DIR=$PWD/.gpudata MRCNN_WEIGHTS=none MRCNN_CACHE_DIR=/tmp/mrcnn-cache
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/device.txt"
-python3 -c "import jax, keras; print('jax', jax.__version__, jax.devices(), 'keras', keras.__version__)" | tee -a "$OUT/device.txt"
-# 1. exactness of the conv5 forms and the batched trainer on the GPU
-timeout 100 python3 -m pytest -q -p no:cacheprovider tests/test_conv5.py tests/test_train.py -k "not jax" 2>&1 | tail -15 | tee "$OUT/gpu_tests.txt"
-# 2. the benchmark (stock vs fast vs batched; paper and shared shapes; 32+ task projection)
-timeout 200 python3 -m mrcnn_core bench --shapes shared,paper --steps 5 --subset 32 2>&1 | grep '^{' | tee "$OUT/bench_gpu.jsonl"
-# 3. the CNN grid on the shared data (400 tasks x vgg, mrcnn x 3 seeds), Corel head, Fig. 3 study
-sw() { timeout "$1" python3 -m mrcnn_core sweep --profile paper "${@:2}" --results "$OUT/paper-gpu" --no-progress 2>&1 | tail -3; }
-sw 150 --dataset cifar100 --methods vgg,mrcnn
-sw 60 --dataset corel --methods vgg,mrcnn
-sw 90 --dataset cifar100 --experiment sensitivity
-ls -la "$OUT" "$OUT/paper-gpu"
+PY=${PY:-python3}; PROFILE=${PROFILE:-imagenet-vgg16}; SCALE=${SCALE:-1}
+PARTS=${PARTS:-detcheck sens0 abl0 sens1 abl1 main0 main1 sens2 abl2 main2 corel}
+LOG=$OUT/gpu_log.txt; R=/tmp/res/deterministic; G=/tmp/g
+if [ -z "${SKIP_WHEELS:-}" ]; then
+  $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+      --target /tmp/site .whl/*.whl || exit 1
+fi
+mkdir -p "$G" "$R" && tar xzf .gpudata/bundle.tgz -C "$G" || exit 1
+export PYTHONPATH=/tmp/site:$PWD KERAS_BACKEND=${KERAS_BACKEND:-jax} PYTHONUNBUFFERED=1
+export JAX_DEFAULT_MATMUL_PRECISION=highest TF_CPP_MIN_LOG_LEVEL=2
+export MRCNN_DATA_DIR=$G/data MRCNN_WEIGHTS_DIR=$G/weights MRCNN_CACHE_DIR=/tmp/mrcnn-cache
+{ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null
+  $PY -c "import mrcnn_core, os, jax, keras; print('jax', jax.__version__, jax.devices(), 'keras', keras.__version__, 'XLA_FLAGS', os.environ.get('XLA_FLAGS'))"
+  echo "commit ${MRCNN_GIT_COMMIT:-?} profile $PROFILE parts $PARTS"; } >> "$LOG" 2>&1
+# the archive is written beside and renamed, so a kill mid-pack keeps the last whole one
+pack() { tar czf "$OUT/stores.tmp.tgz" --exclude='.lock*' -C /tmp/res . && mv "$OUT/stores.tmp.tgz" "$OUT/stores.tgz"; }
+# a part's limit: its own (times SCALE), cut to what is left before DEADLINE (s after start)
+T0=$(date +%s); DEADLINE=${DEADLINE:-570}
+lim() { $PY -c "print(max(1, min(int($1 * $SCALE), $DEADLINE - ($(date +%s) - $T0) - 8)))"; }
+sw() { local t; t=$(lim "$1"); shift; echo "== $(date +%T) sweep $* (limit $t s)" >> "$LOG"
+       timeout "$t" $PY -m mrcnn_core sweep --profile "$PROFILE" "$@" --results "$R" \
+           --no-progress >> "$LOG" 2>&1
+       local rc=$?; echo "== $(date +%T) exit $rc" >> "$LOG"; pack; }
+for part in $PARTS; do
+  [ "$(lim 100000)" -le 10 ] && { echo "== deadline: stopped before $part" >> "$LOG"; break; }
+  case $part in
+    detcheck)  # bitwise re-run of one 64-task batch, with and without XLA's deterministic ops
+      for off in "" 1; do
+        echo "== $(date +%T) determinism check MRCNN_NONDETERMINISTIC=$off" >> "$LOG"
+        MRCNN_NONDETERMINISTIC=$off timeout "$(lim 45)" $PY benchmarks/determinism_check.py \
+            --profile "$PROFILE" >> "$OUT/determinism.jsonl" 2>> "$LOG"
+        rc=$?; echo "== $(date +%T) exit $rc" >> "$LOG"
+      done ;;
+    sens[012]) sw 110 --dataset cifar100 --experiment sensitivity --seeds "${part#sens}" ;;
+    abl[012])  sw 45 --dataset cifar100 --experiment ablation --seeds "${part#abl}" ;;
+    main[012]) sw 140 --dataset cifar100 --seeds "${part#main}" ;;
+    corel)     sw 60 --dataset corel --batch-size 8 ;;
+    *) echo "unknown part $part" >> "$LOG" ;;
+  esac
+done
+ls -la "$R" >> "$LOG"
