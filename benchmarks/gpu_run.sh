@@ -29,7 +29,7 @@ export MRCNN_DATA_DIR=$G/data MRCNN_WEIGHTS_DIR=$G/weights MRCNN_CACHE_DIR=/tmp/
   $PY -c "import mrcnn_core, os, jax, keras; print('jax', jax.__version__, jax.devices(), 'keras', keras.__version__, 'XLA_FLAGS', os.environ.get('XLA_FLAGS'))"
   echo "commit ${MRCNN_GIT_COMMIT:-?} profile $PROFILE parts $PARTS"; } >> "$LOG" 2>&1
 # the archive is written beside and renamed, so a kill mid-pack keeps the last whole one
-pack() { tar czf "$OUT/stores.tmp.tgz" --exclude='.lock*' -C /tmp/res . && mv "$OUT/stores.tmp.tgz" "$OUT/stores.tgz"; }
+pack() { tar czf "$OUT/stores.tmp.tgz" --exclude=.lock --exclude=.lock.pid -C /tmp/res . && mv "$OUT/stores.tmp.tgz" "$OUT/stores.tgz"; }
 # a part's limit: its own (times SCALE), cut to what is left before DEADLINE (s after start)
 T0=$(date +%s); DEADLINE=${DEADLINE:-570}
 lim() { $PY -c "print(max(1, min(int($1 * $SCALE), $DEADLINE - ($(date +%s) - $T0) - 8)))"; }
@@ -40,11 +40,11 @@ sw() { local t; t=$(lim "$1"); shift; echo "== $(date +%T) sweep $* (limit $t s)
 for part in $PARTS; do
   [ "$(lim 100000)" -le 10 ] && { echo "== deadline: stopped before $part" >> "$LOG"; break; }
   case $part in
-    detcheck)  # bitwise re-run of one 64-task batch, with and without XLA's deterministic ops
+    detcheck)  # bitwise re-run of one batch of DET_TASKS tasks, deterministic or not
       for off in "" 1; do
         echo "== $(date +%T) determinism check MRCNN_NONDETERMINISTIC=$off" >> "$LOG"
-        MRCNN_NONDETERMINISTIC=$off timeout "$(lim 45)" $PY benchmarks/determinism_check.py \
-            --profile "$PROFILE" >> "$OUT/determinism.jsonl" 2>> "$LOG"
+        MRCNN_NONDETERMINISTIC=$off timeout "$(lim 80)" $PY benchmarks/determinism_check.py \
+            --profile "$PROFILE" --tasks "${DET_TASKS:-32}" --steps "${DET_STEPS:-30}" >> "$OUT/determinism.jsonl" 2>> "$LOG"
         rc=$?; echo "== $(date +%T) exit $rc" >> "$LOG"
       done ;;
     sens[012]) sw 110 --dataset cifar100 --experiment sensitivity --seeds "${part#sens}" ;;

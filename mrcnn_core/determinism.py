@@ -6,10 +6,10 @@ one run tells" page and benchmarks/RESULTS.md give the evidence):
 * the training step itself: MRCNN computes source and target in one forward
   pass (train.py), so every weight has one gradient and no sum of two
   branches whose order TensorFlow's inter-op threads could change;
-* JAX on a GPU: XLA's ``--xla_gpu_deterministic_ops=true`` (no atomic
-  scatter-adds, e.g. in the gradient of the conv5 ``take``; autotuning
-  fixed), added to ``XLA_FLAGS`` when the package is imported, before JAX
-  starts;
+* JAX on a GPU: XLA's ``--xla_gpu_deterministic_ops=true`` (no atomics;
+  autotuning fixed), added to ``XLA_FLAGS`` when the package is imported,
+  before JAX starts, and the conv5 matrix assembled without a scatter in its
+  gradient (:func:`conv5_assembly`);
 * TensorFlow on a GPU: ``tf.config.experimental.enable_op_determinism()``;
 * on a CPU nothing else is needed (tests/test_determinism.py, both backends).
 
@@ -44,18 +44,34 @@ def enable_tensorflow_gpu() -> None:
         tf.config.experimental.enable_op_determinism()
 
 
+def _on_gpu() -> bool:
+    from . import backend as B
+
+    return B.device().startswith(("gpu", "cuda"))
+
+
+def conv5_assembly() -> str:
+    """How the dense conv5 matrix is gathered (model.dense_conv5_matrix).
+
+    ``take`` everywhere, except a deterministic GPU run: there XLA makes the
+    gradient of ``take`` (a scatter-add) deterministic by serialising it, which
+    made a 64-task VGG step 12x slower on an H200 (0.51 s against 0.042 s;
+    benchmarks/RESULTS.md); the ``concat`` form has no scatter in its gradient.
+    """
+    return "concat" if requested() and _on_gpu() else "take"
+
+
 def status() -> dict:
     """``{"deterministic": "yes"|"no", "determinism": how}`` for the current backend and device."""
     from . import backend as B
 
-    dev = B.device()
-    on_gpu = dev.startswith(("gpu", "cuda"))
-    if not on_gpu:
+    if not _on_gpu():
         return {"deterministic": "yes", "determinism": f"{B.name()} on the CPU: one forward pass "
                                                        "(MRCNN), no further setting needed"}
     if B.name() == "jax":
         ok = requested() and XLA_FLAG in os.environ.get("XLA_FLAGS", "")
-        how = f"XLA_FLAGS={os.environ.get('XLA_FLAGS', '')!r}"
+        how = (f"XLA_FLAGS={os.environ.get('XLA_FLAGS', '')!r}, conv5 assembly "
+               f"{conv5_assembly()!r}")
     else:
         import tensorflow as tf
 

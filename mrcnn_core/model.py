@@ -90,13 +90,18 @@ def n_conv5(params) -> int:
 def dense_conv5_matrix(kernel, assembly: str | None = None):
     """(T, 3, 3, C, O) kernel -> (T, 4C, 4O) matrix of the conv on a 2 x 2 map.
 
-    ``assembly="take"`` (default) gathers the taps with one ``take`` (its
-    gradient is a scatter-add); ``"concat"`` builds it from 16 slices.  "take"
+    ``assembly="take"`` gathers the taps with one ``take`` (its gradient is a
+    scatter-add); ``"concat"`` builds it from 16 slices (no scatter).  "take"
     was faster on both the 2-core CPU (TF, 2.3x) and an H200 (JAX, 1.9x for
-    MRCNN); see benchmarks/RESULTS.md.
+    MRCNN); but with XLA's deterministic ops a GPU scatter-add is 12x slower
+    (benchmarks/RESULTS.md), so a deterministic GPU run uses "concat"
+    (``determinism.conv5_assembly``).
     """
     T, _, _, C, O = kernel.shape
-    assembly = assembly or "take"
+    if assembly is None:
+        from .determinism import conv5_assembly
+
+        assembly = conv5_assembly()
     if assembly == "concat":
         rows = [ops.concatenate([kernel[:, a - i + 1, b - j + 1] for (i, j) in np.ndindex(2, 2)],
                                 axis=-1)  # (T, C, 4O) for input position (a, b)
