@@ -20,14 +20,15 @@ install: $(VENV)/.installed
 book: install
 	$(PY) -m mrcnn_core book --profile $(PROFILE)
 
-# Re-run the computation of a profile into results/<profile>/<experiment> (resumes;
+# Re-run the computation of a profile into one store, results/<profile>/deterministic (resumes;
 # a GPU job for imagenet-vgg16: see the book's "How to re-run").
 SWEEP = $(PY) -m mrcnn_core sweep --profile $(PROFILE)
+RESULTS ?= results/$(PROFILE)/deterministic
 results: install
-	$(SWEEP) --dataset cifar100 --results results/$(PROFILE)/main
-	$(SWEEP) --dataset corel --results results/$(PROFILE)/main
-	$(SWEEP) --dataset cifar100 --experiment sensitivity --results results/$(PROFILE)/sensitivity
-	$(SWEEP) --dataset cifar100 --experiment ablation --results results/$(PROFILE)/ablation
+	$(SWEEP) --dataset cifar100 --results $(RESULTS)
+	$(SWEEP) --dataset corel --results $(RESULTS)
+	$(SWEEP) --dataset cifar100 --experiment sensitivity --results $(RESULTS)
+	$(SWEEP) --dataset cifar100 --experiment ablation --results $(RESULTS)
 
 # The shallow baselines' store (CPU, about an hour on 2 cores; resumes).  It lands in
 # results/baselines/all; move the committed sub-stores away first to replace them.

@@ -1,4 +1,4 @@
-"""Command line: ``python -m mrcnn_core {sweep,bench,batch} ...``."""
+"""Command line: ``python -m mrcnn_core {sweep,verify,bench,batch,book} ...``."""
 from __future__ import annotations
 
 import argparse
@@ -75,7 +75,24 @@ def main(argv: list[str] | None = None) -> int:
     cg.add_argument("--no-compute", dest="compute", action="store_false",
                     help="only read the stores")
 
+    vf = sub.add_parser("verify", help="re-run a random sample of stored runs here and compare")
+    vf.add_argument("results", help="a results store, or a folder of stores (results/<profile>)")
+    vf.add_argument("--runs", type=int, default=3, help="how many stored runs to re-run")
+    vf.add_argument("--seed", type=int, default=0, help="seed of the random sample")
+    vf.add_argument("--methods", type=lambda s: [m.strip() for m in s.split(",") if m.strip()],
+                    help="only runs of these methods, e.g. lr or mrcnn")
+
     a = ap.parse_args(argv)
+    if a.cmd == "verify":
+        from .data import DataError
+        from .experiments import ProfileError, StoreError
+        from .features import WeightsUnavailable
+        from .verify import verify
+        try:
+            return verify(a.results, runs=a.runs, seed=a.seed, methods=a.methods)
+        except (ProfileError, StoreError, DataError, WeightsUnavailable, ValueError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
     if a.cmd == "sweep":
         from .experiments import ProfileError, StoreError, sweep
         from .data import DataError

@@ -38,10 +38,21 @@ def versions() -> dict[str, str]:
     return out
 
 
+def cpu_model() -> str:
+    """The CPU's model name (kernels, and so roundings, can differ between CPU models)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
 def provenance(**extra) -> dict:
     from .. import backend as B
 
     return {"git_commit": git_commit(), "packages": versions(), "backend": B.name(),
             "device": B.device(), "python": platform.python_version(),
-            "host": platform.node(), "machine": platform.machine(),
+            "host": platform.node(), "machine": platform.machine(), "cpu": cpu_model(),
             "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), **extra}

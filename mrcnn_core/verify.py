@@ -1,0 +1,135 @@
+"""``python -m mrcnn_core verify RESULTS_DIR``: re-run stored runs here and compare.
+
+A reader checks a number of the book in minutes: a random sample of stored
+runs is planned again from its profile (the same run key, so the same task,
+seed and hyper-parameters), trained on this machine, and compared with the
+stored accuracy.  One JSON line per run, ``match`` being
+
+* ``exact``: the same accuracy, bit for bit;
+* ``close``: within one target sample (1 / n_target);
+* ``differs``: further apart;
+* ``other-device``: the stored run was made on another backend, device (CPU
+  model included, where recorded) or matmul precision; it is re-run all the
+  same and the difference reported, so that a CPU reader sees how far a GPU
+  number moves;
+* ``other-data``: the data here is not the data the run was made on.
+
+The exit status is 1 when a run made on this backend and device, by the
+deterministic code, is neither exact nor close.  Rows made before training was
+deterministic (``deterministic = no``) are re-run and reported but cannot fail:
+they were never reproducible (the book's "How much one run tells").
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .analysis import load_provenance, store_folders
+from .experiments.store import ResultsStore, StoreError
+
+
+def _current_env() -> dict:
+    from .experiments.provenance import cpu_model
+    from .experiments.runner import _matmul_precision
+    from . import backend as B
+
+    return {"backend": B.name(), "device": B.device(), "cpu": cpu_model(),
+            "matmul_precision": _matmul_precision()}
+
+
+def _same_env(prov: dict, here: dict) -> bool:
+    if prov.get("backend") != here["backend"] or prov.get("device") != here["device"]:
+        return False
+    if here["device"] == "cpu":
+        # oneDNN and XLA choose kernels by instruction set: another CPU model may round differently
+        return prov.get("cpu") in (None, here["cpu"])
+    return prov.get("matmul_precision") == here["matmul_precision"]
+
+
+def load_rows(results: str | Path) -> pd.DataFrame:
+    folders = store_folders(results)
+    if not folders:
+        raise StoreError(f"no results store (runs.csv) in {results} or one level below it")
+    frames = []
+    for f in folders:
+        df = ResultsStore(f).load()
+        frames.append(df.assign(store=str(f)))
+    df = pd.concat(frames, ignore_index=True)
+    return df[df["status"] == "ok"].reset_index(drop=True)
+
+
+def _spec_for(row: pd.Series, cache: dict):
+    """The run's spec, planned again from its profile (same key), and its context."""
+    from .experiments import load_profile, plan
+    from .experiments.runner import needs_cnn, profile_context
+
+    pkey = (row["profile"], row["dataset"], row["method"] in ("vgg", "mrcnn"))
+    if pkey not in cache:
+        prof = load_profile(str(row["profile"]))
+        cnn = pkey[2]
+        ctx = profile_context(prof, row["dataset"], cnn=cnn)
+        specs = {}
+        for exp in prof.data["experiments"]:
+            try:
+                for sp in plan(prof, exp, row["dataset"], ctx):
+                    specs[sp.key] = sp
+            except Exception:  # an experiment that does not run on this dataset
+                continue
+        cache[pkey] = (prof, ctx, specs)
+    prof, ctx, specs = cache[pkey]
+    return prof, ctx, specs.get(str(row["run_key"]))
+
+
+def verify(results: str | Path, runs: int = 3, seed: int = 0, methods=None,
+           out=sys.stdout) -> int:
+    """Re-run ``runs`` stored runs drawn with ``seed``; print JSON lines; return the exit status."""
+    from .experiments.runner import execute
+
+    df = load_rows(results)
+    if methods:
+        df = df[df["method"].isin(methods)]
+    if df.empty:
+        raise StoreError(f"no finished runs in {results}" + (f" for {methods}" if methods else ""))
+    if runs < 1:
+        raise ValueError(f"--runs must be >= 1, got {runs}")
+    pick = np.random.default_rng(seed).choice(len(df), size=min(runs, len(df)), replace=False)
+    prov = {p["prov_id"]: p for p in load_provenance(*store_folders(results))}
+    here = _current_env()
+    cache: dict = {}
+    failed = 0
+    for i in sorted(pick):
+        row = df.iloc[i]
+        p = prov.get(row["prov_id"], {})
+        line = {"run_key": row["run_key"], "store": row["store"], "task": row["task_id"],
+                "method": row["method"], "seed": int(row["seed"]),
+                "experiment": row["experiment"], "variant": row["variant"],
+                "stored": float(row["accuracy"]), "stored_on": f"{p.get('backend')} / {p.get('device')}",
+                "stored_deterministic": row["deterministic"], "here": f"{here['backend']} / {here['device']}"}
+        prof, ctx, spec = _spec_for(row, cache)
+        if spec is None:
+            line.update(match="not-planned", note="the profile no longer plans this run key")
+            print(json.dumps(line), file=out, flush=True)
+            continue
+        got: dict = {}
+        execute([spec], prof, ctx, "", lambda s, r, c: got.update(r), batch_size=1)
+        new = float(got["accuracy"])
+        diff = new - float(row["accuracy"])
+        if p.get("data_hash") not in (None, ctx.dataset.content_hash):
+            match = "other-data"
+        elif not _same_env(p, here):
+            match = "other-device"
+        elif new == float(row["accuracy"]):
+            match = "exact"
+        elif abs(diff) <= 1.0 / int(row["n_target"]) + 1e-12:
+            match = "close"
+        else:
+            match = "differs"
+        line.update(new=new, diff=diff, match=match, wall_s=round(float(got["wall_time"]), 1))
+        if match == "differs" and row["deterministic"] != "no":
+            failed += 1
+        print(json.dumps(line), file=out, flush=True)
+    return 1 if failed else 0
