@@ -30,4 +30,6 @@ for _ in range(2):
 print(json.dumps({"task": task.id, "backend": B.name(), "device": B.device(), **determinism.status(),
                   "steps": len(a.curves["loss"]), "accuracy": [a.accuracy, b.accuracy],
                   "bitwise_equal_curves": all(np.array_equal(a.curves[k], b.curves[k]) for k in a.curves),
+                  "first_diff_step": {k: int(np.argmax(a.curves[k] != b.curves[k]))
+                                      for k in a.curves if not np.array_equal(a.curves[k], b.curves[k])},
                   "wall_s": [round(wa, 1), round(wb, 1)], "step_s": [a.step_time, b.step_time]}))

@@ -26,7 +26,7 @@ def _quiet_tensorflow() -> None:
     try:
         import tensorflow as tf
 
-        _determinism.enable_tensorflow_gpu()  # before the first op starts the runtime
+        _determinism.configure_tensorflow()  # before the first op starts the runtime
         tf.constant(0.0) + 0.0  # the device set-up logs its lines on the first op
     except ImportError:  # the jax extra alone: Keras will say what is missing
         pass

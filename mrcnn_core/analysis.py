@@ -170,7 +170,8 @@ def provenance_banner(df: pd.DataFrame, folders: Sequence) -> str:
               + ", ".join(sorted({str(p.get('git_commit'))[:12] for p in used})),
               "**Data:** " + ", ".join(f"{d} ({n} samples)" for d, n in n_samples)
               + f" &nbsp; **Dates:** {uniq('date', 120)}",
-              f"**Coverage ({len(df)} runs):** {coverage_line(df)}"]
+              f"**Coverage ({len(df)} runs):** {coverage_line(df)}",
+              determinism_line(df)]
     diffs = sorted({x for p in used for x in p.get("differences", [])})
     if diffs:
         lines.append("**Differences from the paper:** " + " ".join(diffs))
@@ -187,6 +188,22 @@ def provenance_banner(df: pd.DataFrame, folders: Sequence) -> str:
     if warn:
         lines.append("⚠️ " + "; ".join(warn) + ".")
     return "\n\n".join(lines)
+
+
+def determinism_line(df: pd.DataFrame) -> str:
+    """How many of the runs re-run to themselves (the store's ``deterministic`` column)."""
+    d = df.get("deterministic", pd.Series("", index=df.index)).fillna("").astype(str)
+    cnn = df["method"].isin(["vgg", "mrcnn"])
+    n_no = int(((d == "no") & cnn).sum())
+    line = (f"**Deterministic:** {int((d == 'yes').sum())} of {len(df)} runs re-run bit for bit "
+            "on their backend and device")
+    if n_no:
+        line += (f"; **{n_no} CNN runs were made before training was deterministic**: valid "
+                 "samples, but a re-run gives another draw (see *How much one run tells*)")
+    unrec = int((d == "unrecorded").sum())
+    if unrec:
+        line += f"; {unrec} shallow-method runs predate the record (`verify` re-runs them exactly)"
+    return line + "."
 
 
 def result_folders(profile: str, results_dir: str = "") -> list[str]:
@@ -307,6 +324,33 @@ def paired_differences(pt: pd.DataFrame, pairs) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def cluster_ci(values, clusters, rng: np.random.Generator, n_boot: int = 2000,
+               level: float = 0.95) -> tuple[float, float, np.ndarray]:
+    """Cluster-bootstrap interval of a mean: whole clusters are resampled with their values.
+
+    Returns (low, high, per-cluster means).  With one value per cluster it is
+    the ordinary bootstrap over clusters (e.g. tasks after averaging seeds).
+    """
+    values = np.asarray(values, float)
+    codes, uniq = pd.factorize(pd.Series(clusters).reset_index(drop=True))
+    sums = np.bincount(codes, weights=values)
+    counts = np.bincount(codes).astype(float)
+    if len(uniq) < 2:
+        m = float(values.mean()) if len(values) else np.nan
+        return np.nan, np.nan, sums / np.maximum(counts, 1) if len(values) else np.array([m])
+    pick = rng.integers(0, len(uniq), size=(n_boot, len(uniq)))
+    boots = sums[pick].sum(1) / counts[pick].sum(1)
+    q = 100 * (1 - level) / 2
+    return float(np.percentile(boots, q)), float(np.percentile(boots, 100 - q)), sums / counts
+
+
+def interval_word(lo: float, hi: float) -> str:
+    """'higher' / 'lower' when a 95 % interval of a difference excludes 0, else 'indistinguishable'."""
+    if not np.isfinite(lo) or not np.isfinite(hi):
+        return "too few tasks for an interval"
+    return "higher" if lo > 0 else "lower" if hi < 0 else "indistinguishable"
+
+
 def paired(pt: pd.DataFrame, a: str, b: str, n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
     """Paired per-task comparison of method ``a`` minus ``b`` per dataset and group.
 
@@ -330,13 +374,8 @@ def paired(pt: pd.DataFrame, a: str, b: str, n_boot: int = 2000, seed: int = 0) 
             if sub.empty:
                 continue
             diff = sub["diff"].to_numpy()
-            codes, clusters = pd.factorize(sub["target"])
-            rng = _rng_for(seed, ds, grp, a, b)
-            sums = np.bincount(codes, weights=diff)
-            counts = np.bincount(codes).astype(float)
-            pick = rng.integers(0, len(clusters), size=(n_boot, len(clusters)))
-            boots = sums[pick].sum(1) / counts[pick].sum(1)
-            dom = sums / counts  # per-domain mean differences
+            lo, hi, dom = cluster_ci(diff, sub["target"], _rng_for(seed, ds, grp, a, b), n_boot)
+            clusters = dom
             try:
                 p = wilcoxon(dom).pvalue if np.any(dom != 0) and len(dom) > 1 else 1.0
             except ValueError:
@@ -344,8 +383,7 @@ def paired(pt: pd.DataFrame, a: str, b: str, n_boot: int = 2000, seed: int = 0) 
             rows.append({"dataset": ds, "group": grp, "comparison": f"{METHOD_LABEL[a]} - {METHOD_LABEL[b]}",
                          "tasks": len(diff), "clusters": len(clusters),
                          "mean_diff_pp": 100 * diff.mean(),
-                         "ci_low_pp": 100 * np.percentile(boots, 2.5),
-                         "ci_high_pp": 100 * np.percentile(boots, 97.5),
+                         "ci_low_pp": 100 * lo, "ci_high_pp": 100 * hi,
                          "wins": int((diff > 0).sum()), "losses": int((diff < 0).sum()),
                          "wilcoxon_p": p})
     return pd.DataFrame(rows)
@@ -456,6 +494,27 @@ def sensitivity(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return out
 
 
+def point_intervals(d: pd.DataFrame, param: str, base_value: float, n_boot: int = 2000) -> pd.DataFrame:
+    """Each value of a one-at-a-time curve against the paper's value, paired by task.
+
+    ``d`` holds one row per (value, task) with seeds already averaged (as
+    :func:`sensitivity` returns it).  Tasks are the clusters of the bootstrap;
+    only tasks that ran both the value and the paper's value count.
+    """
+    wide = d.pivot_table(index="task_id", columns=param, values="accuracy")
+    base_col = [c for c in wide.columns if np.isclose(float(c), float(base_value))]
+    rows = []
+    for v in wide.columns:
+        r = {param: v, "tasks": int(wide[v].notna().sum()), "accuracy (%)": 100 * wide[v].mean()}
+        if base_col and not np.isclose(float(v), float(base_value)):
+            diff = (wide[v] - wide[base_col[0]]).dropna()
+            lo, hi, _ = cluster_ci(diff.to_numpy(), diff.index, _rng_for(param, v), n_boot)
+            r.update({"diff vs paper (pp)": 100 * diff.mean(), "ci_low_pp": 100 * lo,
+                      "ci_high_pp": 100 * hi, "verdict": interval_word(lo, hi)})
+        rows.append(r)
+    return pd.DataFrame(rows).set_index(param)
+
+
 def sensitivity_claims(sens: dict[str, pd.DataFrame], base: dict, collapse: float = 0.55) -> list[str]:
     """One sentence per varied parameter: the paper's value, the best value, and where the
     mean accuracy falls to ``collapse`` or below (a head that predicts one class scores
@@ -474,8 +533,19 @@ def sensitivity_claims(sens: dict[str, pd.DataFrame], base: dict, collapse: floa
         n = d["task_id"].nunique()
         at = m.get(base.get(p), np.nan) if base.get(p) in m.index else np.nan
         best = m.idxmax()
-        line = (f"{p}: the paper's value {base.get(p):g} gives {100 * at:.1f}%, the best value "
-                f"{best:g} gives {100 * m.max():.1f}%")
+        line = (f"{p}: the paper's value {base.get(p):g} gives {100 * at:.1f}%, the highest mean "
+                f"is at {best:g} ({100 * m.max():.1f}%)")
+        iv = point_intervals(d, p, base.get(p)) if base.get(p) in m.index else pd.DataFrame()
+        if "verdict" in iv:
+            better = [f"{v:g}" for v, r in iv.iterrows() if r.get("verdict") == "higher"]
+            worse = [f"{v:g}" for v, r in iv.iterrows() if r.get("verdict") == "lower"]
+            same = [f"{v:g}" for v, r in iv.iterrows() if r.get("verdict") == "indistinguishable"]
+            line += ("; against the paper's value (95% bootstrap interval over tasks, seeds "
+                     "averaged first): " + "; ".join(
+                         x for x in (f"higher at {', '.join(better)}" if better else "",
+                                     f"lower at {', '.join(worse)}" if worse else "",
+                                     f"indistinguishable at {', '.join(same)}" if same else "")
+                         if x))
         bad = [v for v, a in m.items() if a <= collapse]
         if bad:
             line += (f"; at {', '.join(f'{v:g}' for v in bad)} the mean accuracy is at most "
@@ -516,7 +586,10 @@ def ablation_table(df: pd.DataFrame) -> pd.DataFrame:
                "tasks": int(wide[v].notna().sum()), "accuracy (%)": 100 * wide[v].mean()}
         if "paper" in wide and v != "paper":
             d = (wide[v] - wide["paper"]).dropna()
+            lo, hi, _ = cluster_ci(d.to_numpy(), d.index, _rng_for("ablation", v))
             row["diff vs paper (pp)"] = 100 * d.mean()
+            row["95% CI (pp)"] = f"[{100 * lo:+.1f}, {100 * hi:+.1f}]" if np.isfinite(lo) else "n/a"
+            row["verdict"] = interval_word(lo, hi)
             row["wilcoxon p"] = (wilcoxon(d).pvalue if len(d) > 1 and np.any(d != 0) else np.nan)
         rows.append(row)
     return pd.DataFrame(rows).set_index("variant")

@@ -10,10 +10,11 @@ one run tells" page and benchmarks/RESULTS.md give the evidence):
   autotuning fixed), added to ``XLA_FLAGS`` when the package is imported,
   before JAX starts, and the conv5 matrix assembled without a scatter in its
   gradient (:func:`conv5_assembly`);
-* TensorFlow on a GPU: ``tf.config.experimental.enable_op_determinism()``;
-* on a CPU nothing else is needed (tests/test_determinism.py, both backends).
+* TensorFlow: one inter-op thread (:func:`configure_tensorflow`), and on a
+  GPU ``tf.config.experimental.enable_op_determinism()``;
+* JAX on a CPU: nothing else (tests/test_determinism.py, both backends).
 
-``MRCNN_NONDETERMINISTIC=1`` turns the GPU settings off (to measure their
+``MRCNN_NONDETERMINISTIC=1`` turns these settings off (to measure their
 cost); every provenance record and stored row then says ``deterministic: no``.
 """
 from __future__ import annotations
@@ -34,14 +35,26 @@ def set_xla_flags() -> None:
         os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " " + XLA_FLAG).strip()
 
 
-def enable_tensorflow_gpu() -> None:
-    """TensorFlow's op determinism where a GPU is used (its CPU kernels need none here)."""
+def configure_tensorflow() -> None:
+    """Before TensorFlow's runtime starts: one inter-op thread, and op determinism on a GPU.
+
+    With several inter-op threads, independent ops of the step graph run in a
+    varying order, and a run of the paper's MRCNN on a real task parted from
+    its re-run after some steps even with the one-pass forward (the step's
+    results depended on that order); with one inter-op thread it re-runs bit
+    for bit.  Each op still uses every core (intra-op threads), and the step is
+    a chain of large matrix products, so little is lost (benchmarks/RESULTS.md).
+    """
     if not requested():
         return
     import tensorflow as tf
 
-    if tf.config.list_physical_devices("GPU"):
-        tf.config.experimental.enable_op_determinism()
+    try:
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+        if tf.config.list_physical_devices("GPU"):
+            tf.config.experimental.enable_op_determinism()
+    except RuntimeError:  # the runtime started before this package was imported
+        pass  # status() then reports the run as not deterministic
 
 
 def _on_gpu() -> bool:
@@ -65,16 +78,18 @@ def status() -> dict:
     """``{"deterministic": "yes"|"no", "determinism": how}`` for the current backend and device."""
     from . import backend as B
 
-    if not _on_gpu():
-        return {"deterministic": "yes", "determinism": f"{B.name()} on the CPU: one forward pass "
-                                                       "(MRCNN), no further setting needed"}
-    if B.name() == "jax":
-        ok = requested() and XLA_FLAG in os.environ.get("XLA_FLAGS", "")
-        how = (f"XLA_FLAGS={os.environ.get('XLA_FLAGS', '')!r}, conv5 assembly "
-               f"{conv5_assembly()!r}")
-    else:
+    if B.name() == "tensorflow":
         import tensorflow as tf
 
-        ok = requested() and tf.config.experimental.is_op_determinism_enabled()
-        how = f"tensorflow op determinism {'on' if ok else 'off'}"
+        inter = tf.config.threading.get_inter_op_parallelism_threads()
+        ok = requested() and inter == 1 and (
+            not _on_gpu() or tf.config.experimental.is_op_determinism_enabled())
+        return {"deterministic": "yes" if ok else "no",
+                "determinism": f"tensorflow, one forward pass (MRCNN), inter-op threads {inter}"
+                               + (", op determinism" if _on_gpu() and ok else "")}
+    if not _on_gpu():
+        return {"deterministic": "yes" if requested() else "no",
+                "determinism": "jax on the CPU: one forward pass (MRCNN)"}
+    ok = requested() and XLA_FLAG in os.environ.get("XLA_FLAGS", "")
+    how = f"XLA_FLAGS={os.environ.get('XLA_FLAGS', '')!r}, conv5 assembly {conv5_assembly()!r}"
     return {"deterministic": "yes" if ok else "no", "determinism": how}

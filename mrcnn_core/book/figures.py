@@ -445,3 +445,57 @@ def selected_hparams(runs: pd.DataFrame) -> Page:
     fig.text(0.99, -0.02, stamp_text(runs), ha="right", fontsize=7, color="0.35")
     fig.tight_layout()
     return page.add(fig)
+
+
+def stability(runs: pd.DataFrame, profile: str, verify_lines: pd.DataFrame | None = None,
+              shares: dict | None = None, effect_pp: float | None = None) -> Page:
+    """How much one run tells: seed spread, collapsed runs, device spread, tasks x seeds needed."""
+    from .. import stability as S
+
+    if (empty := _no_runs(runs)) is not None:
+        return empty
+    sp = S.seed_spread(runs)
+    page = Page(values={"tasks_with_seeds": int(len(sp))})
+    if sp.empty:
+        return page.add("No task here was run with more than one seed: the spread needs more.")
+    d = sp.assign(Method=sp["method"].map(A.METHOD_LABEL))
+    g = sns.displot(data=d, x="std_pp", hue="Method", col="dataset", kind="ecdf", height=3.2,
+                    aspect=1.3, facet_kws={"sharex": False})
+    g.set_axis_labels("std of accuracy over a task's seeds (pp)", "share of tasks")
+    stamp(g.axes.flat[-1], stamp_text(runs))
+    page.add(g.figure)
+    tab = sp.groupby(["dataset", "method"])["std_pp"].describe()[["count", "mean", "50%", "75%", "max"]]
+    page.add(_fmt(tab.rename(columns={"count": "tasks"}), 2,
+                  "per-task standard deviation over seeds (pp), seeds 0-2 where run"))
+    gaps = S.seed_pair_gaps(runs)
+    if not gaps.empty:
+        page.add(_fmt(gaps, 1, "seed 0 against seed 1 on the same task: mean gap and the share of "
+                               "tasks where they differ by more than 10 pp"))
+    ct = S.collapse_table(runs, shares)
+    page.values["collapse"] = {f"{a}/{b}": float(v) for (a, b), v in
+                               ct["collapsed runs (%)"].items()} if len(ct) else {}
+    page.add(_fmt(ct, 1, "runs that score exactly what predicting one class scores "
+                         "('collapsed'), per run and per task"))
+    if verify_lines is not None and not verify_lines.empty:
+        dv = S.device_spread(verify_lines)
+        page.add(_fmt(dv, 2, "the same runs re-run on another backend, device or precision "
+                             "(`python -m mrcnn_core verify`): |difference| of accuracy (pp)"))
+    # what follows: tasks x seeds a statement needs
+    pt = A.per_task(runs[runs["dataset"] == "cifar100"])
+    wide = A.task_table(A.add_groups(pt)) if len(pt) else pd.DataFrame()
+    if {"mrcnn", "vgg"} <= set(wide.columns):
+        diff = (wide["mrcnn"] - wide["vgg"]).dropna()
+        dom = diff.groupby(wide.loc[diff.index, "target"]).mean()
+        seed_sd = float(sp[(sp["dataset"] == "cifar100")]["std_pp"].mean())
+        task_sd = float(100 * dom.std(ddof=1))
+        eff = effect_pp if effect_pp is not None else float(100 * diff.mean())
+        page.values.update(seed_sd_pp=seed_sd, domain_sd_pp=task_sd, effect_pp=eff)
+        page.add(_fmt(S.halfwidth_table(seed_sd, task_sd), 1,
+                      f"approximate 95% half-width of a mean MRCNN - VGG difference on CIFAR-100 "
+                      f"(seed spread {seed_sd:.1f} pp, spread between target domains "
+                      f"{task_sd:.1f} pp, tasks of one target domain as one cluster)"))
+        page.add("**What follows** (computed): " + S.needs_sentence(seed_sd, task_sd, eff)
+                 + " A figure over 3 tasks and 1 seed cannot separate effects of a few points; "
+                 "the study pages state their intervals and say *indistinguishable* where the "
+                 "interval covers zero.")
+    return page

@@ -41,4 +41,6 @@ def stamp_text(runs: pd.DataFrame) -> str:
                               for x in cnn["weights"].dropna().unique()}))
         parts.append(f"backbone {bb} ({w})")
     parts.append(f"{runs['task_id'].nunique()} tasks, {len(runs)} runs")
+    if "deterministic" in runs and (runs["deterministic"] == "no").any():
+        parts.append(f"{int((runs['deterministic'] == 'no').sum())} runs not re-runnable")
     return "; ".join(parts)
