@@ -64,14 +64,28 @@ def load_rows(results: str | Path) -> pd.DataFrame:
     return df[df["status"] == "ok"].reset_index(drop=True)
 
 
-def _spec_for(row: pd.Series, cache: dict):
+def _profile(name: str, prov: dict):
+    """The run's profile: shipped under its name, else the file its provenance names."""
+    from .experiments import ProfileError, load_profile
+
+    try:
+        return load_profile(name)
+    except ProfileError:
+        path = prov.get("profile_path")
+        if path and Path(path).is_file():
+            return load_profile(path)
+        raise ProfileError(f"profile {name!r} of run {prov.get('prov_id', '?')} is neither shipped "
+                           f"nor at {path!r}") from None
+
+
+def _spec_for(row: pd.Series, cache: dict, prov: dict):
     """The run's spec, planned again from its profile (same key), and its context."""
-    from .experiments import load_profile, plan
-    from .experiments.runner import needs_cnn, profile_context
+    from .experiments import plan
+    from .experiments.runner import profile_context
 
     pkey = (row["profile"], row["dataset"], row["method"] in ("vgg", "mrcnn"))
     if pkey not in cache:
-        prof = load_profile(str(row["profile"]))
+        prof = _profile(str(row["profile"]), prov)
         cnn = pkey[2]
         ctx = profile_context(prof, row["dataset"], cnn=cnn)
         specs = {}
@@ -111,7 +125,7 @@ def verify(results: str | Path, runs: int = 3, seed: int = 0, methods=None,
                 "experiment": row["experiment"], "variant": row["variant"],
                 "stored": float(row["accuracy"]), "stored_on": f"{p.get('backend')} / {p.get('device')}",
                 "stored_deterministic": row["deterministic"], "here": f"{here['backend']} / {here['device']}"}
-        prof, ctx, spec = _spec_for(row, cache)
+        prof, ctx, spec = _spec_for(row, cache, p)
         if spec is None:
             line.update(match="not-planned", note="the profile no longer plans this run key")
             print(json.dumps(line), file=out, flush=True)

@@ -112,8 +112,31 @@ def test_sensitivity_claims_name_the_collapse():
                       "accuracy": [0.8, 0.9, 0.95, 0.85, 0.5, 0.5, 0.1, 0.99]})
     (line,) = sensitivity_claims({"alpha": d}, {"alpha": 1e-5})
     # task c did not run alpha = 1: it is left out of every mean
-    assert "paper's value 1e-05 gives 85.0%" in line and "best value 0.01 gives 90.0%" in line
+    assert "paper's value 1e-05 gives 85.0%" in line and "highest mean is at 0.01 (90.0%)" in line
     assert "at 1 the mean accuracy is at most 55%" in line and "the 2 tasks" in line
+    # two tasks, +15 and -5 pp at 0.01: the interval covers 0; -30 and -40 at 1: it does not
+    assert "lower at 1" in line and "indistinguishable at 0.01" in line
+
+
+def test_point_intervals_pair_by_task_and_say_indistinguishable():
+    from mrcnn_core.analysis import interval_word, point_intervals
+
+    rng = np.random.default_rng(0)
+    tasks = [f"t{i}" for i in range(12)]
+    base = rng.uniform(0.6, 0.9, 12)
+    rows = [{"k": 3, "task_id": t, "accuracy": b} for t, b in zip(tasks, base)]
+    # k = 1: every task exactly 5 pp lower (a big task spread, a constant paired shift)
+    rows += [{"k": 1, "task_id": t, "accuracy": b - 0.05} for t, b in zip(tasks, base)]
+    # k = 5: +-2 pp alternating, mean 0
+    rows += [{"k": 5, "task_id": t, "accuracy": b + (0.02 if i % 2 else -0.02)}
+             for i, (t, b) in enumerate(zip(tasks, base))]
+    iv = point_intervals(pd.DataFrame(rows), "k", 3)
+    assert iv.loc[1, "diff vs paper (pp)"] == pytest.approx(-5.0)
+    assert iv.loc[1, "ci_low_pp"] == pytest.approx(-5.0) and iv.loc[1, "verdict"] == "lower"
+    assert iv.loc[5, "verdict"] == "indistinguishable"
+    assert iv.loc[5, "ci_low_pp"] < 0 < iv.loc[5, "ci_high_pp"]
+    assert np.isnan(iv.loc[3].get("ci_low_pp", np.nan))  # the paper's point itself
+    assert interval_word(np.nan, np.nan).startswith("too few")
 
 
 def test_ablation_table_averages_seeds_before_pairing():

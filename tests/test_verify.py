@@ -1,0 +1,89 @@
+"""`verify` re-runs stored runs and says how they compare; the store's determinism column."""
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from mrcnn_core.experiments import ResultsStore, sweep
+from test_sweep import corel_env, small  # noqa: F401  (fixture and helper)
+
+
+def _verify(res, *args):
+    out = subprocess.run([sys.executable, "-m", "mrcnn_core", "verify", str(res), *args],
+                         capture_output=True, text=True, timeout=600)
+    lines = [json.loads(x) for x in out.stdout.splitlines() if x.startswith("{")]
+    return out.returncode, lines, out.stderr
+
+
+def test_verify_reruns_exactly_and_flags_a_changed_number(tmp_path, corel_env):  # noqa: F811
+    prof, res = small(tmp_path, methods=("lr", "vgg", "mrcnn")), tmp_path / "res"
+    sweep(prof, dataset="corel", results=res, progress=False)
+    df = ResultsStore(res).load()
+    assert set(df["deterministic"]) == {"yes"}
+    rc, lines, err = _verify(res, "--runs", "6")
+    assert rc == 0, err
+    assert len(lines) == 6 and {x["match"] for x in lines} == {"exact"}, lines
+    # a stored number that the code does not reproduce fails the check
+    text = (res / "runs.csv").read_text().splitlines()
+    row = text[1].split(",")
+    i = text[0].split(",").index("accuracy")
+    row[i] = str(round(1.0 - float(row[i]), 6) if float(row[i]) != 0.5 else 0.1)
+    (res / "runs.csv").write_text("\n".join([text[0], ",".join(row)] + text[2:]) + "\n")
+    rc, lines, _ = _verify(res, "--runs", "6")
+    assert rc == 1 and [x["match"] for x in lines].count("differs") == 1
+    # a run recorded on another device is re-run and reported, never failed
+    prov = (res / "provenance.jsonl").read_text().replace('"device": "cpu', '"device": "gpu:X')
+    (res / "provenance.jsonl").write_text(prov)
+    rc, lines, _ = _verify(res, "--runs", "6", "--methods", "vgg,mrcnn")
+    assert rc == 0 and {x["match"] for x in lines} == {"other-device"}
+    assert all("diff" in x and "new" in x for x in lines)
+
+
+def test_verify_bad_input_is_one_line(tmp_path):
+    rc, lines, err = _verify(tmp_path / "nothing")
+    assert rc == 2 and not lines and err.startswith("error: no results store")
+
+
+def test_rows_without_the_column_read_as_not_deterministic(tmp_path):
+    from mrcnn_core.experiments.store import RUN_COLUMNS
+
+    old = [c for c in RUN_COLUMNS if c != "deterministic"]
+    rows = [dict.fromkeys(old, "") | {"run_key": k, "method": m, "accuracy": "0.5",
+                                       "status": "ok", "seed": "0"}
+            for k, m in (("a", "mrcnn"), ("b", "lr"))]
+    (tmp_path / "runs.csv").write_text(pd.DataFrame(rows)[old].to_csv(index=False))
+    df = ResultsStore(tmp_path).load()
+    assert df.set_index("run_key")["deterministic"].to_dict() == {"a": "no", "b": "unrecorded"}
+    with pytest.raises(Exception, match="another version"):  # read, never extended
+        ResultsStore(tmp_path).add({"run_key": "c"})
+
+
+def test_loader_prefers_the_deterministic_rerun_and_adds_the_paper_point(tmp_path, capsys):
+    from mrcnn_core.analysis import load_runs
+    from mrcnn_core.experiments.store import RUN_COLUMNS
+
+    def row(**kw):
+        base = dict.fromkeys(RUN_COLUMNS, "")
+        base.update(dataset="cifar100", method="mrcnn", status="ok", experiment="main",
+                    variant="paper", seed=0, k=3, alpha=1e-5, beta=0.01, lr=0.003, steps=200,
+                    profile="p", weights="w")
+        base.update(kw)
+        return base
+
+    old = [row(run_key="k1", task_id="t1", accuracy=0.235, deterministic="no")]
+    new = [row(run_key="k1", task_id="t1", accuracy=0.505, deterministic="yes"),
+           row(run_key="s1", task_id="t1", experiment="sensitivity", variant="vary:k", k=1,
+               accuracy=0.6, deterministic="yes")]
+    for name, rows in (("a_old", old), ("b_new", new)):
+        (tmp_path / name).mkdir()
+        for r in rows:
+            ResultsStore(tmp_path / name)._append(ResultsStore(tmp_path / name).runs, RUN_COLUMNS, [r])
+    main = load_runs(tmp_path, experiment="main")
+    assert main["accuracy"].tolist() == [0.505]  # the re-run, not the first store's row
+    assert "stored twice" in capsys.readouterr().out
+    sens = load_runs(tmp_path, experiment="sensitivity")
+    # the study's paper point is the main grid's run, shown under the study's name
+    assert sorted(sens["variant"]) == ["base", "vary:k"]
+    assert sens.set_index("variant").loc["base", "accuracy"] == 0.505
