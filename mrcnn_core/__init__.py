@@ -38,6 +38,27 @@ def _quiet_tensorflow() -> None:
 
 from . import determinism as _determinism  # noqa: E402
 
+
+def _cli_default_backend() -> None:
+    """``python -m mrcnn_core sweep|verify`` use JAX where the user chose no backend.
+
+    Both backends train deterministically on a CPU; JAX was the faster one for a
+    whole 200-step VGG16 run on the 2-core CPU (62 s against 86 s,
+    benchmarks/RESULTS.md) and is the backend of the GPU stores.  It has to be
+    decided here, while ``python -m`` imports this package (``sys.argv[0]`` is
+    then "-m") and before Keras reads ``KERAS_BACKEND``; importing the package
+    as a library keeps Keras's own default.
+    """
+    import importlib.util
+
+    argv = _sys.argv
+    if (len(argv) > 1 and argv[0] == "-m" and argv[1] in ("sweep", "verify")
+            and "KERAS_BACKEND" not in _os.environ and importlib.util.find_spec("jax")):
+        _os.environ["KERAS_BACKEND"] = "jax"
+
+
+_cli_default_backend()
+
 _determinism.set_xla_flags()  # before JAX starts (it reads XLA_FLAGS once)
 _quiet_tensorflow()  # before any module below imports Keras (hence E402 below)
 from .data import (DataError, Dataset, Task, cifar100_tasks, corel_tasks, load_cifar100,

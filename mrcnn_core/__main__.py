@@ -9,21 +9,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("POT_BACKEND_DISABLE_TENSORFLOW", "1")
 
 
-def _default_backend(cmd: str) -> None:
-    """Sweeps and ``verify`` use JAX where the user chose no backend and JAX is installed.
-
-    Both backends train deterministically on a CPU; JAX was the faster one for a
-    whole 200-step VGG16 run on the 2-core CPU (62 s against 86 s,
-    benchmarks/RESULTS.md), and it is the backend of the GPU stores.  Must run
-    before Keras is imported: it reads KERAS_BACKEND once.
-    """
-    import importlib.util
-
-    if cmd in ("sweep", "verify") and "KERAS_BACKEND" not in os.environ \
-            and importlib.util.find_spec("jax") is not None:
-        os.environ["KERAS_BACKEND"] = "jax"
-
-
 def _ints(s: str) -> list[int]:
     try:
         return [int(x) for x in s.split(",") if x.strip()]
@@ -98,7 +83,6 @@ def main(argv: list[str] | None = None) -> int:
                     help="only runs of these methods, e.g. lr or mrcnn")
 
     a = ap.parse_args(argv)
-    _default_backend(a.cmd)
     if a.cmd == "verify":
         from .data import DataError
         from .experiments import ProfileError, StoreError

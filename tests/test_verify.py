@@ -1,5 +1,6 @@
 """`verify` re-runs stored runs and says how they compare; the store's determinism column."""
 import json
+import os
 import subprocess
 import sys
 
@@ -10,9 +11,13 @@ from mrcnn_core.experiments import ResultsStore, sweep
 from test_sweep import corel_env, small  # noqa: F401  (fixture and helper)
 
 
-def _verify(res, *args):
+def _verify(res, *args, backend="tensorflow"):
+    """The CLI; the stores here are written in-process (TensorFlow), so verify runs it too."""
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    if backend:
+        env["KERAS_BACKEND"] = backend
     out = subprocess.run([sys.executable, "-m", "mrcnn_core", "verify", str(res), *args],
-                         capture_output=True, text=True, timeout=600)
+                         capture_output=True, text=True, timeout=600, env=env)
     lines = [json.loads(x) for x in out.stdout.splitlines() if x.startswith("{")]
     return out.returncode, lines, out.stderr
 
@@ -25,6 +30,9 @@ def test_verify_reruns_exactly_and_flags_a_changed_number(tmp_path, corel_env): 
     rc, lines, err = _verify(res, "--runs", "6")
     assert rc == 0, err
     assert len(lines) == 6 and {x["match"] for x in lines} == {"exact"}, lines
+    # with no backend chosen, the command line trains with JAX (the faster one on a CPU)
+    rc, lines, _ = _verify(res, "--runs", "1", "--methods", "lr", backend=None)
+    assert rc == 0 and lines[0]["here"].startswith("jax /") and lines[0]["match"] == "exact"
     # a stored number that the code does not reproduce fails the check
     text = (res / "runs.csv").read_text().splitlines()
     row = text[1].split(",")
