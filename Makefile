@@ -7,7 +7,7 @@ PROFILE ?= $(or $(MRCNN_PROFILE),imagenet-vgg16)
 # tensorflow-cpu on machines without a GPU; on one with TensorFlow: make EXTRAS=dev,jax ...
 EXTRAS ?= cpu,dev,jax
 
-.PHONY: book test install clean notebooks bench results baselines
+.PHONY: book test install clean notebooks bench results baselines verify
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ results: install
 baselines: install
 	$(PY) -m mrcnn_core sweep --profile baselines --dataset cifar100 --results results/baselines/all
 	$(PY) -m mrcnn_core sweep --profile baselines --dataset corel --results results/baselines/all
+
+# Re-run a few stored runs of each committed store here and compare (book: How to re-run).
+verify: install
+	$(PY) -m mrcnn_core verify results/baselines --runs 2
+	$(PY) -m mrcnn_core verify results/imagenet-vgg16 --runs 1 --methods mrcnn
+	$(PY) -m mrcnn_core verify results/legacy --runs 1
 
 test: install
 	$(PY) -m pytest -q

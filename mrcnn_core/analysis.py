@@ -76,7 +76,7 @@ def prefer_deterministic(df: pd.DataFrame) -> pd.DataFrame:
 
 
 # The name of the paper's point in each study; its runs are the main grid's.
-STUDY_PAPER_POINT = {"sensitivity": "base", "ablation": "paper"}
+STUDY_PAPER_POINT = {"sensitivity": "base", "ablation": "paper", "control": "base"}
 
 
 def with_paper_point(df: pd.DataFrame, experiment: str) -> pd.DataFrame:
@@ -293,6 +293,83 @@ def table2(pt: pd.DataFrame) -> pd.DataFrame:
     n = d.groupby(["dataset", "eps_group"], observed=True)["task_id"].nunique().rename("tasks")
     t = t[[m for m in METHOD_ORDER if m in t.columns]].rename(columns=METHOD_LABEL)
     return pd.concat([n, t], axis=1)
+
+
+def add_terciles(pt: pd.DataFrame) -> pd.DataFrame:
+    """Epsilon groups that split the data: terciles of the target domains' epsilon, per data set.
+
+    The paper's fixed bins (< 0.1, 0.1-0.15, > 0.15) suit its VGG19 graph; on
+    another backbone epsilon has another range (VGG16 pool4: 0.01-0.11 over the
+    CIFAR-100 domains), and the bins leave one group empty and one with a single
+    domain.  Terciles are cut on the domains (each domain counts once, whatever
+    its number of tasks), so each group holds about a third of the domains.
+    """
+    out = pt.copy()
+    out["eps_tercile"] = pd.Series(pd.NA, index=out.index, dtype="object")
+    for ds, d in out.dropna(subset=["epsilon"]).groupby("dataset"):
+        dom = d.groupby("target")["epsilon"].mean()
+        if dom.nunique() < 3:
+            continue
+        cuts = np.quantile(dom, [1 / 3, 2 / 3])
+        names = [f"low (<= {cuts[0]:.3f})", f"mid ({cuts[0]:.3f}-{cuts[1]:.3f}]",
+                 f"high (> {cuts[1]:.3f})"]
+        lab = pd.cut(dom, [-np.inf, cuts[0], cuts[1], np.inf], labels=names).astype(str)
+        out.loc[d.index, "eps_tercile"] = d["target"].map(lab).to_numpy()
+    return out
+
+
+def table2_terciles(pt: pd.DataFrame) -> pd.DataFrame:
+    """Mean accuracy (%) per epsilon tercile, with the domains and tasks of each group."""
+    d = add_terciles(pt).dropna(subset=["eps_tercile"])
+    if d.empty:
+        return pd.DataFrame()
+    t = d.pivot_table(index=["dataset", "eps_tercile"], columns="method", values="accuracy",
+                      aggfunc="mean") * 100
+    g = d.groupby(["dataset", "eps_tercile"])
+    n = pd.concat([g["target"].nunique().rename("domains"), g["task_id"].nunique().rename("tasks")],
+                  axis=1)
+    t = t[[m for m in METHOD_ORDER if m in t.columns]].rename(columns=METHOD_LABEL)
+    out = pd.concat([n, t], axis=1)
+    order = {"low": 0, "mid": 1, "hig": 2}
+    return out.sort_index(key=lambda ix: ix.map(lambda x: order.get(str(x)[:3], str(x))))
+
+
+def bin_counts(pt: pd.DataFrame) -> pd.DataFrame:
+    """Target domains and tasks in each of the paper's epsilon bins (how well they split the data)."""
+    d = pt.dropna(subset=["eps_group"])
+    g = d.groupby(["dataset", "eps_group"], observed=False)
+    return pd.concat([g["target"].nunique().rename("domains"), g["task_id"].nunique().rename("tasks")],
+                     axis=1)
+
+
+def gain_vs_epsilon(pt: pd.DataFrame, a: str = "mrcnn", b: str = "vgg") -> list[str]:
+    """Does a's gain over b depend on epsilon?  Spearman over target-domain means, per data set.
+
+    The paper explains MRCNN's failures by neighbour confusion: if so, the gain
+    should fall as a domain's epsilon grows (a negative rank correlation).
+    """
+    from scipy.stats import spearmanr
+
+    out = []
+    wide = task_table(pt)
+    if a not in wide or b not in wide:
+        return out
+    eps = pt.groupby(["dataset", "task_id"])["epsilon"].mean()
+    for ds, d in wide.groupby("dataset"):
+        d = d.assign(gain=d[a] - d[b],
+                     epsilon=[eps.get((ds, t), np.nan) for t in d["task_id"]]).dropna(
+            subset=["gain", "epsilon"])
+        dom = d.groupby("target")[["gain", "epsilon"]].mean()
+        if len(dom) < 4:
+            continue
+        r = spearmanr(dom["epsilon"], dom["gain"])
+        word = ("supported: the gain falls as epsilon grows" if r.statistic < 0 and r.pvalue < 0.05
+                else "contradicted: the gain grows with epsilon" if r.statistic > 0 and r.pvalue < 0.05
+                else "not supported: no significant dependence")
+        out.append(f"{ds}: {METHOD_LABEL[a]} - {METHOD_LABEL[b]} against epsilon, Spearman rho = "
+                   f"{r.statistic:+.2f} (p = {r.pvalue:.2g}, {len(dom)} target domains, "
+                   f"{len(d)} tasks, seeds averaged per task): {word}.")
+    return out
 
 
 def _rng_for(*parts) -> np.random.Generator:

@@ -239,3 +239,27 @@ def test_baseline_only_sweep_needs_no_backbone(tmp_path, monkeypatch, tiny_cifar
     # asking for a CNN method on the same profile does need the weights, and says which
     with pytest.raises(Exception, match="missing.weights.h5"):
         sweep(prof, dataset="cifar100", methods=["vgg"], results=tmp_path / "r2", progress=False)
+
+
+def test_corel_control_study_reuses_the_main_runs(tmp_path, corel_env):
+    """A 'control' study (like Fig. 3, on Corel) stores its paper point once, as the main run."""
+    from mrcnn_core.analysis import load_runs
+
+    prof = write_profile(tmp_path, main={"corel": {"tasks": 2, "methods": ["vgg", "mrcnn"],
+                                                   "seeds": [0], "steps": 4}},
+                         options={"curves_tasks": 0})
+    data = yaml.safe_load(Path(prof).read_text())
+    data["experiments"]["control"] = {"dataset": "corel", "tasks": 2, "seeds": [0], "steps": 4,
+                                      "vary": {"alpha": [0.0]},
+                                      "grid": {"lr": [1e-4], "beta": [1e-2]}}
+    Path(prof).write_text(yaml.safe_dump(data))
+    res = tmp_path / "res"
+    s1 = sweep(prof, dataset="corel", results=res, progress=False)
+    s2 = sweep(prof, dataset="corel", experiment="control", results=res, progress=False)
+    assert (s1.done, s2.planned, s2.skipped, s2.done) == (4, 6, 2, 4)  # base = the main MRCNN runs
+    c = load_runs(res, experiment="control")
+    assert sorted(c["variant"]) == ["base"] * 2 + ["grid:betaxlr"] * 2 + ["vary:alpha"] * 2
+    g = c[c["variant"] == "grid:betaxlr"].iloc[0]
+    assert (g["lr"], g["beta"], g["alpha"]) == (1e-4, 1e-2, 1e-3)  # MRCNN at VGG's lr, beta
+    with pytest.raises(ProfileError, match="control study"):
+        sweep(prof, dataset="cifar100", experiment="control", results=res, progress=False)

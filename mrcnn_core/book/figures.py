@@ -177,10 +177,24 @@ def fig2b(runs: pd.DataFrame, profile: str) -> Page:
     g.fig.suptitle("Fig. 2(b): accuracy against epsilon", y=1.04)
     t2 = A.table2(pt)
     page = Page(values={"table2_rows": int(len(t2))}).add(g.fig)
-    page.add(_fmt(t2, 1, f"Table 2 (profile {profile}): mean accuracy (%) per epsilon group"))
+    page.add(_fmt(t2, 1, f"Table 2 (profile {profile}): mean accuracy (%) per epsilon group, "
+                         "the paper's bins"))
+    bc = A.bin_counts(pt)
+    page.add(_fmt(bc, 0, "target domains and tasks in each of the paper's bins: on this "
+                         "backbone's graph they do not split the data evenly"))
+    t3 = A.table2_terciles(pt)
+    page.values["tercile_rows"] = int(len(t3))
+    if len(t3):
+        page.add(_fmt(t3, 1, "Table 2 by terciles of the target domains' epsilon (groups that "
+                             "split the data: about a third of the domains each)"))
     page.add("Claim 'accuracy drops as epsilon grows' (tested on target-domain means, since a "
              "domain's tasks share its epsilon; a significantly negative rank correlation "
              "supports it):\n" + "\n".join(f"- {r}" for r in epsilon_claims(pt)))
+    gains = A.gain_vs_epsilon(pt)
+    if gains:
+        page.add("The paper's explanation of where MRCNN fails (more neighbour confusion, less "
+                 "gain over VGG), tested on target-domain means:\n"
+                 + "\n".join(f"- {r}" for r in gains))
     return page
 
 

@@ -14,7 +14,10 @@ from ..hparams import METHODS
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 DATASETS = ("cifar100", "corel")
-EXPERIMENTS = ("main", "sensitivity", "ablation")
+# "control": a study like "sensitivity" (the same keys) on another data set, e.g. the
+# Corel control (MRCNN with alpha = 0 at its own lr and beta; both methods at one setting).
+EXPERIMENTS = ("main", "sensitivity", "ablation", "control")
+STUDIES = ("sensitivity", "control")
 ABLATIONS = tuple(VARIANTS)  # mrcnn_core/ablations.py holds the table
 
 _TOP = {"name", "description", "differences", "experiments", "options"}
@@ -141,8 +144,8 @@ def validate(data: dict, where: str = "profile") -> None:
         _check_seeds(spec.get("seeds", [0]), w)
         _check_steps(spec.get("steps", 200), w)
         _check_overrides(spec.get("cnn_overrides", {}), w)
-    if "sensitivity" in exps:
-        s, w = exps["sensitivity"], f"{where}.experiments.sensitivity"
+    for study in [x for x in STUDIES if x in exps]:
+        s, w = exps[study], f"{where}.experiments.{study}"
         _check_study(s, _SENS, w)
         for part in ("vary", "grid"):
             _unknown(s.get(part, {}), _VARY, f"{w}.{part}")

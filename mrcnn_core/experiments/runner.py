@@ -203,9 +203,9 @@ def plan(profile: Profile, experiment: str, dataset: str, ctx: Context, *,
                     hp.update(graph.hp())
                     specs.append(as_main(task, seed, hp, "ablation", variant))
     else:
-        s = exps["sensitivity"]
+        s = exps[experiment]  # "sensitivity" or "control": the same kind of study
         if dataset != s.get("dataset", "cifar100"):
-            raise ProfileError(f"the sensitivity study of {profile.name!r} runs on "
+            raise ProfileError(f"the {experiment} study of {profile.name!r} runs on "
                                f"{s.get('dataset', 'cifar100')!r}, not {dataset!r}")
         tasks = _pick_tasks(ctx.tasks, s.get("tasks", 10))[:n_tasks or None]
         points: list[tuple[str, dict]] = [("base", {})]
@@ -221,7 +221,7 @@ def plan(profile: Profile, experiment: str, dataset: str, ctx: Context, *,
                 for variant, over in points:
                     hp = _hp_for("mrcnn", dataset, task, s.get("steps", 200), opts,
                                  **{**s.get("cnn_overrides", {}), **over})
-                    spec = as_main(task, seed, hp, "sensitivity", variant)
+                    spec = as_main(task, seed, hp, experiment, variant)
                     # the same point reached twice (e.g. the paper's k in "vary" and "grid") runs once
                     ident = (task.id, seed, tuple(sorted((k, v) for k, v in hp.items())))
                     if ident in seen:
