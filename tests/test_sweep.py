@@ -261,5 +261,8 @@ def test_corel_control_study_reuses_the_main_runs(tmp_path, corel_env):
     assert sorted(c["variant"]) == ["base"] * 2 + ["grid:betaxlr"] * 2 + ["vary:alpha"] * 2
     g = c[c["variant"] == "grid:betaxlr"].iloc[0]
     assert (g["lr"], g["beta"], g["alpha"]) == (1e-4, 1e-2, 1e-3)  # MRCNN at VGG's lr, beta
-    with pytest.raises(ProfileError, match="control study"):
-        sweep(prof, dataset="cifar100", experiment="control", results=res, progress=False)
+    with pytest.raises(ProfileError, match="control study .* runs on 'corel'"):
+        from mrcnn_core.experiments import load_profile, plan
+        from mrcnn_core.experiments.runner import profile_context
+
+        plan(load_profile(prof), "control", "cifar100", profile_context(load_profile(prof), "corel"))
