@@ -401,20 +401,24 @@ def paired_differences(pt: pd.DataFrame, pairs) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+MIN_CLUSTERS = 5  # fewer clusters give a bootstrap interval that means nothing
+
+
 def cluster_ci(values, clusters, rng: np.random.Generator, n_boot: int = 2000,
-               level: float = 0.95) -> tuple[float, float, np.ndarray]:
+               level: float = 0.95, min_clusters: int = MIN_CLUSTERS) -> tuple[float, float, np.ndarray]:
     """Cluster-bootstrap interval of a mean: whole clusters are resampled with their values.
 
     Returns (low, high, per-cluster means).  With one value per cluster it is
     the ordinary bootstrap over clusters (e.g. tasks after averaging seeds).
+    With fewer than ``min_clusters`` clusters the interval is (nan, nan): two
+    tasks resampled give an interval, but not one that says anything.
     """
     values = np.asarray(values, float)
     codes, uniq = pd.factorize(pd.Series(clusters).reset_index(drop=True))
     sums = np.bincount(codes, weights=values)
     counts = np.bincount(codes).astype(float)
-    if len(uniq) < 2:
-        m = float(values.mean()) if len(values) else np.nan
-        return np.nan, np.nan, sums / np.maximum(counts, 1) if len(values) else np.array([m])
+    if len(uniq) < max(2, min_clusters):
+        return np.nan, np.nan, sums / np.maximum(counts, 1)
     pick = rng.integers(0, len(uniq), size=(n_boot, len(uniq)))
     boots = sums[pick].sum(1) / counts[pick].sum(1)
     q = 100 * (1 - level) / 2
@@ -424,7 +428,7 @@ def cluster_ci(values, clusters, rng: np.random.Generator, n_boot: int = 2000,
 def interval_word(lo: float, hi: float) -> str:
     """'higher' / 'lower' when a 95 % interval of a difference excludes 0, else 'indistinguishable'."""
     if not np.isfinite(lo) or not np.isfinite(hi):
-        return "too few tasks for an interval"
+        return f"too few tasks for an interval (fewer than {MIN_CLUSTERS})"
     return "higher" if lo > 0 else "lower" if hi < 0 else "indistinguishable"
 
 
@@ -670,3 +674,68 @@ def ablation_table(df: pd.DataFrame) -> pd.DataFrame:
             row["wilcoxon p"] = (wilcoxon(d).pvalue if len(d) > 1 and np.any(d != 0) else np.nan)
         rows.append(row)
     return pd.DataFrame(rows).set_index("variant")
+
+
+# The Corel control: each setting is a (method, experiment, variant) of the stored rows.
+CONTROL_SETTINGS = {
+    "VGG (lr 1e-4, beta 0.01)": ("vgg", "main", "paper"),
+    "MRCNN, the paper's (lr 10^-2.5, beta 0.1, alpha 1e-3)": ("mrcnn", "control", "base"),
+    "MRCNN with alpha = 0 at its own lr and beta": ("mrcnn", "control", "vary:alpha"),
+    "MRCNN (alpha 1e-3) at VGG's lr and beta": ("mrcnn", "control", "grid:betaxlr"),
+}
+CONTROL_PAIRS = (  # (a, b, what a - b isolates)
+    ("MRCNN, the paper's (lr 10^-2.5, beta 0.1, alpha 1e-3)",
+     "MRCNN with alpha = 0 at its own lr and beta", "the manifold term (at MRCNN's lr and beta)"),
+    ("MRCNN with alpha = 0 at its own lr and beta", "VGG (lr 1e-4, beta 0.01)",
+     "MRCNN's lr and beta (no manifold term in either)"),
+    ("MRCNN (alpha 1e-3) at VGG's lr and beta", "VGG (lr 1e-4, beta 0.01)",
+     "the manifold term at one common lr and beta (VGG's)"),
+)
+
+
+def control_runs(main: pd.DataFrame, control: pd.DataFrame, dataset: str = "corel") -> pd.DataFrame:
+    """Rows of the control's settings, labelled (``setting``), on the tasks the control ran."""
+    both = pd.concat([main, control], ignore_index=True)
+    both = both[both["dataset"] == dataset]
+    frames = []
+    for name, (m, e, v) in CONTROL_SETTINGS.items():
+        d = both[(both["method"] == m) & (both["experiment"] == e) & (both["variant"] == v)]
+        frames.append(d.assign(setting=name))
+    out = pd.concat(frames, ignore_index=True).drop_duplicates(["setting", "run_key"])
+    tasks = set(control[control["dataset"] == dataset]["task_id"])
+    seeds = set(control[control["dataset"] == dataset]["seed"])
+    return out[out["task_id"].isin(tasks) & out["seed"].isin(seeds)]
+
+
+def control_table(cr: pd.DataFrame, shares: dict | None = None) -> pd.DataFrame:
+    """Mean accuracy and the share of collapsed (one-class) runs per control setting."""
+    from .stability import collapsed
+
+    rows = []
+    for name in CONTROL_SETTINGS:
+        d = cr[cr["setting"] == name]
+        if d.empty:
+            continue
+        per_task = d.groupby("task_id")["accuracy"].mean()
+        rows.append({"setting": name, "tasks": len(per_task), "runs": len(d),
+                     "accuracy (%)": 100 * per_task.mean(),
+                     "collapsed runs (%)": 100 * collapsed(d, shares).mean()})
+    return pd.DataFrame(rows).set_index("setting") if rows else pd.DataFrame()
+
+
+def control_claims(cr: pd.DataFrame, n_boot: int = 2000) -> list[str]:
+    """What each paired difference of the control isolates, with its interval over target domains."""
+    out = []
+    for a, b, what in CONTROL_PAIRS:
+        wa = cr[cr["setting"] == a].groupby(["task_id", "target"])["accuracy"].mean()
+        wb = cr[cr["setting"] == b].groupby(["task_id", "target"])["accuracy"].mean()
+        d = (wa - wb).dropna()
+        if len(d) < 2:
+            continue
+        targets = d.index.get_level_values("target")
+        lo, hi, dom = cluster_ci(d.to_numpy(), targets, _rng_for("control", a, b), n_boot)
+        word = interval_word(lo, hi)
+        out.append(f"{what}: {100 * d.mean():+.1f} pp (95% CI [{100 * lo:+.1f}, {100 * hi:+.1f}] "
+                   f"over {len(dom)} target domains, {len(d)} tasks): "
+                   + {"higher": "helps", "lower": "hurts"}.get(word, word) + ".")
+    return out

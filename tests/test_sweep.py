@@ -261,6 +261,12 @@ def test_corel_control_study_reuses_the_main_runs(tmp_path, corel_env):
     assert sorted(c["variant"]) == ["base"] * 2 + ["grid:betaxlr"] * 2 + ["vary:alpha"] * 2
     g = c[c["variant"] == "grid:betaxlr"].iloc[0]
     assert (g["lr"], g["beta"], g["alpha"]) == (1e-4, 1e-2, 1e-3)  # MRCNN at VGG's lr, beta
+    # the Table 1 page's control: four settings on the same tasks, three paired differences
+    from mrcnn_core.book.figures import corel_control
+
+    page = corel_control(load_runs(res, experiment="main"), c)
+    assert len(page.values["control"]) == 4 and len(page.values["control_claims"]) == 3
+    assert page.values["control_claims"][0].startswith("the manifold term (at MRCNN's lr and beta)")
     with pytest.raises(ProfileError, match="control study .* runs on 'corel'"):
         from mrcnn_core.experiments import load_profile, plan
         from mrcnn_core.experiments.runner import profile_context
