@@ -384,12 +384,11 @@ def experiments_overview(prof, results: str, datasets, experiments, compute: boo
             if spec is None or (experiment == "main" and dataset not in spec) or (
                     experiment != "main" and dataset != spec.get("dataset", "cifar100")):
                 continue
-            # a committed store keeps one sub-store per experiment (results/<profile>/<experiment>)
-            where = f"{results}/{experiment}" if os.path.isdir(f"{results}/{experiment}") else results
-            if not compute:
-                rows.append({**status(prof, dataset=dataset, experiment=experiment, results=where),
-                             "store": where})
+            if not compute:  # every store under the profile's folder counts
+                rows.append({**status(prof, dataset=dataset, experiment=experiment,
+                                      results=results), "store": results})
                 continue
+            where = results
             s = sweep(prof, dataset=dataset, experiment=experiment, results=where,
                       weights=weights or None, progress=False)
             rows.append({"experiment": experiment, "dataset": dataset, "planned": s.planned,

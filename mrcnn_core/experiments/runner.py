@@ -347,8 +347,15 @@ def status(profile: str | Profile, *, dataset: str, experiment: str = "main",
     from ..data import DataError
     from ..features import WeightsUnavailable
 
-    store = ResultsStore(results or Path("results") / prof.name)
-    done = store.done_keys() if store.runs.exists() else set()
+    from ..analysis import store_folders
+
+    # a profile's folder may hold several stores (results/<profile>/<store>): a run counts
+    # as stored if any of them holds its key, and as deterministic if one holds it so
+    done, det = set(), set()
+    for f in store_folders(results or Path("results") / prof.name):
+        df = ResultsStore(f).load()
+        done |= set(df["run_key"].astype(str))
+        det |= set(df.loc[df["deterministic"] == "yes", "run_key"].astype(str))
     try:
         ctx = profile_context(prof, dataset, features=False,
                               cnn=needs_cnn(prof, experiment, dataset))
@@ -359,7 +366,8 @@ def status(profile: str | Profile, *, dataset: str, experiment: str = "main",
     specs = plan(prof, experiment, dataset, ctx)
     stored = [s for s in specs if s.key in done]
     return {"experiment": experiment, "dataset": dataset, "planned": len(specs),
-            "stored": len(stored), "missing": len(specs) - len(stored),
+            "stored": len(stored), "stored deterministic": sum(s.key in det for s in specs),
+            "missing": len(specs) - len(stored),
             "tasks stored": len({s.task.id for s in stored})}
 
 
