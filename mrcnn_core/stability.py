@@ -89,9 +89,24 @@ def device_spread(lines: pd.DataFrame) -> pd.DataFrame:
     """The same runs re-run on another backend / device / precision: |difference| in pp."""
     if lines.empty or "diff" not in lines:
         return pd.DataFrame()
-    d = lines.dropna(subset=["diff"]).assign(abs_diff_pp=lambda x: 100 * x["diff"].abs())
+    d = lines[lines["match"] == "other-device"].dropna(subset=["diff"])
+    d = d.assign(abs_diff_pp=lambda x: 100 * x["diff"].abs())
     return (d.groupby(["stored_on", "here", "method"])["abs_diff_pp"]
             .agg(runs="size", mean="mean", max="max").round(2))
+
+
+def legacy_reruns(lines: pd.DataFrame) -> str:
+    """One sentence on re-runs of rows made before training was deterministic, same device."""
+    if lines.empty or "stored_deterministic" not in lines:
+        return ""
+    d = lines[(lines["stored_deterministic"] == "no") & (lines["match"] != "other-device")]
+    if d.empty:
+        return ""
+    diff = 100 * d["diff"].abs()
+    return (f"Re-run on the backend and device that made them, {len(d)} rows of the earlier, "
+            f"non-deterministic code gave {int((diff > 0).sum())} different numbers (up to "
+            f"{diff.max():.1f} pp): a stored row of that code is one draw, not a number a "
+            "re-run reproduces.")
 
 
 def halfwidth_table(seed_sd: float, task_sd: float, clusters_cap: int = 25,

@@ -63,3 +63,18 @@ def test_stability_page_renders():
     assert page.values["seed_sd_pp"] > 0
     text = " ".join(p for p in page.parts if isinstance(p, str))
     assert "What follows" in text
+
+
+def test_verify_lines_split_device_spread_from_legacy_reruns():
+    lines = pd.DataFrame([
+        {"stored_on": "jax / gpu:H200", "here": "jax / cpu:cpu", "method": "mrcnn", "diff": -0.02,
+         "match": "other-device", "stored_deterministic": "yes"},
+        {"stored_on": "tensorflow / cpu", "here": "tensorflow / cpu", "method": "mrcnn",
+         "diff": 0.06, "match": "differs", "stored_deterministic": "no"},
+        {"stored_on": "tensorflow / cpu", "here": "tensorflow / cpu", "method": "mrcnn",
+         "diff": 0.0, "match": "exact", "stored_deterministic": "no"}])
+    dv = S.device_spread(lines)
+    assert dv["runs"].tolist() == [1] and dv["max"].tolist() == [2.0]
+    assert "3 rows" not in S.legacy_reruns(lines)
+    assert S.legacy_reruns(lines).startswith("Re-run on the backend and device that made them, 2 rows")
+    assert "1 different numbers (up to 6.0 pp)" in S.legacy_reruns(lines)

@@ -525,8 +525,12 @@ def stability(runs: pd.DataFrame, profile: str, verify_lines: pd.DataFrame | Non
                          "('collapsed'), per run and per task"))
     if verify_lines is not None and not verify_lines.empty:
         dv = S.device_spread(verify_lines)
-        page.add(_fmt(dv, 2, "the same runs re-run on another backend, device or precision "
-                             "(`python -m mrcnn_core verify`): |difference| of accuracy (pp)"))
+        if len(dv):
+            page.add(_fmt(dv, 2, "the same runs re-run on another backend, device or precision "
+                                 "(`python -m mrcnn_core verify`, files in benchmarks/verify): "
+                                 "|difference| of accuracy (pp)"))
+        if (sent := S.legacy_reruns(verify_lines)):
+            page.add(sent)
     # what follows: tasks x seeds a statement needs
     pt = A.per_task(runs[runs["dataset"] == "cifar100"])
     wide = A.task_table(A.add_groups(pt)) if len(pt) else pd.DataFrame()
