@@ -89,7 +89,8 @@ def device_spread(lines: pd.DataFrame) -> pd.DataFrame:
     """The same runs re-run on another backend / device / precision: |difference| in pp."""
     if lines.empty or "diff" not in lines:
         return pd.DataFrame()
-    d = lines[lines["match"] == "other-device"].dropna(subset=["diff"])
+    d = lines[lines["match"] == "other-device"] if "match" in lines else lines
+    d = d.dropna(subset=["diff"])
     d = d.assign(abs_diff_pp=lambda x: 100 * x["diff"].abs())
     return (d.groupby(["stored_on", "here", "method"])["abs_diff_pp"]
             .agg(runs="size", mean="mean", max="max").round(2))
