@@ -681,7 +681,7 @@ CONTROL_SETTINGS = {
     "VGG (lr 1e-4, beta 0.01)": ("vgg", "main", "paper"),
     "MRCNN, the paper's (lr 10^-2.5, beta 0.1, alpha 1e-3)": ("mrcnn", "control", "base"),
     "MRCNN with alpha = 0 at its own lr and beta": ("mrcnn", "control", "vary:alpha"),
-    "MRCNN (alpha 1e-3) at VGG's lr and beta": ("mrcnn", "control", "grid:betaxlr"),
+    "MRCNN (alpha 1e-3) at VGG's lr and beta": ("mrcnn", "control", "grid:"),  # any grid point
 }
 CONTROL_PAIRS = (  # (a, b, what a - b isolates)
     ("MRCNN, the paper's (lr 10^-2.5, beta 0.1, alpha 1e-3)",
@@ -699,7 +699,9 @@ def control_runs(main: pd.DataFrame, control: pd.DataFrame, dataset: str = "core
     both = both[both["dataset"] == dataset]
     frames = []
     for name, (m, e, v) in CONTROL_SETTINGS.items():
-        d = both[(both["method"] == m) & (both["experiment"] == e) & (both["variant"] == v)]
+        var = both["variant"].astype(str)
+        hit = var.str.startswith(v) if v.endswith(":") else var == v
+        d = both[(both["method"] == m) & (both["experiment"] == e) & hit]
         frames.append(d.assign(setting=name))
     out = pd.concat(frames, ignore_index=True).drop_duplicates(["setting", "run_key"])
     tasks = set(control[control["dataset"] == dataset]["task_id"])
