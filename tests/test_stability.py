@@ -78,3 +78,13 @@ def test_verify_lines_split_device_spread_from_legacy_reruns():
     assert "3 rows" not in S.legacy_reruns(lines)
     assert S.legacy_reruns(lines).startswith("Re-run on the backend and device that made them, 2 rows")
     assert "1 different numbers (up to 6.0 pp)" in S.legacy_reruns(lines)
+
+
+def test_stability_page_with_one_seed_still_shows_tables():
+    from mrcnn_core.book.figures import stability
+
+    one = runs()[lambda d: d["seed"] == 0]
+    page = stability(one, "smoke")
+    assert page.values["tasks_with_seeds"] == 0
+    assert any(not isinstance(p, str) for p in page.parts)  # the collapse table
+    assert any("more than one seed" in p for p in page.parts if isinstance(p, str))
