@@ -16,8 +16,13 @@ def _quiet_tensorflow() -> None:
     they would reach every user of the command line.  Python errors still
     propagate.  ``MRCNN_TF_LOGS=1`` keeps them.
     """
-    if (_os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow"
-            or "tensorflow" in _sys.modules or _os.environ.get("MRCNN_TF_LOGS")):
+    if _os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
+        return
+    if "tensorflow" in _sys.modules or _os.environ.get("MRCNN_TF_LOGS"):
+        try:  # still before the runtime starts, unless the caller already ran an op
+            _determinism.configure_tensorflow()
+        except ImportError:
+            pass
         return
     _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     _sys.stderr.flush()

@@ -109,3 +109,16 @@ def test_nondeterministic_switch_is_recorded():
         out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                              text=True, timeout=300)
         assert out.stdout.split() == ["no", "False"], (be, out.stdout, out.stderr[-500:])
+
+
+def test_tensorflow_started_before_the_package_is_recorded_as_not_deterministic():
+    """If the caller ran a TensorFlow op before importing the package, one inter-op thread can
+    no longer be set: the runs must say 'no', not claim a determinism they lack."""
+    code = ("import tensorflow as tf; tf.constant(1.0) + 1; import mrcnn_core; "
+            "from mrcnn_core import determinism as d; print(d.status()['deterministic'])")
+    env = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="3")
+    env.pop(  # the switch must not be what makes it "no"
+        "MRCNN_NONDETERMINISTIC", None)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert out.stdout.split()[-1:] == ["no"], out.stderr[-500:]
