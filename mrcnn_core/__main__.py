@@ -19,6 +19,8 @@ def _ints(s: str) -> list[int]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m mrcnn_core",
                                  description="MRCNN reproduction: sweeps, benchmark, batch runs")
+    ap.add_argument("--debug", action="store_true",
+                    help="show the traceback of every error (not only of our bugs)")
     sub = ap.add_subparsers(dest="cmd", required=True)
 
     sw = sub.add_parser("sweep", help="run a grid of experiments into a results store")
@@ -83,34 +85,70 @@ def main(argv: list[str] | None = None) -> int:
                     help="only runs of these methods, e.g. lr or mrcnn")
 
     a = ap.parse_args(argv)
+    try:
+        return _dispatch(a)
+    except KeyboardInterrupt:
+        print("interrupted (stored results are kept; run the same command again to resume)",
+              file=sys.stderr)
+        return 130
+    except Exception as e:  # the one rule: a user's error is one line, a bug says so
+        if a.debug:
+            raise
+        if is_user_error(e):
+            print(f"error: {one_line(e)}", file=sys.stderr)
+            return 2
+        import traceback
+
+        traceback.print_exc()
+        print(f"internal error: {type(e).__name__}: {one_line(e)}\nThis is a bug in mrcnn_core, "
+              "not in your input; please report it with the traceback above.", file=sys.stderr)
+        return 3
+
+
+def user_errors() -> tuple[type, ...]:
+    """The exceptions a user's input or environment causes (bad value, file, address)."""
+    import yaml
+
+    from .batch import GridError
+    from .book.notebook import NotebookParameterError
+    from .data import DataError
+    from .experiments import ProfileError, StoreError
+    from .features import WeightsUnavailable
+
+    return (ProfileError, StoreError, DataError, WeightsUnavailable, GridError,
+            NotebookParameterError, ValueError, OSError, yaml.YAMLError, MemoryError)
+
+
+def is_user_error(e: BaseException) -> bool:
+    from .experiments import SweepStopped
+
+    if isinstance(e, SweepStopped):  # judged by what stopped it
+        return e.__cause__ is None or is_user_error(e.__cause__)
+    return isinstance(e, user_errors())
+
+
+def one_line(e: BaseException) -> str:
+    return " ".join(str(e).split()) or type(e).__name__
+
+
+def _dispatch(a) -> int:
     if a.cmd == "verify":
-        from .data import DataError
-        from .experiments import ProfileError, StoreError
-        from .features import WeightsUnavailable
         from .verify import verify
-        try:
-            return verify(a.results, runs=a.runs, seed=a.seed, methods=a.methods)
-        except (ProfileError, StoreError, DataError, WeightsUnavailable, ValueError) as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 2
+
+        return verify(a.results, runs=a.runs, seed=a.seed, methods=a.methods)
     if a.cmd == "sweep":
-        from .experiments import ProfileError, StoreError, sweep
-        from .data import DataError
-        from .features import WeightsUnavailable
+        from .experiments import sweep
         from .experiments.distributed import security_from_files
-        try:
-            if a.workers < 0 or (a.chunk is not None and a.chunk < 1):
-                raise ValueError(f"--workers must be >= 0 and --chunk >= 1 "
-                                 f"(got {a.workers}, {a.chunk})")
-            security = security_from_files(a.tls_ca_file, a.tls_cert, a.tls_key)
-            s = sweep(a.profile, dataset=a.dataset, experiment=a.experiment, methods=a.methods,
-                      n_tasks=a.tasks, seeds=a.seeds, results=a.results, weights=a.weights,
-                      backbone=a.backbone, variants=a.variants, workers=a.workers,
-                      scheduler=a.scheduler, security=security, chunk=a.chunk,
-                      batch_size=a.batch_size, progress=not a.no_progress)
-        except (ProfileError, StoreError, DataError, WeightsUnavailable, ValueError) as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 2
+
+        if a.workers < 0 or (a.chunk is not None and a.chunk < 1):
+            raise ValueError(f"--workers must be >= 0 and --chunk >= 1 "
+                             f"(got {a.workers}, {a.chunk})")
+        security = security_from_files(a.tls_ca_file, a.tls_cert, a.tls_key)
+        s = sweep(a.profile, dataset=a.dataset, experiment=a.experiment, methods=a.methods,
+                  n_tasks=a.tasks, seeds=a.seeds, results=a.results, weights=a.weights,
+                  backbone=a.backbone, variants=a.variants, workers=a.workers,
+                  scheduler=a.scheduler, security=security, chunk=a.chunk,
+                  batch_size=a.batch_size, progress=not a.no_progress)
         print(f"planned {s.planned}, skipped {s.skipped} (already stored), done {s.done}, "
               f"failed {s.failed}, {s.wall_time:.1f} s -> {s.results}")
         for e in s.errors[:20]:
@@ -121,13 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         return bench_main(a)
     if a.cmd == "book":
         from .book.build import main as book_main
-        from .experiments import ProfileError
-        from .features import WeightsUnavailable
-        try:
-            return book_main(a)
-        except (WeightsUnavailable, ProfileError) as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 2
+        return book_main(a)
     if a.cmd == "batch":
         from .batch import main as batch_main
         return batch_main(a)

@@ -49,6 +49,7 @@ def load_runs(*folders: str | Path, experiment: str | None = None,
 
         return pd.DataFrame(columns=list(RUN_COLUMNS) + ["store"])
     df = prefer_deterministic(pd.concat(frames, ignore_index=True))
+    replaced = df.attrs.get("replaced_keys", set())
     if ok_only:
         df = df[df["status"] == "ok"]
     if experiment in STUDY_PAPER_POINT:
@@ -57,7 +58,9 @@ def load_runs(*folders: str | Path, experiment: str | None = None,
         df = df[df["experiment"] == experiment]
     if experiment == "main":
         df = latest_config(df)
-    return df.reset_index(drop=True)
+    df = df.reset_index(drop=True)
+    df.attrs["replaced"] = int(df["run_key"].isin(replaced).sum())
+    return df
 
 
 def prefer_deterministic(df: pd.DataFrame) -> pd.DataFrame:
@@ -69,10 +72,10 @@ def prefer_deterministic(df: pd.DataFrame) -> pd.DataFrame:
     df = df.assign(_o=order).sort_values("_o", kind="stable")
     dup = df["run_key"].duplicated()
     replaced = int((dup & (df["_o"] == 1)).sum())
-    if replaced:
-        print(f"note: {replaced} runs are stored twice (an earlier, non-deterministic run and "
-              "its deterministic re-run); the re-run is shown")
-    return df[~dup].drop(columns="_o").sort_index()
+    out = df[~dup].drop(columns="_o").sort_index()
+    # the banner says it (determinism_line); load_runs counts those left after its filters
+    out.attrs["replaced_keys"] = set(df.loc[dup & (df["_o"] == 1), "run_key"]) if replaced else set()
+    return out
 
 
 # The name of the paper's point in each study; its runs are the main grid's.
@@ -144,8 +147,11 @@ def coverage_line(df: pd.DataFrame) -> str:
 
 
 def provenance_banner(df: pd.DataFrame, folders: Sequence) -> str:
-    """A Markdown banner: profile, backbone and weights, data, backend, device, commit,
-    dates, task coverage and the profile's stated differences from the paper."""
+    """A Markdown banner: one visible line (profile, backbone, data, coverage, commit, and a
+    warning where the numbers are not a result), and everything else (stores, weights,
+    backend, device, dates, coverage per method, determinism, the profile's differences
+    from the paper) in a folded ``<details>`` block, which renders alike in the built
+    book, in Jupyter and on Colab."""
     if df.empty:
         return "**No results found** in " + ", ".join(map(str, folders))
     prov = {p["prov_id"]: p for p in load_provenance(*folders)}
@@ -161,33 +167,47 @@ def provenance_banner(df: pd.DataFrame, folders: Sequence) -> str:
         return ", ".join(sorted({str(p.get(key)) for p in used}))[:n] or "?"
 
     n_samples = sorted({(p.get("dataset"), p.get("n_samples")) for p in used})
-    lines = [f"**Profile:** {', '.join(profiles)} &nbsp; **Stores:** "
-             + ", ".join(f"`{f}`" for f in sorted({str(x) for x in df.get('store', [])}))]
+    commits = sorted({str(p.get("git_commit"))[:7] for p in used})
+    reduced = any(n and d == "cifar100" and n < 60000 for d, n in n_samples)
+    random_w = any(str(w).startswith("none") for w in weights)
+    # the visible line
+    kind = ("random weights" if random_w else "ImageNet weights") if len(images) else ""
+    data = ", ".join(f"{d}" + (" (reduced)" if d == "cifar100" and reduced else "")
+                     for d in sorted(df["dataset"].unique()))
+    short_cov = ", ".join(f"{d} {x['task_id'].nunique()} tasks" for d, x in df.groupby("dataset"))
+    seeds = df.groupby(["dataset", "task_id", "method"])["seed"].nunique()
+    seed_txt = f"{seeds.min()}" if seeds.min() == seeds.max() else f"{seeds.min()}-{seeds.max()}"
+    head = [f"**{', '.join(profiles)}**"]
+    if backbones:
+        head.append(f"backbone {', '.join(backbones)} ({kind})")
+    head += [f"data {data}", f"{short_cov}, {seed_txt} seed(s) per task, {len(df)} runs",
+             f"commit {', '.join(commits)}"]
+    warn = []
+    if random_w:
+        warn.append("random backbone weights: not the paper's setting")
+    if "smoke" in profiles:
+        warn.append("smoke profile: a pipeline check, not a result")
+    line = " · ".join(head) + ("  ⚠️ " + "; ".join(warn) if warn else "")
+    # the folded details
+    lines = ["**Stores:** " + ", ".join(f"`{f}`" for f in sorted({str(x) for x in df.get('store', [])}))]
     if len(images):
         lines.append(f"**Backbone:** {', '.join(backbones)} &nbsp; **Weights:** "
                      + ", ".join(f"`{w}`" for w in weights))
-    lines += [f"**Backend/device:** {uniq('backend')} / {uniq('device')} &nbsp; **Commit:** "
+    lines += [f"**Backend/device:** {uniq('backend')} / {uniq('device')} &nbsp; **Commits:** "
               + ", ".join(sorted({str(p.get('git_commit'))[:12] for p in used})),
               "**Data:** " + ", ".join(f"{d} ({n} samples)" for d, n in n_samples)
               + f" &nbsp; **Dates:** {uniq('date', 120)}",
               f"**Coverage ({len(df)} runs):** {coverage_line(df)}",
               determinism_line(df)]
     diffs = sorted({x for p in used for x in p.get("differences", [])})
+    if reduced and not any(x.startswith("Data:") for x in diffs):
+        diffs.append("Data: the reduced CIFAR-100 (100 images per class: domains of 200, not "
+                     "1,200 images), where the same alpha weighs Omega about 6x less.")
     if diffs:
         lines.append("**Differences from the paper:** " + " ".join(diffs))
-    warn = []
-    if any(str(w).startswith("none") for w in weights):
-        warn.append("the backbone has **random weights** (ImageNet weights were not "
-                    "available), so the CNN numbers are *not* the paper's setting")
-    if "smoke" in profiles:
-        warn.append("the **smoke** profile runs few tasks and few steps: a check that the "
-                    "pipeline works, not a result")
-    if any(n and d == "cifar100" and n < 60000 for d, n in n_samples):
-        warn.append("CIFAR-100 is the **reduced** set (100 images per class: domains of 200, "
-                    "not 1,200 images), where the same alpha weighs Omega about 6x less")
-    if warn:
-        lines.append("⚠️ " + "; ".join(warn) + ".")
-    return "\n\n".join(lines)
+    return (f"{line}\n\n<details><summary>Provenance: stores, weights, backend, device, dates, "
+            f"coverage per method, differences from the paper</summary>\n\n"
+            + "\n\n".join(lines) + "\n\n</details>")
 
 
 def determinism_line(df: pd.DataFrame) -> str:
@@ -200,6 +220,10 @@ def determinism_line(df: pd.DataFrame) -> str:
     if n_no:
         line += (f"; **{n_no} CNN runs were made before training was deterministic**: valid "
                  "samples, but a re-run gives another draw (see *How much one run tells*)")
+    replaced = int(df.attrs.get("replaced", 0))
+    if replaced:
+        line += (f"; {replaced} runs are stored twice (an earlier, non-deterministic run and its "
+                 "deterministic re-run): the re-run is shown")
     unrec = int((d == "unrecorded").sum())
     if unrec:
         line += f"; {unrec} shallow-method runs predate the record (`verify` re-runs them exactly)"
@@ -222,6 +246,26 @@ def result_folders(profile: str, results_dir: str = "") -> list[str]:
     if extra and extra not in folders:
         folders.append(extra)
     return folders
+
+
+TASK_CSV_COLUMNS = ["dataset", "experiment", "variant", "task_id", "source", "target", "method",
+                    "seeds", "n_seeds", "accuracy_mean", "accuracy_std", "epsilon", "profile",
+                    "store"]
+
+
+def task_csv(runs: pd.DataFrame) -> pd.DataFrame:
+    """The numbers behind a page: one row per task, method and study point, with the seeds
+    averaged (listed as ``0;1;2``), and the store each row came from."""
+    if runs.empty:
+        return pd.DataFrame(columns=TASK_CSV_COLUMNS)
+    d = runs.assign(store=runs.get("store", pd.Series("", index=runs.index)).fillna(""))
+    keys = ["dataset", "experiment", "variant", "task_id", "source", "target", "method", "profile",
+            "store"]
+    g = d.groupby(keys, dropna=False)
+    out = g.agg(seeds=("seed", lambda s: ";".join(str(int(x)) for x in sorted(set(s)))),
+                n_seeds=("seed", "nunique"), accuracy_mean=("accuracy", "mean"),
+                accuracy_std=("accuracy", "std"), epsilon=("epsilon", "mean")).reset_index()
+    return out[TASK_CSV_COLUMNS].sort_values(["dataset", "task_id", "method", "variant"])
 
 
 NO_GRAPH = "n/a (pixels)"  # the weights of rows computed without a backbone
@@ -644,7 +688,9 @@ def curves(folders: Sequence, runs: pd.DataFrame) -> pd.DataFrame:
               if (f / "curves.csv").exists() or (f / "curves.csv.gz").exists()]
     if not frames:
         return pd.DataFrame()
-    c = pd.concat(frames, ignore_index=True)
+    # a store written before orphan curves were dropped may hold a run's steps twice
+    # (a kill between its curves and its row, then a resume): the last write wins
+    c = pd.concat(frames, ignore_index=True).drop_duplicates(["run_key", "step"], keep="last")
     return c.merge(runs[["run_key", "dataset", "task_id", "method", "seed"]], on="run_key")
 
 

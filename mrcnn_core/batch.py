@@ -29,6 +29,7 @@ from pathlib import Path
 import yaml
 
 from .experiments.store import ResultsStore, run_key
+from .faults import checkpoint
 from .book.notebook import as_ipynb, check_parameters, read_records
 
 POINT_COLUMNS = ("run_key", "name", "params", "status", "error", "wall_time", "records",
@@ -43,11 +44,22 @@ def load_grid(path: str | os.PathLike) -> tuple[dict, dict]:
     p = Path(path)
     if not p.is_file():
         raise GridError(f"grid file {p} does not exist")
-    data = yaml.safe_load(p.read_text()) or {}
+    try:
+        data = yaml.safe_load(p.read_text()) or {}
+    except yaml.YAMLError as e:
+        where = getattr(e, "problem_mark", None)
+        line = f", line {where.line + 1}" if where is not None else ""
+        raise GridError(f"{p}{line}: not a YAML file ({getattr(e, 'problem', None) or e})") from None
+    except UnicodeDecodeError:
+        raise GridError(f"{p}: not a text (YAML) file") from None
     if not isinstance(data, dict) or set(data) - {"grid", "fixed"}:
         raise GridError(f"{p}: expected a mapping with 'grid' (and optionally 'fixed'), "
-                        f"got keys {sorted(data) if isinstance(data, dict) else type(data).__name__}")
+                        f"got {sorted(data) if isinstance(data, dict) else type(data).__name__}")
     grid, fixed = data.get("grid") or {}, data.get("fixed") or {}
+    for part, v in (("grid", grid), ("fixed", fixed)):
+        if not isinstance(v, dict):
+            raise GridError(f"{p}: '{part}' must be a mapping of parameter names, got "
+                            f"{type(v).__name__} {v!r}")
     for k, v in grid.items():
         if not isinstance(v, list) or not v:
             raise GridError(f"{p}: grid parameter {k!r} needs a non-empty list, got {v!r}")
@@ -79,6 +91,30 @@ class _Store(ResultsStore):
         return self._read(self.folder / "points.csv", POINT_COLUMNS)
 
 
+def notebook_digest(notebook: str | os.PathLike) -> str:
+    """What the notebook computes: its cells' sources (not outputs or metadata)."""
+    import hashlib
+
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    text = "\n\x00".join(f"{c.cell_type}:{c.source}" for c in nb.cells)
+    return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
+def _changed(stored_params: str, params: dict) -> str:
+    """The parameters that differ between a stored point and this grid's, in words."""
+    import json
+
+    try:
+        old = json.loads(stored_params)
+    except (TypeError, ValueError):
+        return "its stored parameters cannot be read"
+    diff = [f"{k}: {old.get(k, '(unset)')!r} -> {params.get(k, '(unset)')!r}"
+            for k in sorted(set(old) | set(params)) if old.get(k) != params.get(k)]
+    return ", ".join(diff) if diff else "the notebook's cells changed"
+
+
 def execute_point(notebook: str, out: str, name: str, params: dict, cwd: str) -> dict:
     """Run on a worker: execute one point; write the notebook atomically."""
     import papermill as pm
@@ -90,6 +126,7 @@ def execute_point(notebook: str, out: str, name: str, params: dict, cwd: str) ->
         pm.execute_notebook(notebook, str(tmp), parameters=params, cwd=cwd,
                             kernel_name="python3", progress_bar=False, log_output=False)
         os.replace(tmp, final)
+        checkpoint("batch.after_notebook")
         return {"status": "ok", "error": "", "records": read_records(final),
                 "wall_time": time.perf_counter() - t0, "worker": os.getpid()}
     except Exception as e:  # the notebook failed: keep its partial output for reading
@@ -105,11 +142,18 @@ def run_batch(notebook: str | os.PathLike, grid_file: str | os.PathLike, out: st
               progress: bool = True, security=None) -> dict:
     from dask.distributed import Client, as_completed
 
-    from .experiments.distributed import local_cluster
+    from .experiments.distributed import connect, local_cluster
     from tqdm.auto import tqdm
 
+    if not Path(notebook).is_file():
+        raise GridError(f"notebook {notebook} does not exist")
+    if scheduler is None and workers < 1:
+        raise GridError(f"--workers must be >= 1 (or give --scheduler), got {workers}")
+    if retries < 0:
+        raise GridError(f"--retries must be >= 0, got {retries}")
     notebook = str(as_ipynb(Path(notebook).resolve()))  # a MyST .md is converted first
     grid, fixed = load_grid(grid_file)
+    digest = notebook_digest(notebook)
     points = expand(grid, fixed)
     for p in points[:1] or [fixed]:
         check_parameters(notebook, p)  # unknown names: error before anything runs
@@ -117,38 +161,48 @@ def run_batch(notebook: str | os.PathLike, grid_file: str | os.PathLike, out: st
     t0 = time.perf_counter()
     with store:
         done = store.points()
-        ok = set(done.loc[done["status"] == "ok", "name"]) if len(done) else set()
-        todo, names = [], []
+        ok = done[done["status"] == "ok"].drop_duplicates("name", keep="last") if len(done) else done
+        ok = {r["name"]: r for _, r in ok.iterrows()}
+        todo, names, stale = [], [], []
         for p in points:
             name = point_name(p, list(grid))
             if name in names:
                 raise GridError(f"two grid points share the name {name!r}")
             names.append(name)
+            key = run_key(name=name, params=p, notebook=digest)  # all of what the point is
             if name not in ok:
-                todo.append((name, p))
+                todo.append((name, p, key))
+            elif ok[name]["run_key"] not in (key, run_key(name=name, params=p)):
+                # (the second: a row stored before the notebook was part of the key)
+                stale.append(f"{name} ({_changed(ok[name]['params'], p)})")
+        if stale:
+            raise GridError(f"{len(stale)} point(s) in {store.folder / 'points.csv'} were run with "
+                            f"other parameters or another notebook: {'; '.join(stale[:5])}; "
+                            "their results would be stale: use a new --out folder")
         summary = {"points": len(points), "skipped": len(points) - len(todo), "done": 0,
                    "failed": 0, "errors": []}
         if todo:
             cluster = None
             if scheduler:
-                client = Client(scheduler, security=security)
+                client = connect(scheduler, security)
             else:  # loopback only, as the sweep's
                 cluster = local_cluster(workers, security)
                 client = Client(cluster, security=security)
             try:
                 futs = {client.submit(execute_point, notebook, str(store.folder), name, p,
                                       str(Path.cwd()), key=f"point-{name}-{time.time_ns()}",
-                                      retries=retries, pure=False): (name, p)
-                        for name, p in todo}
+                                      retries=retries, pure=False): (name, p, key)
+                        for name, p, key in todo}
                 bar = tqdm(total=len(futs), desc="points", disable=not progress)
                 for fut in as_completed(futs):
-                    name, p = futs[fut]
+                    name, p, key = futs[fut]
                     try:
                         r = fut.result()
                     except Exception as e:  # the worker died more often than allowed
                         r = {"status": "failed", "error": f"{type(e).__name__}: {e}"[:500],
                              "records": {}, "wall_time": float("nan"), "worker": ""}
-                    store.add_point({"run_key": run_key(name=name, params=p), "name": name,
+                    checkpoint("batch.before_row")
+                    store.add_point({"run_key": key, "name": name,
                                      "params": p, "notebook": Path(notebook).name, **r})
                     summary["done" if r["status"] == "ok" else "failed"] += 1
                     if r["status"] != "ok":
@@ -164,20 +218,12 @@ def run_batch(notebook: str | os.PathLike, grid_file: str | os.PathLike, out: st
 
 
 def main(args) -> int:
-    import sys
-
-    from .experiments.store import StoreError
-    from .book.notebook import NotebookParameterError
-
+    """The CLI's ``batch``: errors are the CLI's (one line each, see ``__main__``)."""
     from .experiments.distributed import security_from_files
 
-    try:
-        security = security_from_files(args.tls_ca_file, args.tls_cert, args.tls_key)
-        s = run_batch(args.notebook, args.grid, args.out, workers=args.workers,
-                      scheduler=args.scheduler, retries=args.retries, security=security)
-    except (GridError, NotebookParameterError, StoreError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    security = security_from_files(args.tls_ca_file, args.tls_cert, args.tls_key)
+    s = run_batch(args.notebook, args.grid, args.out, workers=args.workers,
+                  scheduler=args.scheduler, retries=args.retries, security=security)
     print(f"points {s['points']}: done {s['done']}, skipped {s['skipped']}, failed {s['failed']}, "
           f"wall time {s['wall_time']:.1f} s")
     for e in s["errors"][:20]:

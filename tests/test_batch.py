@@ -86,15 +86,7 @@ def test_failing_point_recorded_and_batch_goes_on(tmp_path):
     assert out.returncode == 1 and "skipped 1" in out.stdout  # exit status = failed points
 
 
-def test_worker_killed_midway_point_runs_once(tmp_path):
-    nb = tiny_notebook(tmp_path / "tiny.ipynb")
-    marker = tmp_path / "killed"
-    grid = write_grid(tmp_path / "g.yaml", {"x": [1, 2, 3]}, {"kill_once": str(marker)})
-    s = run_batch(nb, grid, tmp_path / "out", workers=2, progress=False)
-    assert marker.exists(), "a worker was killed"
-    assert (s["done"], s["failed"]) == (3, 0)
-    pts = _Store(tmp_path / "out").points()
-    assert len(pts) == 3 and pts["name"].is_unique
+# A worker killed mid-point: tests/test_faults.py (batch.after_notebook).
 
 
 def test_batch_over_tls(tmp_path):

@@ -105,3 +105,19 @@ def test_cli_rejects_half_a_tls_setup(tmp_path, corel_env):
                           "--tls-cert", str(tmp_path / "c.pem"), "--results", str(tmp_path / "r")],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and "TLS needs --tls-ca-file, --tls-cert and --tls-key" in out.stderr
+
+
+def test_imports_go_one_way():
+    """driver -> runner and driver -> distributed -> runner: runner imports neither."""
+    import ast
+    from pathlib import Path
+
+    import mrcnn_core.experiments as E
+
+    def imported(module: str) -> set[str]:
+        tree = ast.parse((Path(E.__file__).parent / f"{module}.py").read_text())
+        return {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+
+    assert not {"distributed", "driver"} & imported("runner")
+    assert "driver" not in imported("distributed") and "runner" in imported("distributed")
+    assert {"runner", "distributed"} <= imported("driver")

@@ -50,7 +50,8 @@ def test_fig2a_sorts_domains_and_stamps():
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert labels == ["t0", "t1", "t2", "t3"]  # sorted by LR accuracy (rising with t)
-    assert any("profile unit" in t.get_text() for t in ax.texts)  # the provenance stamp
+    stamps = [t for t in fig.texts if "profile unit" in t.get_text()]
+    assert len(stamps) == 1 and not any("profile unit" in t.get_text() for t in ax.texts)
     plt.close("all")
 
 
@@ -117,3 +118,48 @@ def test_pages_of_an_empty_store_say_so(tmp_path):
                  figures.ablations(runs, "unit"), figures.selected_hparams(runs)):
         assert any("No" in p for p in page.parts if isinstance(p, str))
     plt.close("all")
+
+
+def test_one_stamp_per_figure_and_figures_at_column_width():
+    from mrcnn_core.book.plots import MIN_WIDTH
+
+    for page in (figures.fig2b(store_rows(), "unit"), figures.statistics(store_rows(), "unit")):
+        for fig in (p for p in page.parts if isinstance(p, plt.Figure)):
+            assert sum("profile unit" in t.get_text() for t in fig.texts) == 1
+            assert not any("profile unit" in t.get_text() for ax in fig.axes for t in ax.texts)
+            assert fig.get_size_inches()[0] >= MIN_WIDTH - 1e-9
+    plt.close("all")
+
+
+def test_banner_folds_all_but_one_line(tmp_path):
+    from mrcnn_core.analysis import provenance_banner
+    from mrcnn_core.experiments.store import ResultsStore
+
+    st = ResultsStore(tmp_path)
+    st.add_provenance({"dataset": "cifar100", "n_samples": 1000, "git_commit": "abcdef123456",
+                       "backend": "jax", "device": "cpu", "date": "2026-11-27",
+                       "differences": ["Data: the reduced CIFAR-100 (domains of 200)."]})
+    pid = st.load_provenance()[0]["prov_id"]
+    st.runs.write_text("run_key\n")  # a store folder is one with runs.csv
+    runs = store_rows().assign(prov_id=pid, store=str(tmp_path), weights="file:w.h5")
+    text = provenance_banner(runs, [tmp_path])
+    visible, folded = text.split("<details>", 1)
+    assert visible.count("\n\n") == 1 and "commit abcdef1" in visible
+    assert "backbone vgg16 (ImageNet weights)" in visible and "cifar100 (reduced)" in visible
+    assert "cifar100 8 tasks" in visible
+    assert folded.rstrip().endswith("</details>") and "**Backend/device:** jax / cpu" in folded
+    assert text.count("reduced CIFAR-100") == 1  # the reduced-data warning is said once
+    smoke = provenance_banner(runs.assign(profile="smoke", weights="none"), [tmp_path])
+    assert "⚠️" in smoke.split("<details>")[0] and "random backbone weights" in smoke
+
+
+def test_per_task_csv_names_task_method_seeds_store(tmp_path, monkeypatch):
+    monkeypatch.setenv("MRCNN_DOWNLOADS", str(tmp_path))
+    page = figures.downloads(store_rows().assign(store="results/x"), "20_table1", "unit")
+    assert 'href="20_table1-unit.csv"' in page.parts[0]
+    t = pd.read_csv(tmp_path / "20_table1-unit.csv")
+    assert {"task_id", "method", "seeds", "store"} <= set(t.columns)
+    vgg = t[(t["task_id"] == "s0->t0") & (t["method"] == "vgg")].iloc[0]
+    assert vgg["seeds"] == "0;1" and vgg["n_seeds"] == 2 and vgg["store"] == "results/x"
+    assert vgg["accuracy_mean"] == pytest.approx(0.645)
+    assert len(t) == 8 * 4  # 8 tasks x 4 methods

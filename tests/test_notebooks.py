@@ -1,5 +1,6 @@
 """Papermill smoke tests (recommenders style) and the whole book build."""
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -45,7 +46,8 @@ def test_toc_is_the_page_list():
 
     ps = pages()
     names = [p for p, _, _ in ps]
-    assert names[:3] == ["00_quickstart", "01_data", "10_experiments"]
+    # the front page (the _toc root) is an executed page too: it computes the findings
+    assert names[:4] == ["index", "00_quickstart", "01_data", "10_experiments"]
     # the baseline page is Table 1's notebook with other parameters, not a copy
     assert ("30_full_baselines", "20_table1") in [(p, s) for p, s, _ in ps]
     assert dict((p, x) for p, _, x in ps)["30_full_baselines"]["results_dir"] == "results/baselines"
@@ -96,8 +98,20 @@ def test_book_builds_with_every_page(shared_cifar_root, corel_path):
         assert "Traceback" not in text, page
         if page not in ("10_experiments",):
             assert "<img" in text or "<table" in text, f"{page} has no figure or table"
-    for chapter in ("intro", "method", "protocol", "reproduction_notes", "rerun", "performance"):
+    for chapter in ("method", "protocol", "reproduction_notes", "rerun", "performance"):
         assert (html / "book" / f"{chapter}.html").exists()
+    # the front page: the claims table, computed; banners folded; CSVs beside the pages
+    front = (html / "book" / "generated" / "index.html").read_text()
+    assert "Findings at a glance" in front and "MRCNN beats VGG" in front
+    findings = read_records(ROOT / "book" / "generated" / "index.ipynb")["findings"]
+    assert findings["MRCNN beats VGG | cifar100"] in ("supported", "contradicted", "not supported",
+                                                      "too few clusters")
+    t1_html = (html / "book" / "generated" / "20_table1.html").read_text()
+    assert "<details>" in t1_html and "Provenance:" in t1_html
+    assert 'href="20_table1-smoke.csv"' in t1_html
+    assert (html / "book" / "generated" / "20_table1-smoke.csv").is_file()
+    for f in (html / "book" / "generated").glob("*.html"):  # nothing loads from the internet
+        assert not re.search(r'src="https?://|<link[^>]+href="https?://', f.read_text()), f.name
     # formulas render offline: MathJax is bundled and no page loads it from a CDN
     assert (html / "_static" / "mathjax" / "tex-chtml.js").is_file()
     method = (html / "book" / "method.html").read_text()
@@ -121,7 +135,7 @@ def test_committed_store_pages_render_without_training(shared_cifar_root):
     before = hashlib.sha256(runs.read_bytes()).hexdigest()
     env = dict(os.environ, MRCNN_DATA_DIR=str(shared_cifar_root))
     out = subprocess.run([sys.executable, "-m", "mrcnn_core", "book", "--profile", "imagenet-vgg16",
-                          "--no-build", "--only", "10_experiments,20_table1"],
+                          "--no-build", "--only", "index,10_experiments,20_table1"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, (out.stdout[-3000:] + out.stderr[-3000:])
     assert "read from the stores" in out.stdout
@@ -133,3 +147,7 @@ def test_committed_store_pages_render_without_training(shared_cifar_root):
     t1 = read_records(gen / "20_table1.ipynb")["table1"]
     # the CNN columns from the committed store, the shallow ones from the baseline store
     assert {"VGG", "MRCNN", "LR", "TSVM"} <= set(t1)
+    # the front page's verdicts come from the committed stores (computed, never typed)
+    f = read_records(gen / "index.ipynb")
+    assert f["findings"]["TSVM beats LR | cifar100"] in ("supported", "not supported", "contradicted")
+    assert isinstance(f["effects"]["MRCNN beats VGG | cifar100"], float)

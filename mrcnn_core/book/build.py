@@ -9,19 +9,21 @@ The pages are the MyST notebooks ``notebooks/*.md``; executed copies go to
 """
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from .notebook import run_notebook
+from .notebook import BUILD_ENV, DOWNLOADS_ENV, run_notebook
 
-def find_root(start: Path | None = None) -> Path:
+def find_root(start: Path | None = None, package_tree: Path | None = None) -> Path:
     """The book's checkout: the first of the working directory and its parents that
     holds ``_toc.yml`` and ``notebooks/`` (else the tree this package sits in)."""
     here = (start or Path.cwd()).resolve()
-    for d in (here, *here.parents, Path(__file__).resolve().parents[2]):
+    tree = package_tree or Path(__file__).resolve().parents[2]
+    for d in (here, *here.parents, tree):
         if (d / "_toc.yml").is_file() and (d / "notebooks").is_dir():
             return d
     raise FileNotFoundError(f"no book checkout (_toc.yml and notebooks/) at or above {here}; "
@@ -58,6 +60,12 @@ def pages(toc: Path | None = None) -> list[tuple[str, str, dict]]:
                 out.append((page, src, dict(meta.get("parameters") or {})))
             walk(e.get("sections"))
 
+    root = str(data.get("root", ""))
+    if root.startswith(GENERATED):  # the front page is an executed page too
+        page = root[len(GENERATED):]
+        if not (NB / f"{page}.md").is_file():
+            raise FileNotFoundError(f"_toc.yml root {root}: no notebook notebooks/{page}.md")
+        out.append((page, page, {}))
     for part in data.get("parts", []):
         walk(part.get("chapters"))
     walk(data.get("chapters"))
@@ -83,8 +91,17 @@ def main(args) -> int:
     check_environment(prof)
     OUT.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    for page, src, extra in pages():
-        if args.only and page not in args.only.split(","):
+    known = pages()
+    only = [p for p in (args.only or "").split(",") if p]
+    unknown = sorted(set(only) - {p for p, _, _ in known})
+    if unknown:
+        raise ValueError(f"--only: unknown page(s) {unknown}; the pages are "
+                         + ", ".join(p for p, _, _ in known))
+    # the pages write their CSV files beside the executed notebooks, and link them
+    os.environ[DOWNLOADS_ENV] = str(OUT)
+    os.environ[BUILD_ENV] = "1"
+    for page, src, extra in known:
+        if only and page not in only:
             continue
         params = {"profile": profile, **extra}
         if src == "10_experiments":
@@ -100,5 +117,9 @@ def main(args) -> int:
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(ROOT), "-W", "-n", "--keep-going"]
     r = subprocess.run(cmd, cwd=ROOT)
+    html = ROOT / "_build" / "html" / GENERATED
+    for f in OUT.glob("*.csv"):  # the downloads sit next to the pages that link them
+        if html.is_dir():
+            shutil.copy2(f, html / f.name)
     print(f"[book] total {time.perf_counter() - t0:.0f} s -> {ROOT / '_build' / 'html'}")
     return r.returncode

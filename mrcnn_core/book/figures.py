@@ -16,7 +16,7 @@ import pandas as pd
 import seaborn as sns
 
 from .. import analysis as A
-from .plots import labelled, stamp, stamp_text
+from .plots import MIN_WIDTH, PALETTE, facet_aspect, labelled, stamp, stamp_text
 
 PAIRS_TABLE1 = (("tsvm", "lr"), ("vgg", "lr"), ("vgg", "tsvm"), ("vgg", "tca"), ("vgg", "tlda"),
                 ("mrcnn", "vgg"))
@@ -55,6 +55,47 @@ class Page:
                 display(p)
         if self.values:
             record(**self.values)
+
+
+def downloads(runs: pd.DataFrame, page: str, profile: str) -> Page:
+    """A link to the page's per-task numbers as CSV (``analysis.task_csv``)."""
+    from .notebook import offer_csv
+
+    if runs.empty:
+        return Page()
+    return Page(values={"csv": f"{page}-{profile}.csv"}).add(
+        offer_csv(A.task_csv(runs), f"{page}-{profile}"))
+
+
+VERDICT_COLOUR = {"supported": "#1b7837", "contradicted": "#b2182b", "not supported": "#8c510a",
+                  "measured": "#2166ac"}
+
+
+def findings_page(runs: pd.DataFrame, profile: str, pairs: pd.DataFrame | None = None) -> Page:
+    """The front page's table: the paper's claims (and the book's own findings) with the
+    verdict, effect and interval computed from the runs (``mrcnn_core.findings``)."""
+    from .. import findings as F
+    from .notebook import page_link
+
+    if (empty := _no_runs(runs)) is not None:
+        return empty
+    f = F.findings(runs, pairs)
+    t = F.glance_table(f, link=lambda p: page_link(p, "page"))
+    page = Page(values={"findings": {f"{r.claim} | {r.dataset}": r.verdict for r in f.itertuples()},
+                        "effects": {f"{r.claim} | {r.dataset}": (None if not np.isfinite(r.effect)
+                                                                 else round(float(r.effect), 3))
+                                    for r in f.itertuples()}})
+    colour = (lambda v: f"color: {VERDICT_COLOUR[v]}; font-weight: bold"  # noqa: E731
+              if v in VERDICT_COLOUR else "color: #666")
+    page.add(t.style.hide(axis="index").map(colour, subset=["verdict"])
+             .set_properties(subset=["effect [95% CI]", "verdict"], **{"white-space": "nowrap"})
+             .set_properties(subset=["claim"], **{"text-align": "left"})
+             .set_caption(f"The paper's claims and the book's verdicts (profile {profile}; "
+                          "effects in percentage points, or Spearman's rho)"))
+    from .notebook import offer_csv
+
+    page.add(offer_csv(f, f"findings-{profile}"))
+    return page
 
 
 def _no_runs(runs: pd.DataFrame) -> Page | None:
@@ -144,7 +185,7 @@ def fig2a(runs: pd.DataFrame, dataset: str = "cifar100") -> Page:
     ax.set_ylabel("mean target accuracy")
     ax.tick_params(axis="x", rotation=75)
     ax.set_title(f"Fig. 2(a), {dataset}: tasks per domain: {td['tasks'].min()}-{td['tasks'].max()}")
-    stamp(ax, stamp_text(runs))
+    stamp(fig, stamp_text(runs))
     page.add(fig)
     claims = A.domain_claims(A.per_task(runs), dataset)
     if claims:
@@ -154,30 +195,32 @@ def fig2a(runs: pd.DataFrame, dataset: str = "cifar100") -> Page:
 
 
 def training_curves(folders, runs: pd.DataFrame, dataset: str = "cifar100") -> Page:
-    """The per-step loss terms and target accuracy of the tasks whose curves are stored."""
+    """The per-step loss terms and target accuracy of the runs whose curves are stored:
+    each run a faint unlabelled line, the mean per method in bold (a legend of methods
+    only, so it stays readable however many tasks are stored)."""
     runs = runs[runs["dataset"] == dataset]
     c = A.curves(folders, runs)
     if c.empty:
         return Page().add("No training curves stored.")
-    long = c.melt(id_vars=["task_id", "method", "seed", "step"],
-                  value_vars=["ce", "omega", "l2", "target_acc"], var_name="term", value_name="value")
-    long["Method"] = long["method"].str.upper()
-    # mean over seeds, no bootstrap band (200 steps x tasks x terms would take minutes)
-    g = sns.relplot(data=long, x="step", y="value", hue="task_id", style="Method", col="term",
-                    kind="line", errorbar=None, facet_kws={"sharey": False}, col_wrap=2,
-                    height=3.0, aspect=1.5)
-    sns.move_legend(g, "upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, fontsize=8)
     names = {"ce": "source cross-entropy", "omega": r"$\Omega = \mathrm{tr}(F^\top L F)$",
              "l2": "R (sum of squared weights / 2)", "target_acc": "target accuracy"}
-    for ax in g.axes.flat:
-        t = ax.get_title().split(" = ")[-1]
-        ax.set_title(names.get(t, t))
+    c = c.assign(Method=c["method"].map(A.METHOD_LABEL))
+    fig, axes = plt.subplots(2, 2, figsize=(MIN_WIDTH, 6.2))
+    for ax, term in zip(axes.flat, names):
+        for (m, _, _), d in c.groupby(["Method", "task_id", "seed"]):
+            ax.plot(d["step"], d[term], color=PALETTE[m], lw=0.6, alpha=0.18)
+        for m, d in c.groupby("Method"):
+            mean = d.groupby("step")[term].mean()
+            ax.plot(mean.index, mean.values, color=PALETTE[m], lw=2.2, label=f"{m} (mean)")
+        ax.set_title(names[term])
         ax.set_xlabel("full-batch step")
-    n_seeds = c["seed"].nunique()
-    g.fig.suptitle(f"Training curves ({dataset}; mean over {n_seeds} seed(s) per task; "
-                   f"{stamp_text(runs)})", y=1.03, fontsize=9)
-    return Page(values={"n_curve_runs": int(c[["task_id", "method", "seed"]]
-                                            .drop_duplicates().shape[0])}).add(g.fig)
+    axes.flat[0].legend(fontsize=9)
+    n_runs = int(c[["task_id", "method", "seed"]].drop_duplicates().shape[0])
+    fig.suptitle(f"Training curves, {dataset}: {c['task_id'].nunique()} tasks, {n_runs} runs "
+                 "(faint: each run; bold: the mean per method)", fontsize=10)
+    fig.tight_layout()
+    stamp(fig, stamp_text(runs))
+    return Page(values={"n_curve_runs": n_runs}).add(fig)
 
 
 def epsilon_claims(pt: pd.DataFrame) -> list[str]:
@@ -201,13 +244,14 @@ def fig2b(runs: pd.DataFrame, profile: str) -> Page:
         return empty
     pt = A.add_groups(A.per_task(runs))
     g = sns.relplot(data=labelled(pt), x="epsilon", y="accuracy", hue="Method", col="dataset",
-                    kind="scatter", height=3.6, aspect=1.3, s=25, facet_kws={"sharex": False})
+                    kind="scatter", height=3.6, s=25, facet_kws={"sharex": False},
+                    aspect=facet_aspect(pt["dataset"].nunique(), 3.6, 1.3))
     for ax in g.axes.flat:
         ax.axvline(0.10, color="0.6", ls=":")
         ax.axvline(0.15, color="0.6", ls=":")
         ax.set_xlabel(r"neighbour confusion $\epsilon$ of the target graph")
         ax.set_ylabel("target accuracy")
-        stamp(ax, stamp_text(runs))
+    stamp(g.figure, stamp_text(runs))
     g.fig.suptitle("Fig. 2(b): accuracy against epsilon", y=1.04)
     t2 = A.table2(pt)
     page = Page(values={"table2_rows": int(len(t2))}).add(g.fig)
@@ -239,7 +283,7 @@ def fig3(runs: pd.DataFrame, profile: str) -> Page:
     page = Page(values={"sensitivity_params": params, "n_tasks": int(runs["task_id"].nunique())})
     if not params:
         return page.add("No sensitivity runs in this store.")
-    fig, axes = plt.subplots(2, 2, figsize=(9, 6.5), sharey=True)
+    fig, axes = plt.subplots(2, 2, figsize=(MIN_WIDTH, 6.5), sharey=True)
     for ax, p in zip(axes.flat, params):
         d = sens[p].copy()
         vals = sorted(d[p].unique())
@@ -256,16 +300,17 @@ def fig3(runs: pd.DataFrame, profile: str) -> Page:
                  + ", ".join(f"{n} tasks ({p})" for p, n in n_curve.items())
                  + "; 95% CI over tasks", y=1.05, fontsize=10)
     fig.tight_layout()
-    stamp(axes.flat[0], stamp_text(runs))
+    stamp(fig, stamp_text(runs))
     page.add(fig)
     base = runs[runs["variant"] == "base"].iloc[0]
     claims = A.sensitivity_claims(sens, {p: float(base[p]) for p in ("k", "alpha", "beta", "lr")})
     page.add("**What the runs show** (computed):\n" + "\n".join(f"- {c}" for c in claims))
     if "grid" in sens:
-        gfig, ax = plt.subplots(figsize=(5, 3.5))
+        gfig, ax = plt.subplots(figsize=(MIN_WIDTH, 4.2))
         sns.heatmap(sens["grid"] * 100, annot=True, fmt=".1f", cmap="viridis", ax=ax,
                     cbar_kws={"label": "target accuracy (%)"})
         ax.set_title(f"accuracy (%) over the grid (profile {profile})")
+        stamp(gfig, stamp_text(runs))
         page.add(gfig)
     return page
 
@@ -279,10 +324,11 @@ def statistics(runs: pd.DataFrame, profile: str) -> Page:
     page = Page(values={"n_pairs": int(long["comparison"].nunique()) if len(long) else 0})
     if not long.empty:
         g = sns.catplot(data=long, x="difference (pp)", y="comparison", hue="group", col="dataset",
-                        kind="strip", height=3.2, aspect=1.4, dodge=True, alpha=0.6, s=12)
+                        kind="strip", height=3.2, dodge=True, alpha=0.6, s=12,
+                        aspect=facet_aspect(long["dataset"].nunique(), 3.2, 1.4))
         for ax in g.axes.flat:
             ax.axvline(0, color="k", lw=0.8)
-            stamp(ax, stamp_text(runs))
+        stamp(g.figure, stamp_text(runs))
         g.fig.suptitle("per-task accuracy differences (percentage points)", y=1.05)
         page.add(g.fig)
     cnn = pt[pt["method"].isin(["vgg", "mrcnn"])]
@@ -305,14 +351,14 @@ def ablations(runs: pd.DataFrame, profile: str) -> Page:
     page.add(_fmt(t, 2, f"Ablations (profile {profile}): mean target accuracy and paired "
                         "difference to the paper's variant"))
     d = runs.assign(Variant=runs["variant"].map(A.ABLATION_LABEL))
-    fig, ax = plt.subplots(figsize=(8, 3.5))
+    fig, ax = plt.subplots(figsize=(MIN_WIDTH, 3.8))
     sns.stripplot(data=d, y="Variant", x="accuracy", hue="task_id", ax=ax, s=6)
     sns.pointplot(data=d, y="Variant", x="accuracy", color="k", markers="|", linestyles="none",
                   ax=ax, errorbar=None)
     ax.set_xlabel("target accuracy")
     ax.set_ylabel("")
     ax.legend(fontsize=7, title="task", loc="lower left")
-    stamp(ax, stamp_text(runs))
+    stamp(fig, stamp_text(runs))
     return page.add(fig)
 
 
@@ -326,7 +372,7 @@ def target_graph(x: np.ndarray, yt: np.ndarray, k: int, names: tuple[str, str], 
     M = knn_graph(x, k)
     eps = neighbour_confusion(M, yt)
     Z = PCA(2, random_state=0).fit_transform(x)
-    fig, ax = plt.subplots(figsize=(6, 5))
+    fig, ax = plt.subplots(figsize=(MIN_WIDTH, 6))
     i, j = np.nonzero(np.triu(M))
     same = yt[i] == yt[j]
     for mask, col, lab in ((same, "0.75", "edge, same class"),
@@ -363,7 +409,7 @@ def data_summary(cifar, tasks, corel, ctasks) -> pd.DataFrame:
 def sample_images(cifar, per_class: int = 8) -> plt.Figure:
     """The first images of each of the ten classes of the paper's tasks."""
     classes = cifar.groups["fruit_and_vegetables"] + cifar.groups["household_electrical_devices"]
-    fig, axes = plt.subplots(len(classes), per_class, figsize=(per_class, 10.5))
+    fig, axes = plt.subplots(len(classes), per_class, figsize=(max(per_class, MIN_WIDTH), 10.5))
     for r, c in enumerate(classes):
         for j, i in enumerate(cifar.indices_of(c)[:per_class]):
             axes[r, j].imshow(cifar.x[i])
@@ -430,7 +476,8 @@ def moons_boundaries(models: dict, Xs, ys, Xt, yt, k: int) -> plt.Figure:
     grid = np.c_[xx.ravel(), yy.ravel()].astype("float32")
     M = knn_graph(Xt, k)
     i, j = np.nonzero(np.triu(M))
-    fig, axes = plt.subplots(1, len(models), figsize=(5 * len(models), 4), sharey=True)
+    fig, axes = plt.subplots(1, len(models), figsize=(max(5 * len(models), MIN_WIDTH), 4),
+                             sharey=True)
     for ax, (name, model) in zip(np.atleast_1d(axes), models.items()):
         ax.contourf(xx, yy, model.predict_proba(grid)[:, 1].reshape(xx.shape), levels=20,
                     cmap="RdBu_r", alpha=0.35)
@@ -489,8 +536,8 @@ def selected_hparams(runs: pd.DataFrame) -> Page:
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
     fig.suptitle("Hyper-parameters chosen without target labels (tasks per value)", y=1.0)
-    fig.text(0.99, -0.02, stamp_text(runs), ha="right", fontsize=7, color="0.35")
     fig.tight_layout()
+    stamp(fig, stamp_text(runs))
     return page.add(fig)
 
 
@@ -509,9 +556,9 @@ def stability(runs: pd.DataFrame, profile: str, verify_lines: pd.DataFrame | Non
     else:
         d = sp.assign(Method=sp["method"].map(A.METHOD_LABEL))
         g = sns.displot(data=d, x="std_pp", hue="Method", col="dataset", kind="ecdf", height=3.2,
-                        aspect=1.3, facet_kws={"sharex": False})
+                        aspect=facet_aspect(d["dataset"].nunique(), 3.2, 1.3), facet_kws={"sharex": False})
         g.set_axis_labels("std of accuracy over a task's seeds (pp)", "share of tasks")
-        stamp(g.axes.flat[-1], stamp_text(runs))
+        stamp(g.figure, stamp_text(runs))
         page.add(g.figure)
         tab = sp.groupby(["dataset", "method"])["std_pp"].describe()[["count", "mean", "50%", "75%", "max"]]
         page.add(_fmt(tab.rename(columns={"count": "tasks"}), 2,

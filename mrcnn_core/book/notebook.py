@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +122,24 @@ def run_notebook(src: str | os.PathLike, dst: str | os.PathLike, params: dict | 
     return dst
 
 
+DOWNLOADS_ENV = "MRCNN_DOWNLOADS"  # where pages write their CSV files (the book build sets it)
+
+
+def offer_csv(table, name: str) -> str:
+    """Write ``table`` as ``<name>.csv`` beside the page and return a link to it.
+
+    In the book build the file goes to ``book/generated/`` and is copied next to
+    the page's HTML; in Jupyter (a clone, or Colab) it lands in the working
+    folder, beside the notebook (on Colab: in the Files pane).
+    """
+    folder = Path(os.environ.get(DOWNLOADS_ENV) or ".")
+    folder.mkdir(parents=True, exist_ok=True)
+    fname = re.sub(r"[^A-Za-z0-9_.-]", "-", name) + ".csv"
+    table.to_csv(folder / fname, index=False)
+    return (f'<a href="{fname}" download>Download the numbers behind this page</a> '
+            f"(CSV, {len(table)} rows: task, method, seeds, store): `{fname}`")
+
+
 REPOSITORY = "https://github.com/mrcnn-repro/mrcnn-book"  # _config.yml's repository.url wins
 BRANCH = "main"
 
@@ -141,6 +160,23 @@ def colab_link(notebook: str) -> str:
     url, branch = _repository()
     return (f"https://colab.research.google.com/github/{url.split('github.com/')[-1]}/blob/"
             f"{branch}/notebooks/{notebook}.ipynb")
+
+
+BUILD_ENV = "MRCNN_BOOK_BUILD"  # set by `python -m mrcnn_core book` while it runs the pages
+
+
+def page_link(page: str, text: str) -> str:
+    """An HTML link to another page of the book that works where this page is read:
+    the page's HTML in the built book, its notebook in Jupyter, its Colab URL on Colab."""
+    import sys
+
+    if os.environ.get(BUILD_ENV):
+        href = f"{page}.html"
+    elif "google.colab" in sys.modules:
+        href = colab_link(page)
+    else:
+        href = f"{page}.ipynb"
+    return f'<a href="{href}">{text}</a>'
 
 
 def page_setup(notebook: str | None = None) -> None:

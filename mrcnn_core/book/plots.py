@@ -7,6 +7,9 @@ import seaborn as sns
 
 from ..analysis import METHOD_LABEL, METHOD_ORDER
 
+# The text column of the built book is about 8 inches at the figures' dpi: a narrower
+# figure renders small, so every figure is at least this wide.
+MIN_WIDTH = 8.5
 PALETTE = dict(zip([METHOD_LABEL[m] for m in METHOD_ORDER], sns.color_palette("colorblind", 6)))
 
 
@@ -15,11 +18,19 @@ def style() -> None:
     plt.rcParams.update({"figure.dpi": 110, "savefig.bbox": "tight", "axes.titlesize": 11})
 
 
-def stamp(ax, text: str) -> None:
-    """Write the profile/provenance line inside the axes, bottom right, so that
-    it survives cropping and never collides with tick labels."""
-    ax.text(0.99, 0.01, text, transform=ax.transAxes, fontsize=6.5, color="0.3", ha="right",
-            va="bottom", bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="0.8", alpha=0.85))
+def stamp(fig, text: str) -> None:
+    """Write the profile/provenance line once per figure, under its bottom-right corner
+    (outside every axes, so it never hides data and a grid of small axes carries it once)."""
+    fig = getattr(fig, "figure", fig)  # an Axes or a seaborn grid: its figure
+    if getattr(fig, "_mrcnn_stamped", False):
+        return
+    fig.text(0.995, -0.01, text, fontsize=7.5, color="0.3", ha="right", va="top")
+    fig._mrcnn_stamped = True
+
+
+def facet_aspect(n_cols: int, height: float, aspect: float) -> float:
+    """The aspect of seaborn facets that keeps a grid of ``n_cols`` at least ``MIN_WIDTH`` wide."""
+    return max(aspect, MIN_WIDTH / (max(n_cols, 1) * height))
 
 
 def labelled(df: pd.DataFrame) -> pd.DataFrame:

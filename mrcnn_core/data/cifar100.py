@@ -19,15 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .tasks import Dataset, Task, make_tasks
+from .tasks import Dataset, DataError, Task, make_tasks  # noqa: F401 (DataError: its home was here)
 
 CIFAR100_URL = "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz"
 CIFAR100_MD5 = "eb9058c3a382ffc7106e4002c42a8d85"
 FOLDER = "cifar-100-python"
 
-
-class DataError(RuntimeError):
-    """A data file is missing, corrupt, or cannot be downloaded."""
 
 
 def _candidates(root: str | os.PathLike | None) -> list[Path]:
@@ -147,6 +144,11 @@ def load_cifar100(root: str | os.PathLike | None = None, download: bool = True) 
     x = np.ascontiguousarray(np.concatenate(xs))
     fine = np.concatenate(fine).astype(np.int64)
     coarse = np.concatenate(coarse).astype(np.int64)
+    for kind, labels, names in (("fine", fine, fine_names), ("coarse", coarse, coarse_names)):
+        bad = labels[(labels < 0) | (labels >= len(names))]
+        if len(bad):
+            raise DataError(f"{folder}: {kind} label {int(bad[0])} is outside the "
+                            f"{len(names)} {kind} label names in {folder / 'meta'}")
     groups: dict[str, list[str]] = {n: [] for n in coarse_names}
     pairs = sorted(set(zip(coarse.tolist(), fine.tolist())))
     for c, f in pairs:

@@ -64,6 +64,12 @@ def load_corel(path: str | os.PathLike | None = None, scale: str = "minmax") -> 
     if data.ndim != 2 or len(offset) != 8 or offset[-1] != data.shape[1]:
         raise DataError(f"{p}: data {data.shape} and offset {offset.tolist()} do not match "
                         "(expected 8 subcategories whose last offset equals the column count)")
+    sizes = np.diff(np.concatenate([[0], offset]))
+    if (sizes < 1).any():
+        i = int(np.argmax(sizes < 1))
+        raise DataError(f"{p}: offset {offset.tolist()} leaves subcategory {i + 1} "
+                        f"({TOPS[i // 4]}{i % 4 + 1}) with {int(sizes[i])} images: offsets must "
+                        "increase strictly from above 0 to the column count")
     x = np.ascontiguousarray(data.T.astype(np.float32))
     prep = "none"
     if scale == "minmax":

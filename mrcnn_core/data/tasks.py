@@ -15,6 +15,10 @@ from typing import Sequence
 import numpy as np
 
 
+class DataError(RuntimeError):
+    """A data file is missing, corrupt, or cannot be downloaded; or a task cannot be built."""
+
+
 @dataclass(frozen=True)
 class Dataset:
     """A labelled pool of samples (images or feature vectors).
@@ -115,6 +119,11 @@ def make_tasks(ds: Dataset, positive: str, negative: str) -> list[Task]:
                                                 itertools.permutations(neg, 2)):
         s_idx, ys = _domain(ds, ps, ns)
         t_idx, yt = _domain(ds, pt, nt)
+        for part, y, names in (("source", ys, (ps, ns)), ("target", yt, (pt, nt))):
+            if y.min(initial=1) == y.max(initial=0) or len(np.unique(y)) < 2:
+                empty = [n for n, c in zip(names, (1, 0)) if not (y == c).any()]
+                raise DataError(f"{ds.name}: the {part} domain {'+'.join(names)} has no images "
+                                f"of {', '.join(empty)}; every domain needs both classes")
         tasks.append(Task(id=f"{ps}+{ns}->{pt}+{nt}", dataset=ds,
                           source_classes=(ps, ns), target_classes=(pt, nt),
                           source_idx=s_idx, target_idx=t_idx, ys=ys, yt=yt))

@@ -1,6 +1,6 @@
 """Sweeps on Dask workers: the planned runs go out in chunks, rows come back.
 
-The driver (the process that called :func:`~.runner.sweep`) plans every run,
+The driver (the process that called :func:`~.driver.sweep`) plans every run,
 skips the stored ones, sends chunks of run keys to the workers and stays the
 *only writer* of the results store: a worker loads the data and features
 once per process, re-plans the same runs (planning is deterministic), runs
@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .profile import Profile
+from .runner import _row, execute, needs_cnn, plan, profile_context, run_provenance
 
 LOOPBACK = "127.0.0.1"
 # Fault injection for tests: the first chunk that finds this file absent
@@ -36,8 +37,6 @@ _PROV: dict = {}
 
 
 def _worker_context(prof: Profile, dataset: str, weights, backbone, cnn: bool = True):
-    from .runner import profile_context
-
     key = (prof.digest, dataset, weights, backbone, cnn)
     if key not in _CTX:
         _CTX[key] = profile_context(prof, dataset, weights, backbone, cnn=cnn)
@@ -47,8 +46,6 @@ def _worker_context(prof: Profile, dataset: str, weights, backbone, cnn: bool = 
 def run_chunk(prof: Profile, dataset: str, experiment: str, keys: Sequence[str],
               plan_kw: dict, weights=None, backbone=None, batch_size="auto") -> dict:
     """Run the planned runs whose keys are given (on a worker); return rows and provenance."""
-    from .runner import _row, execute, needs_cnn, plan, run_provenance
-
     fault = os.environ.get(FAULT_ENV)
     if fault and not Path(fault).exists():
         Path(fault).write_text(str(os.getpid()))
@@ -96,7 +93,7 @@ def run_distributed(todo, *, prof: Profile, dataset: str, experiment: str, plan_
 
     cluster = None
     if scheduler:
-        client = Client(scheduler, security=security)
+        client = connect(scheduler, security)
     else:
         cluster = local_cluster(max(1, workers), security)
         client = Client(cluster, security=security)
@@ -116,8 +113,6 @@ def run_distributed(todo, *, prof: Profile, dataset: str, experiment: str, plan_
             try:
                 res = fut.result()
             except Exception as e:  # the chunk failed on every try: store its runs as failed
-                from .runner import _row
-
                 for s in futures[fut]:
                     if s.key not in stored:
                         row = _row(s, prof, "", "", "", float("nan"), float("nan"),
@@ -140,6 +135,25 @@ def run_distributed(todo, *, prof: Profile, dataset: str, experiment: str, plan_
             cluster.close()
 
 
+# seconds to reach a scheduler before giving up with a message (tests shorten it)
+CONNECT_TIMEOUT = float(os.environ.get("MRCNN_DASK_CONNECT_TIMEOUT", "15"))
+
+
+def connect(address: str, security=None, timeout: float | None = None):
+    """A Dask client of the scheduler at ``address``, or an OSError that names it."""
+    from dask.distributed import Client
+
+    timeout = float(os.environ.get("MRCNN_DASK_CONNECT_TIMEOUT", CONNECT_TIMEOUT)) \
+        if timeout is None else timeout
+    try:
+        return Client(address, security=security, timeout=timeout)
+    except (OSError, TimeoutError) as e:
+        raise OSError(f"cannot reach the Dask scheduler {address!r} within {timeout:g} s "
+                      f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
+    except (ValueError, TypeError) as e:  # a malformed address
+        raise ValueError(f"bad Dask scheduler address {address!r}: {e}") from None
+
+
 def security_from_files(ca: str | None, cert: str | None, key: str | None):
     """A TLS :class:`distributed.Security` from certificate files (all three, or none)."""
     given = [x for x in (ca, cert, key) if x]
@@ -150,7 +164,15 @@ def security_from_files(ca: str | None, cert: str | None, key: str | None):
     for f in given:
         if not Path(f).is_file():
             raise ValueError(f"TLS file {f!r} does not exist")
+    import ssl
+
     from dask.distributed import Security
 
-    return Security(tls_ca_file=ca, tls_client_cert=cert, tls_client_key=key,
-                    require_encryption=True)
+    sec = Security(tls_ca_file=ca, tls_client_cert=cert, tls_client_key=key,
+                   require_encryption=True)
+    try:  # read the files now: garbage fails here, naming them, not deep in a connection
+        sec.get_connection_args("client")
+    except (ssl.SSLError, OSError, ValueError) as e:
+        raise ValueError(f"TLS files {ca}, {cert}, {key} cannot be used: "
+                         f"{getattr(e, 'reason', None) or e}") from None
+    return sec

@@ -72,6 +72,9 @@ def _check_tasks(v, where):
     if v == "all" or (isinstance(v, int) and not isinstance(v, bool) and v >= 1):
         return
     if isinstance(v, list) and all(isinstance(x, str) for x in v) and v:
+        dup = sorted({x for x in v if v.count(x) > 1})
+        if dup:
+            raise ProfileError(f"{where}: task(s) {dup} listed more than once")
         return
     if isinstance(v, dict):
         _unknown(v, {"random", "seed"}, where)
@@ -84,6 +87,15 @@ def _check_tasks(v, where):
 def _check_seeds(v, where):
     if not (isinstance(v, list) and v and all(isinstance(s, int) and s >= 0 for s in v)):
         raise ProfileError(f"{where}: seeds must be a non-empty list of integers >= 0, got {v!r}")
+    check_unique_seeds(v, where)
+
+
+def check_unique_seeds(seeds, where: str) -> None:
+    """A seed given twice would plan the same run twice: refuse it, naming the seed."""
+    seeds = list(seeds)
+    dup = sorted({s for s in seeds if seeds.count(s) > 1})
+    if dup:
+        raise ProfileError(f"{where}: seed(s) {dup} given more than once in {seeds}")
 
 
 def _check_steps(v, where):
@@ -130,8 +142,16 @@ def validate(data: dict, where: str = "profile") -> None:
         if req not in data:
             raise ProfileError(f"{where} lacks '{req}'")
     exps = data["experiments"]
+    if not isinstance(exps, dict) or not exps:
+        raise ProfileError(f"{where}.experiments must be a non-empty mapping of experiments "
+                           f"({', '.join(EXPERIMENTS)}), got {exps!r}")
     _unknown(exps, EXPERIMENTS, f"{where}.experiments")
+    for name, spec in exps.items():
+        if not isinstance(spec, dict):
+            raise ProfileError(f"{where}.experiments.{name} must be a mapping, got {spec!r}")
     for ds, spec in exps.get("main", {}).items():
+        if not isinstance(spec, dict):
+            raise ProfileError(f"{where}.experiments.main.{ds} must be a mapping, got {spec!r}")
         w = f"{where}.experiments.main.{ds}"
         if ds not in DATASETS:
             raise ProfileError(f"unknown dataset {ds!r} in {where}.experiments.main; "

@@ -7,7 +7,6 @@ interrupted sweep started again loses nothing and repeats nothing.
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -20,8 +19,8 @@ from ..fit import GraphCache, Job, resolve_hparams, run_jobs
 from ..ablations import variant as ablation_variant
 from ..graph import EPSILON_K, GraphSpec, neighbour_confusion
 from ..hparams import BASELINE_METHODS, CNN_METHODS
-from .profile import (ABLATIONS, DATASETS, EXPERIMENTS, METHODS,
-                      Profile, ProfileError, load_profile)
+from .profile import (ABLATIONS, DATASETS, METHODS,
+                      Profile, ProfileError, check_unique_seeds, load_profile)
 from ..determinism import status as determinism_status
 from .provenance import provenance
 from .store import ResultsStore, run_key
@@ -131,6 +130,14 @@ def _hp_for(method: str, ds: str, task: Task, steps: int, opts: dict, **over) ->
             "pretrain_steps": t.get("pretrain_steps", 200) if method == "tlda" else None}
 
 
+def _check_k(hp: dict, task: Task) -> None:
+    """The graph's k must be below the target domain's size (found at planning, before any
+    feature is extracted)."""
+    k = hp.get("k")
+    if k is not None and int(k) >= task.n_target:
+        raise ProfileError(f"k={k} >= target domain size {task.n_target} of task {task.id}")
+
+
 def _key(spec: RunSpec, ctx_id: str) -> str:
     hp = {k: v for k, v in spec.hp.items() if v is not None and k != "alpha_eff"}
     return run_key(dataset=spec.dataset, data=ctx_id, task=spec.task.id, method=spec.method,
@@ -144,6 +151,8 @@ def plan(profile: Profile, experiment: str, dataset: str, ctx: Context, *,
     """Every run of one experiment on one dataset, validated, in execution order."""
     exps = profile.data["experiments"]
     opts = profile.options
+    if seeds is not None:
+        check_unique_seeds(seeds, "--seeds")
     if experiment not in exps:
         raise ProfileError(f"profile {profile.name!r} has no experiment {experiment!r}")
     specs: list[RunSpec] = []
@@ -178,6 +187,7 @@ def plan(profile: Profile, experiment: str, dataset: str, ctx: Context, *,
                     if method == "vgg":
                         over = {k: v for k, v in over.items() if k != "alpha"}
                     hp = _hp_for(method, dataset, task, m.get("steps", 200), opts, **over)
+                    _check_k(hp, task)
                     specs.append(RunSpec(dataset, task, method, int(seed), "main", "paper", hp,
                                          keep_curves=method in CNN_METHODS and i < curves_n))
     elif experiment == "ablation":
@@ -227,9 +237,7 @@ def plan(profile: Profile, experiment: str, dataset: str, ctx: Context, *,
                     if ident in seen:
                         continue
                     seen.add(ident)
-                    if hp["k"] >= task.n_target:
-                        raise ProfileError(f"k={hp['k']} >= target domain size {task.n_target} "
-                                           f"of task {task.id}")
+                    _check_k(hp, task)
                     specs.append(spec)
     if variants:
         # keep the runs whose variant is, or starts with, one of the given names
@@ -248,7 +256,7 @@ def plan(profile: Profile, experiment: str, dataset: str, ctx: Context, *,
     for sp in specs:
         sp.key = _key(sp, ctx_id)
     keys = [sp.key for sp in specs]
-    if len(set(keys)) != len(keys):  # pragma: no cover - guards the planner itself
+    if len(set(keys)) != len(keys):  # seeds and task lists are checked above: a bug of ours
         raise RuntimeError("planner produced duplicate runs")
     return specs
 
@@ -424,78 +432,3 @@ def execute(todo: Sequence[RunSpec], prof: Profile, ctx: Context, prov_id: str, 
 
     run_jobs(jobs, ctx.features, batch_size=int(bs), graphs=graphs, on_result=on_result,
              record_curves=True)
-
-
-def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
-          methods: Sequence[str] | None = None, n_tasks: int | None = None,
-          seeds: Sequence[int] | None = None, results: str | os.PathLike | None = None,
-          weights: str | None = None, backbone: str | None = None,
-          variants: Sequence[str] | None = None,
-          batch_size: int | str | None = None, progress: bool = True,
-          context: Context | None = None, workers: int = 0, scheduler: str | None = None,
-          security=None, chunk: int | None = None) -> SweepSummary:
-    """Run what the profile asks for on ``dataset`` and store it in ``results``.
-
-    ``workers=N`` (a local Dask cluster on loopback) or ``scheduler=ADDRESS``
-    runs the planned runs on Dask workers in chunks of ``chunk`` runs; this
-    process stays the only writer of the store (experiments/distributed.py).
-    """
-    from tqdm.auto import tqdm
-
-    prof = profile if isinstance(profile, Profile) else load_profile(profile)
-    if experiment not in EXPERIMENTS:
-        raise ProfileError(f"unknown experiment {experiment!r}; choose from {EXPERIMENTS}")
-    if dataset not in DATASETS:
-        raise ProfileError(f"unknown dataset {dataset!r}; choose from {DATASETS}")
-    if n_tasks is not None and n_tasks < 1:
-        raise ProfileError(f"--tasks must be >= 1, got {n_tasks}")
-    if seeds is not None and any(int(s) < 0 for s in seeds):
-        raise ProfileError(f"seeds must be >= 0, got {list(seeds)}")
-    store = ResultsStore(results or Path("results") / prof.name)
-    t0 = time.perf_counter()
-    with store:
-        done = store.done_keys()  # also checks the store is readable before any work
-        distributed = bool(workers or scheduler)
-        # the driver of a distributed sweep only plans: the workers compute features
-        ctx = context or profile_context(prof, dataset, weights, backbone,
-                                         features=not distributed,
-                                         cnn=needs_cnn(prof, experiment, dataset, methods))
-        plan_kw = dict(methods=methods, n_tasks=n_tasks, seeds=seeds, variants=variants)
-        specs = plan(prof, experiment, dataset, ctx, **plan_kw)
-        todo = [s for s in specs if s.key not in done]
-        summ = SweepSummary(planned=len(specs), skipped=len(specs) - len(todo), results=str(store.folder))
-        if not todo:
-            summ.wall_time = time.perf_counter() - t0
-            return summ
-        if distributed:
-            from .distributed import run_distributed
-        prov_id = "" if distributed else store.add_provenance(
-            run_provenance(prof, experiment, dataset, ctx))
-        bar = tqdm(total=len(todo), desc=f"{prof.name}:{experiment}:{dataset}", unit="run",
-                   disable=not progress, smoothing=0.1)
-
-        def record(spec, row, curves=None):
-            store.add(row, curves if spec.keep_curves else None)
-            summ.done += row["status"] == "ok"
-            summ.failed += row["status"] != "ok"
-            if row["status"] != "ok":
-                summ.errors.append(f"{spec.method} {spec.task.id}: {row['error']}")
-            bar.update(1)
-
-        try:
-            bs = batch_size or prof.options.get("batch_size", "auto")
-            if distributed:
-                run_distributed(todo, prof=prof, dataset=dataset, experiment=experiment,
-                                plan_kw=plan_kw, store=store, record=record, weights=weights,
-                                backbone=backbone, batch_size=bs, workers=workers,
-                                scheduler=scheduler, security=security, chunk=chunk)
-            else:
-                execute(todo, prof, ctx, prov_id, record, bs)
-        except Exception as e:
-            bar.close()
-            raise RuntimeError(f"CNN runs stopped: {type(e).__name__}: {e}; finished runs "
-                               f"are stored in {store.folder}; run the sweep again to resume"
-                               ) from e
-        bar.close()
-    summ.wall_time = time.perf_counter() - t0
-    return summ

@@ -28,6 +28,8 @@ from typing import Iterable
 
 import pandas as pd
 
+from ..faults import checkpoint
+
 RUN_COLUMNS = ("run_key", "dataset", "task_id", "source", "target", "method", "seed",
                "experiment", "variant", "lr", "alpha", "alpha_eff", "alpha_scale", "beta", "k",
                "steps", "select", "accuracy", "epsilon", "status", "error", "wall_time",
@@ -42,6 +44,27 @@ CURVE_COLUMNS = ("run_key", "step", "loss", "ce", "omega", "l2", "target_acc")
 
 class StoreError(RuntimeError):
     """The results store is corrupt or locked."""
+
+
+# Columns that must hold numbers (or be empty / nan) in every complete row.
+NUMERIC = {
+    RUN_COLUMNS: ("seed", "lr", "alpha", "alpha_eff", "beta", "k", "steps", "accuracy", "epsilon",
+                  "wall_time", "step_time", "n_source", "n_target"),
+    CURVE_COLUMNS: ("step", "loss", "ce", "omega", "l2", "target_acc"),
+}
+
+
+def _check_numeric(df: pd.DataFrame, path: Path, cols) -> None:
+    """A complete row with a non-number where a number belongs is corruption: name the
+    file, line and column (the file is left as it is)."""
+    for c in cols:
+        if c not in df or pd.api.types.is_numeric_dtype(df[c]):
+            continue
+        bad = pd.to_numeric(df[c], errors="coerce").isna() & df[c].notna() & (df[c].astype(str) != "")
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            raise StoreError(f"{path}, line {i + 2}, column {c!r}: {df[c].iloc[i]!r} is not a "
+                             "number; the file is corrupt (nothing was changed)")
 
 
 def run_key(**fields) -> str:
@@ -83,6 +106,8 @@ class ResultsStore:
                              f"(pid {holder.strip()}); wait for it or use another --results") from None
         (self.folder / ".lock.pid").write_text(str(os.getpid()))
         self._lock = lk
+        if self.runs.exists():
+            self.drop_orphan_curves()  # a kill between a run's curves and its row
         return self
 
     def unlock(self):
@@ -166,6 +191,7 @@ class ResultsStore:
         for c in columns:
             if c not in df:
                 df[c] = ""  # a column an older version did not write
+        _check_numeric(df, path, NUMERIC.get(columns, ()))
         if columns == RUN_COLUMNS and "deterministic" not in header:
             # Written before the column existed: the CNN methods' training was not
             # deterministic then; the shallow methods' code did not change, but
@@ -196,14 +222,43 @@ class ResultsStore:
         return set(self.load()["run_key"].astype(str))
 
     def add(self, row: dict, curves: dict | None = None) -> None:
-        """Store one run (and its curves first, so a row implies its curves)."""
+        """Store one run (and its curves first, so a row implies its curves).
+
+        A kill between the two leaves curve rows without a run row: the next
+        writer drops them (:meth:`drop_orphan_curves`, when it takes the lock)
+        before the run is made again, so no curve is stored twice.
+        """
         if curves:
             n = len(next(iter(curves.values())))
             self._append(self.curves, CURVE_COLUMNS,
                          ({"run_key": row["run_key"], "step": s,
                            **{k: float(curves[k][s]) for k in CURVE_COLUMNS[2:] if k in curves}}
                           for s in range(n)))
+            checkpoint("store.after_curves")
         self._append(self.runs, RUN_COLUMNS, [row])
+        checkpoint("store.after_row")
+
+    def drop_orphan_curves(self) -> int:
+        """Remove curve rows whose run has no row (left by a kill between the two writes).
+
+        The file is rewritten to a temporary name and renamed over the old one,
+        so a kill here leaves either the old file or the new one.
+        """
+        if not self.curves.exists() or self.curves.stat().st_size == 0:
+            return 0
+        self._repair_tail(self.curves)
+        keys = set(self.load()["run_key"].astype(str))
+        lines = self.curves.read_text().splitlines(keepends=True)
+        keep = lines[:1] + [ln for ln in lines[1:] if ln.split(",", 1)[0] in keys]
+        dropped = len(lines) - len(keep)
+        if dropped:
+            tmp = self.curves.with_name(f".curves.{os.getpid()}.tmp")
+            tmp.write_text("".join(keep))
+            os.replace(tmp, self.curves)
+            warnings.warn(f"{self.curves}: dropped {dropped} curve rows of runs that were "
+                          "interrupted before their row was stored (they run again)",
+                          RuntimeWarning, stacklevel=2)
+        return dropped
 
     def add_provenance(self, record: dict) -> str:
         pid = hashlib.sha1(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()[:10]
@@ -215,6 +270,7 @@ class ResultsStore:
             os.write(fd, line.encode())
         finally:
             os.close(fd)
+        checkpoint("store.after_provenance")
         return pid
 
     def load_provenance(self) -> list[dict]:

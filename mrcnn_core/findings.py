@@ -1,0 +1,250 @@
+"""Findings at a glance: each of the paper's claims, the book's verdict and its effect.
+
+The front page of the book shows one row per claim and data set, computed
+from the committed stores when the book is built (the numbers enter the text
+from the stores, as in showyourwork; none is typed by hand).  Every effect
+comes with a 95 % interval from a bootstrap over **target domains**: the
+tasks that share a target domain (16 per CIFAR-100 domain) are not
+independent, so the domain is the unit that is resampled, and the number of
+clusters is given beside the interval.
+
+Verdicts (one rule for every claim):
+
+- **supported**: the interval lies on the side the paper claims;
+- **contradicted**: it lies on the other side;
+- **not supported**: it contains 0 (no difference can be told);
+- **too few clusters**: fewer than ``analysis.MIN_CLUSTERS`` target domains;
+- **not run**: the store holds none of the runs the claim needs.
+
+The book's own findings (how much one run tells, the cross-pair study) are
+measurements, not claims of the paper: their verdict is **measured**.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import analysis as A
+
+CNN = ("vgg", "mrcnn")
+SHALLOW = ("lr", "tsvm", "tca", "tlda")
+LEVEL = 0.95
+# The paper's Corel MRCNN differs from its VGG in lr and beta too (hparams.PAPER).
+CONFOUND = ("; MRCNN's Corel setting also changes the learning rate and beta: the Corel "
+            "control on the Table 1 page separates them")
+
+
+@dataclass(frozen=True)
+class Claim:
+    key: str
+    text: str
+    page: str  # the page that shows it (a book/generated page name)
+    source: str  # "paper" or "book"
+
+
+CLAIMS = (
+    Claim("tsvm_lr", "TSVM beats LR", "20_table1", "paper"),
+    Claim("cnn_shallow", "The CNNs (VGG, MRCNN) beat the shallow methods by far", "20_table1",
+          "paper"),
+    Claim("mrcnn_vgg", "MRCNN beats VGG", "20_table1", "paper"),
+    Claim("epsilon", "Accuracy falls as the neighbour confusion epsilon grows", "22_fig2b_table2",
+          "paper"),
+    Claim("poor_domains", "MRCNN does poorly on some target domains", "21_fig2a", "paper"),
+    Claim("seed_spread", "One run is a noisy draw: two seeds of one task differ", "27_stability",
+          "book"),
+    Claim("pairs", "The gain holds on other superclass pairs", "", "book"),
+)
+COLUMNS = ["claim", "source", "dataset", "verdict", "effect", "ci_low", "ci_high", "unit",
+           "clusters", "tasks", "coverage", "page", "detail"]
+
+
+def _verdict(lo: float, hi: float, sign: int, clusters: int) -> str:
+    """The one rule: where the interval lies relative to 0, on the claimed side (sign)."""
+    if clusters < A.MIN_CLUSTERS or not (np.isfinite(lo) and np.isfinite(hi)):
+        return "too few clusters"
+    lo, hi = sorted((sign * lo, sign * hi))
+    return "supported" if lo > 0 else "contradicted" if hi < 0 else "not supported"
+
+
+def _row(claim: Claim, dataset: str, **kw) -> dict:
+    base = dict(claim=claim.text, source=claim.source, dataset=dataset, verdict="not run",
+                effect=np.nan, ci_low=np.nan, ci_high=np.nan, unit="", clusters=0, tasks=0,
+                coverage="", page=claim.page, detail="")
+    base.update(kw)
+    return base
+
+
+def _pair(pt: pd.DataFrame, a: str, b: str, dataset: str) -> dict | None:
+    """The Total row of ``analysis.paired`` (a - b, in pp) for one data set."""
+    comp = A.paired(pt[pt["dataset"] == dataset], a, b)
+    if comp.empty:
+        return None
+    r = comp[comp["group"] == "Total"].iloc[0]
+    return dict(effect=r.mean_diff_pp, ci_low=r.ci_low_pp, ci_high=r.ci_high_pp,
+                clusters=int(r.clusters), tasks=int(r.tasks))
+
+
+def _coverage(pt: pd.DataFrame, methods) -> str:
+    """'400 tasks, 1-3 seeds': the tasks any of ``methods`` ran on, and seeds per task."""
+    d = pt[pt["method"].isin(list(methods))]
+    if d.empty:
+        return ""
+    lo, hi = int(d["n_seeds"].min()), int(d["n_seeds"].max())
+    return f"{d['task_id'].nunique()} tasks, {lo if lo == hi else f'{lo}-{hi}'} seed(s)"
+
+
+def _pair_claim(claim: Claim, pt: pd.DataFrame, ds: str, a: str, b: str) -> dict:
+    r = _pair(pt, a, b, ds)
+    if r is None:
+        return _row(claim, ds)
+    note = (CONFOUND if (a, b, ds) == ("mrcnn", "vgg", "corel") else "")
+    return _row(claim, ds, verdict=_verdict(r["ci_low"], r["ci_high"], +1, r["clusters"]),
+                unit="pp", coverage=_coverage(pt[pt["dataset"] == ds], (a, b)),
+                detail=f"{A.METHOD_LABEL[a]} - {A.METHOD_LABEL[b]}{note}", **r)
+
+
+def _cnn_shallow(claim: Claim, pt: pd.DataFrame, ds: str) -> dict:
+    """Every CNN against every shallow method; the effect shown is the closest pair."""
+    present = set(pt[pt["dataset"] == ds]["method"])
+    rows = [(a, b, _pair(pt, a, b, ds)) for a in CNN for b in SHALLOW if {a, b} <= present]
+    rows = [(a, b, r) for a, b, r in rows if r is not None]
+    if not rows:
+        return _row(claim, ds)
+    verdicts = [_verdict(r["ci_low"], r["ci_high"], +1, r["clusters"]) for _, _, r in rows]
+    a, b, r = min(rows, key=lambda x: x[2]["effect"])
+    word = ("supported" if all(v == "supported" for v in verdicts)
+            else "contradicted" if "contradicted" in verdicts
+            else "too few clusters" if "too few clusters" in verdicts else "not supported")
+    n_ok = sum(v == "supported" for v in verdicts)
+    return _row(claim, ds, verdict=word, unit="pp",
+                coverage=_coverage(pt[pt["dataset"] == ds], [m for m in (*CNN, *SHALLOW) if m in present]),
+                detail=f"smallest gap: {A.METHOD_LABEL[a]} - {A.METHOD_LABEL[b]}; "
+                       f"{n_ok} of {len(rows)} CNN-shallow pairs supported", **r)
+
+
+def _domain_boot(dom: pd.DataFrame, stat, rng: np.random.Generator, n_boot: int = 2000):
+    """Bootstrap of a statistic of the per-domain table ``dom`` (rows resampled)."""
+    vals = []
+    for _ in range(n_boot):
+        s = dom.iloc[rng.integers(0, len(dom), len(dom))]
+        v = stat(s)
+        if np.isfinite(v):
+            vals.append(v)
+    q = 100 * (1 - LEVEL) / 2
+    return (float(np.percentile(vals, q)), float(np.percentile(vals, 100 - q))) if vals else (np.nan, np.nan)
+
+
+def _epsilon(claim: Claim, pt: pd.DataFrame, ds: str, method: str = "mrcnn") -> dict:
+    """Spearman rho of a domain's epsilon and the method's accuracy, over target domains."""
+    d = pt[(pt["dataset"] == ds) & (pt["method"] == method)].dropna(subset=["epsilon"])
+    if d.empty:
+        return _row(claim, ds)
+    dom = d.groupby("target")[["epsilon", "accuracy"]].mean()
+    rho = lambda x: x["epsilon"].rank().corr(x["accuracy"].rank())  # noqa: E731
+    n = len(dom)
+    lo, hi = (_domain_boot(dom, rho, A._rng_for("findings", ds, "eps"))
+              if n >= A.MIN_CLUSTERS else (np.nan, np.nan))
+    return _row(claim, ds, verdict=_verdict(lo, hi, -1, n), effect=rho(dom), ci_low=lo,
+                ci_high=hi, unit="rho", clusters=n, tasks=d["task_id"].nunique(),
+                coverage=_coverage(pt[pt["dataset"] == ds], (method,)),
+                detail=f"Spearman rho of {A.METHOD_LABEL[method]} accuracy and epsilon, "
+                       "target-domain means")
+
+
+def _poor_domains(claim: Claim, pt: pd.DataFrame, ds: str, a: str = "mrcnn", b: str = "vgg") -> dict:
+    """Target domains where MRCNN is below VGG, each with a bootstrap over its own tasks at a
+    Bonferroni level (one test per domain); the effect shown is the worst domain."""
+    wide = A.task_table(pt[pt["dataset"] == ds])
+    if a not in wide or b not in wide:
+        return _row(claim, ds)
+    wide = wide.assign(diff=100 * (wide[a] - wide[b])).dropna(subset=["diff"])
+    n_dom = wide["target"].nunique()
+    level = 1 - (1 - LEVEL) / max(n_dom, 1)
+    q = 100 * (1 - level) / 2
+    rows = []
+    for t, d in wide.groupby("target"):
+        x = d["diff"].to_numpy()
+        if len(x) >= 2:
+            rng = A._rng_for("findings", ds, "poor", t)
+            boots = x[rng.integers(0, len(x), (2000, len(x)))].mean(1)
+            rows.append((t, x.mean(), np.percentile(boots, q), np.percentile(boots, 100 - q)))
+    if not rows:
+        return _row(claim, ds, verdict="too few clusters", clusters=n_dom, tasks=len(wide))
+    t, eff, lo, hi = min(rows, key=lambda r: r[1])
+    below = sum(r[3] < 0 for r in rows)
+    word = ("supported" if below else "not supported") if n_dom >= A.MIN_CLUSTERS else "too few clusters"
+    return _row(claim, ds, verdict=word, effect=eff, ci_low=lo, ci_high=hi, unit="pp",
+                clusters=n_dom, tasks=len(wide), coverage=_coverage(pt[pt["dataset"] == ds], (a, b)),
+                detail=f"worst target domain {t} ({A.METHOD_LABEL[a]} - {A.METHOD_LABEL[b]}); "
+                       f"{below} of {len(rows)} domains significantly below "
+                       f"(Bonferroni {100 * level:.1f}% intervals over each domain's tasks)")
+
+
+def _seed_spread(claim: Claim, runs: pd.DataFrame, ds: str, method: str = "mrcnn") -> dict:
+    """Mean |seed 0 - seed 1| of one task (pp), with a bootstrap over target domains."""
+    d = runs[(runs["dataset"] == ds) & (runs["method"] == method) & runs["seed"].isin([0, 1])]
+    w = d.pivot_table(index=["task_id", "target"], columns="seed", values="accuracy")
+    if 0 not in w or 1 not in w or w.dropna().empty:
+        return _row(claim, ds, detail="needs seeds 0 and 1 of the same tasks")
+    gap = (100 * (w[0] - w[1]).abs()).dropna().reset_index(name="gap")
+    lo, hi, _ = A.cluster_ci(gap["gap"], gap["target"], A._rng_for("findings", ds, "seed"))
+    n = gap["target"].nunique()
+    return _row(claim, ds, verdict="measured" if n >= A.MIN_CLUSTERS else "too few clusters",
+                effect=gap["gap"].mean(), ci_low=lo, ci_high=hi, unit="pp",
+                clusters=n, tasks=len(gap), coverage=f"{len(gap)} tasks, seeds 0 and 1",
+                detail=f"mean |seed 0 - seed 1| of {A.METHOD_LABEL[method]} on one task")
+
+
+def findings(runs: pd.DataFrame, pairs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per claim and data set (``COLUMNS``), from the main experiment's runs.
+
+    ``pairs``: the cross-pair study's runs, if a store of it exists (else its
+    row says "not run").
+    """
+    rows = []
+    if runs.empty:
+        return pd.DataFrame(rows, columns=COLUMNS)
+    pt = A.add_groups(A.per_task(runs))
+    by = {c.key: c for c in CLAIMS}
+    for ds in sorted(pt["dataset"].unique()):
+        rows.append(_pair_claim(by["tsvm_lr"], pt, ds, "tsvm", "lr"))
+        rows.append(_cnn_shallow(by["cnn_shallow"], pt, ds))
+        rows.append(_pair_claim(by["mrcnn_vgg"], pt, ds, "mrcnn", "vgg"))
+        rows.append(_epsilon(by["epsilon"], pt, ds))
+        rows.append(_poor_domains(by["poor_domains"], pt, ds))
+        rows.append(_seed_spread(by["seed_spread"], runs, ds))
+    if pairs is None or pairs.empty:
+        rows.append(_row(by["pairs"], "cifar100 (5 more pairs)",
+                         detail="the cross-pair study has no store yet"))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def effect_text(r) -> str:
+    """'+2.9 pp [+0.4, +5.1]' or 'rho -0.31 [-0.62, +0.05]' (blank where not run)."""
+    if not np.isfinite(r["effect"]):
+        return ""
+    ci = (f" [{r['ci_low']:+.2f}, {r['ci_high']:+.2f}]" if r["unit"] == "rho"
+          else f" [{r['ci_low']:+.1f}, {r['ci_high']:+.1f}]")
+    ci = ci if np.isfinite(r["ci_low"]) else " (no interval)"
+    return (f"rho {r['effect']:+.2f}{ci}" if r["unit"] == "rho" else f"{r['effect']:+.1f} pp{ci}")
+
+
+def glance_table(f: pd.DataFrame, link=lambda page: page) -> pd.DataFrame:
+    """The front page's table: claim (with what was measured, in small type), data set,
+    verdict, effect [95% CI], clusters, tasks, page."""
+    import html
+
+    claim = [f"{html.escape(r.claim)}{' <em>(this book)</em>' if r.source == 'book' else ''}"
+             + (f"<br><small>{html.escape(r.detail)}</small>" if r.detail else "")
+             for r in f.itertuples()]
+    return pd.DataFrame({
+        "claim": claim,
+        "data set": f["dataset"],
+        "verdict": f["verdict"],
+        "effect [95% CI]": [effect_text(r) for _, r in f.iterrows()],
+        "clusters": f["clusters"].astype(int),
+        "coverage": f["coverage"],
+        "page": [link(p) if p else "" for p in f["page"]],
+    })
