@@ -30,6 +30,10 @@ BACKBONES = {
               ("block5_conv1", "block5_conv2", "block5_conv3")),
 }
 DEFAULT_BACKBONE = "vgg19"  # the paper's
+# Published values of Keras's ImageNet weights: block1_conv1 kernel[0, 0, 0, :4].  Keras's
+# own download and the converted file in ../shared/weights are the same weights in two
+# containers; these values tell them (and a wrong or corrupted download) apart.
+IMAGENET_PROBES = {"vgg16": ("block1_conv1", (0.42947057, 0.11727387, 0.03401296, 0.35422093))}
 
 
 class WeightsUnavailable(RuntimeError):
@@ -175,6 +179,8 @@ def build_backbone(backbone: str, weights: str | None, seed: int = 0, input_size
         raise WeightsUnavailable(f"weights file {weights} cannot be loaded into a {backbone} "
                                  f"without top ({type(e).__name__}: {str(e)[:200]}); is it a "
                                  f"{backbone} notop weights file?") from e
+    if weights == "imagenet":
+        check_probe(model, backbone)
     if weights is None:
         # Draw Keras's default init (glorot-uniform kernels, zero biases) with
         # numpy, so random features are the same under every backend.
@@ -186,6 +192,19 @@ def build_backbone(backbone: str, weights: str | None, seed: int = 0, input_size
                 layer.set_weights([rng.uniform(-lim, lim, k.shape).astype(np.float32),
                                    np.zeros_like(b)])
     return model
+
+
+def check_probe(model, backbone: str, atol: float = 1e-6) -> None:
+    """Compare the model's probe values with the published ImageNet ones (where known)."""
+    if backbone not in IMAGENET_PROBES:
+        return
+    layer, want = IMAGENET_PROBES[backbone]
+    got = np.asarray(model.get_layer(layer).get_weights()[0])[0, 0, 0, :len(want)]
+    if not np.allclose(got, want, atol=atol):
+        raise WeightsUnavailable(f"the ImageNet {backbone} weights do not have the published "
+                                 f"probe values ({layer} kernel[0, 0, 0, :4] = "
+                                 f"{np.round(got, 8).tolist()}, expected {list(want)}): a wrong "
+                                 "or corrupted download; delete it from ~/.keras/models")
 
 
 def build_vgg19(weights: str | None, seed: int = 0, input_size: int = 32):

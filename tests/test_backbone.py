@@ -114,6 +114,10 @@ def test_shared_vgg16_file_gives_the_readme_probe_values(tmp_path):
                                rtol=0, atol=1e-7)
     # found by name on the search path (beside the shared data)
     assert F.resolve_weights(SHARED_WEIGHTS.name) == str(SHARED_WEIGHTS.resolve())
+    F.check_probe(m, "vgg16")  # Keras's own download is checked by these values
+    # a random VGG16 is not ImageNet's: its probe values say so
+    with pytest.raises(WeightsUnavailable, match="probe values"):
+        F.check_probe(F.build_backbone("vgg16", None), "vgg16")
     # a VGG16 file is no VGG19: the error names the file and the backbone
     with pytest.raises(WeightsUnavailable, match="vgg16_imagenet_notop.*vgg19"):
         F.build_backbone("vgg19", str(SHARED_WEIGHTS))

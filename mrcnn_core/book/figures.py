@@ -98,6 +98,46 @@ def findings_page(runs: pd.DataFrame, profile: str, pairs: pd.DataFrame | None =
     return page
 
 
+def slice_comparison(slice_runs: pd.DataFrame, committed: pd.DataFrame, profile: str,
+                     folder: str) -> Page:
+    """A slice re-computed here, beside the committed numbers of the same tasks."""
+    from ..colab import t4_minutes
+
+    if slice_runs.empty:
+        return Page().add(f"The compute slice stored no run in `{folder}`.")
+    here = A.per_task(slice_runs)[["task_id", "target", "method", "accuracy"]]
+    ref = A.per_task(committed[committed["task_id"].isin(here["task_id"])
+                               & committed["method"].isin(here["method"].unique())])
+    t = here.merge(ref[["task_id", "method", "accuracy", "n_seeds"]], on=["task_id", "method"],
+                   how="left", suffixes=(" here", " committed"))
+    t["difference (pp)"] = 100 * (t["accuracy here"] - t["accuracy committed"])
+    t["method"] = t["method"].map(A.METHOD_LABEL)
+    means = t.groupby("method")[["accuracy here", "accuracy committed"]].mean()
+    steps = sorted(slice_runs["steps"].dropna().astype(int).unique())
+    n_runs = len(slice_runs)
+    prov = {p["prov_id"]: p for p in A.load_provenance(folder)}
+    dev = sorted({f"{prov[i].get('backend')} / {prov[i].get('device')}"
+                  for i in slice_runs["prov_id"].unique() if i in prov})
+    wall = float(slice_runs["wall_time"].sum())
+    est = t4_minutes(n_runs, int(slice_runs["n_source"].max()), int(slice_runs["n_target"].max()),
+                     max(steps), str(slice_runs["backbone"].dropna().iloc[0] or "vgg19"))
+    page = Page(values={"slice_tasks": int(t["task_id"].nunique()), "slice_runs": n_runs,
+                        "slice_steps": steps,
+                        "slice_mean": {m: round(float(v), 6) for m, v in means["accuracy here"].items()},
+                        "committed_mean": {m: (None if pd.isna(v) else round(float(v), 6))
+                                           for m, v in means["accuracy committed"].items()}})
+    page.add(f"### The slice re-computed here\n\n{t['task_id'].nunique()} tasks (a stratified "
+             f"sample: one per target domain in turn), {n_runs} runs of {', '.join(map(str, steps))} "
+             f"steps, seed 0, on {', '.join(dev) or '?'}: {wall:.0f} s of training here (a T4 in "
+             f"float32 would need about {est:.1f} min by FLOP count: an estimate, not a measurement)."
+             + (" **Fewer steps than the profile's: a check that the pipeline runs, not its "
+                "numbers.**" if steps and max(steps) < int(committed["steps"].max() or 0) else "")
+             + f"  Store: `{folder}`.")
+    page.add(_fmt(t.set_index(["task_id", "method"]), 3, "accuracy here and in the committed store "
+                  "(mean over its seeds) on the same tasks"))
+    return page
+
+
 def _no_runs(runs: pd.DataFrame) -> Page | None:
     """A page that says so when its store holds no (ok) runs."""
     if runs.empty:

@@ -140,19 +140,11 @@ def offer_csv(table, name: str) -> str:
             f"(CSV, {len(table)} rows: task, method, seeds, store): `{fname}`")
 
 
-REPOSITORY = "https://github.com/mrcnn-repro/mrcnn-book"  # _config.yml's repository.url wins
-BRANCH = "main"
-
-
 def _repository() -> tuple[str, str]:
-    """The repository URL and branch from ``_config.yml`` (a checkout), else the defaults."""
-    cfg = Path.cwd() / "_config.yml"
-    if cfg.is_file():
-        import yaml
+    """The repository URL and branch: ``$MRCNN_REPO_URL``, else ``_config.yml`` (one place)."""
+    from ..colab import repository
 
-        repo = (yaml.safe_load(cfg.read_text()) or {}).get("repository", {})
-        return repo.get("url", REPOSITORY).rstrip("/"), repo.get("branch", BRANCH)
-    return REPOSITORY, BRANCH
+    return repository()
 
 
 def colab_link(notebook: str) -> str:
