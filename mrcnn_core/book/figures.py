@@ -129,7 +129,8 @@ def slice_comparison(slice_runs: pd.DataFrame, committed: pd.DataFrame, profile:
     page.add(f"### The slice re-computed here\n\n{t['task_id'].nunique()} tasks (a stratified "
              f"sample: one per target domain in turn), {n_runs} runs of {', '.join(map(str, steps))} "
              f"steps, seed 0, on {', '.join(dev) or '?'}: {wall:.0f} s of training here (a T4 in "
-             f"float32 would need about {est:.1f} min by FLOP count: an estimate, not a measurement)."
+             f"float32 would need about {f"{est:.1f} min" if est >= 1 else f"{60 * est:.1f} s"} by FLOP "
+             "count: an estimate, not a measurement)."
              + (" **Fewer steps than the profile's: a check that the pipeline runs, not its "
                 "numbers.**" if steps and max(steps) < int(committed["steps"].max() or 0) else "")
              + f"  Store: `{folder}`.")
