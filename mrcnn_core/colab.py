@@ -149,25 +149,44 @@ def slice_profile(prof, task_ids: Sequence[str], dataset: str = "cifar100",
 
 
 def compute_slice(profile: str, n_tasks: int, steps: int | None = None, seed: int = 0,
-                  results: str | None = None, progress: bool = True):
-    """Re-compute VGG and MRCNN on a stratified slice of ``profile``'s CIFAR-100 grid here.
+                  results: str | None = None, progress: bool = True, experiment: str = "main"):
+    """Re-compute a slice of ``profile``'s ``experiment`` here, seed 0, into a store of its own.
 
-    Returns (runs of the slice, its results folder).  Resumable: a slice run
-    again skips what its store holds.
+    main: VGG and MRCNN on a stratified sample of ``n_tasks`` CIFAR-100 tasks (one per
+    target domain in turn); a study (sensitivity, ablation, control): all its points on
+    the first ``n_tasks`` tasks of the study's own sample.  Returns (runs, folder).
+    Resumable: a slice run again skips what its store holds.
     """
     from .analysis import load_runs
     from .experiments import load_profile, profile_context, sweep
-
+    from .experiments.profile import Profile, validate
     from .experiments.runner import _pick_tasks
 
     prof = load_profile(profile)
-    ctx = profile_context(prof, "cifar100", features=False, cnn=False)
-    pool = _pick_tasks(ctx.tasks, prof.data["experiments"]["main"]["cifar100"].get("tasks", "all"))
-    ids = [t.id for t in stratified_tasks(pool, n_tasks, seed)]  # tasks the profile's store has
-    sp = slice_profile(prof, ids, steps=steps)
+    exps = prof.data["experiments"]
+    if experiment not in exps:
+        raise ValueError(f"profile {prof.name!r} has no {experiment!r} experiment to slice")
     folder = results or f"{SLICE_RESULTS}/{prof.name}"
-    sweep(sp, dataset="cifar100", results=folder, progress=progress)
-    runs = load_runs(folder, experiment="main")
+    if experiment == "main":
+        ctx = profile_context(prof, "cifar100", features=False, cnn=False)
+        pool = _pick_tasks(ctx.tasks, exps["main"]["cifar100"].get("tasks", "all"))
+        ids = [t.id for t in stratified_tasks(pool, n_tasks, seed)]  # tasks the store has
+        sp, dataset = slice_profile(prof, ids, steps=steps), "cifar100"
+    else:
+        spec = dict(exps[experiment])
+        dataset = spec.get("dataset", "cifar100")
+        ctx = profile_context(prof, dataset, features=False, cnn=False)
+        ids = [t.id for t in _pick_tasks(ctx.tasks, spec.get("tasks", 10))[:n_tasks]]
+        spec.update(tasks=ids, seeds=[0], **({"steps": int(steps)} if steps else {}))
+        base = slice_profile(prof, ids, dataset=dataset, steps=steps) if dataset in exps.get(
+            "main", {}) else prof
+        data = copy.deepcopy(base.data)
+        data["experiments"] = {experiment: spec}  # its paper point runs as a study point
+        data["name"] = f"{prof.name}-slice"
+        validate(data, where=f"profile {data['name']}")
+        sp = Profile(name=data["name"], data=data, path=prof.path)
+    sweep(sp, dataset=dataset, experiment=experiment, results=folder, progress=progress)
+    runs = load_runs(folder, experiment=experiment)
     return runs[runs["task_id"].isin(ids) & (runs["profile"] == sp.name)], folder
 
 

@@ -133,3 +133,24 @@ def test_colab_page_computes_a_slice(colab, tmp_path):
     assert all(v is not None for v in rec["committed_mean"].values())  # the same tasks, committed
     assert (colab["content"] / "mrcnn-book" / "results" / "slices" / "imagenet-vgg16"
             / "runs.csv").is_file()
+
+
+def test_slice_comparison_keys_study_points_by_their_values(tmp_path):
+    """vary:alpha holds several alphas: each value is its own point, here and committed."""
+    import pandas as pd
+
+    from mrcnn_core.book import figures
+
+    def rows(acc_by_alpha, seeds=(0,)):
+        return pd.DataFrame([dict(task_id="t", target="d", variant="vary:alpha", method="mrcnn",
+                                  lr=0.003, alpha=a, beta=0.01, k=3, seed=s, accuracy=acc,
+                                  steps=200, wall_time=1.0, prov_id="", backbone="vgg16",
+                                  n_source=200, n_target=200)
+                             for a, acc in acc_by_alpha.items() for s in seeds])
+
+    here = rows({0.0: 0.6, 1e-3: 0.7}).assign(variant=["base", "vary:alpha"])
+    committed = rows({0.0: 0.5, 1e-3: 0.8}, seeds=(0, 1)).assign(
+        variant=["base", "base", "vary:alpha", "vary:alpha"])
+    page = figures.slice_comparison(here, committed, "unit", str(tmp_path))
+    assert page.values["slice_mean"] == {"base MRCNN": 0.6, "vary alpha=0.001 MRCNN": 0.7}
+    assert page.values["committed_mean"] == {"base MRCNN": 0.5, "vary alpha=0.001 MRCNN": 0.8}
