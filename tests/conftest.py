@@ -91,25 +91,53 @@ def tiny_cifar(tmp_path):
     return tmp_path
 
 
+def data_dir() -> Path:
+    """Where the real data are, found as the package finds them: $MRCNN_DATA_DIR, else the
+    known place beside the checkout (../shared/data)."""
+    env = os.environ.get("MRCNN_DATA_DIR")
+    return Path(env) if env else SHARED
+
+
+REAL_DATA = "needs real data"  # the skip reason's prefix; .ci/run fails on such a skip
+
+
 @pytest.fixture(scope="session")
-def shared_cifar_root():
-    """The shared reduced CIFAR-100 when present, else a written stand-in of the same shape."""
-    if (SHARED / "cifar-100-python" / "test").is_file():
-        return SHARED
-    import tempfile
-    root = Path(tempfile.mkdtemp())
-    write_cifar(root, n_per_class=100, with_train=False)
-    write_corel(root / "corel" / "corel.mat")  # so the root serves as a full MRCNN_DATA_DIR
+def real_cifar_root():
+    """The real (reduced) CIFAR-100; skipped, saying so, where it is missing."""
+    root = data_dir()
+    if not (root / "cifar-100-python" / "test").is_file():
+        pytest.skip(f"{REAL_DATA}: no CIFAR-100 under {root} (set MRCNN_DATA_DIR)")
     return root
 
 
 @pytest.fixture(scope="session")
-def corel_path():
-    p = SHARED / "corel" / "corel.mat"
-    if p.is_file():
-        return p
-    import tempfile
-    return write_corel(Path(tempfile.mkdtemp()) / "corel.mat")
+def real_corel_path():
+    """The real corel.mat; skipped, saying so, where it is missing."""
+    p = data_dir() / "corel" / "corel.mat"
+    if not p.is_file():
+        pytest.skip(f"{REAL_DATA}: no corel/corel.mat under {data_dir()} (set MRCNN_DATA_DIR)")
+    return p
+
+
+@pytest.fixture(scope="session")
+def synthetic_corel_path(tmp_path_factory):
+    """A stand-in corel.mat (random histograms, the real layout): for tests of mechanics."""
+    return write_corel(tmp_path_factory.mktemp("synthetic") / "corel" / "corel.mat")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With MRCNN_REQUIRE_REAL_DATA=1 (.ci/run), a test skipped for want of real data fails
+    the run: the suite must not pass without touching the real loaders."""
+    if os.environ.get("MRCNN_REQUIRE_REAL_DATA") != "1":
+        return
+    rep = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = rep.stats.get("skipped", []) if rep else []
+    missing = [r.nodeid for r in skipped
+               if REAL_DATA in str(getattr(r, "longrepr", ""))]
+    if missing:
+        rep.write_line(f"FAILED: {len(missing)} test(s) skipped for want of real data "
+                       f"(MRCNN_REQUIRE_REAL_DATA=1): {missing[:5]}", red=True)
+        session.exitstatus = 1
 
 
 def write_corel(out: Path) -> Path:

@@ -105,7 +105,7 @@ def test_missing_and_wrong_weights_files_are_named(tiny_ds, tmp_path):
         F.resolve_weights(str(bad), sha256="0" * 64)
 
 
-@pytest.mark.skipif(not SHARED_WEIGHTS.is_file(), reason="../shared/weights not present")
+@pytest.mark.skipif(not SHARED_WEIGHTS.is_file(), reason="needs real data: ../shared/weights not present")
 def test_shared_vgg16_file_gives_the_readme_probe_values(tmp_path):
     assert F.file_sha256(SHARED_WEIGHTS) == SHA
     m = F.build_backbone("vgg16", F.resolve_weights(str(SHARED_WEIGHTS), SHA))

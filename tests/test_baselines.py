@@ -109,12 +109,12 @@ def test_tlda_training_lowers_each_term():
 
 
 @pytest.mark.parametrize("method", ["lr", "tsvm", "tca", "tlda"])
-def test_runner_two_tasks_each(method, shared_cifar_root, corel_path):
+def test_runner_two_tasks_each(method, real_cifar_root, real_corel_path):
     """run_baseline = the estimator fitted by hand on the task's matrices; LR and
     TSVM are well above chance on the first Corel task ([0, 1]-scaled features)."""
     kw = {"tlda": dict(pretrain_steps=20, steps=50)}.get(method, {})
-    c_tasks = cifar100_tasks(load_cifar100(shared_cifar_root, download=False))
-    k_tasks = corel_tasks(load_corel(corel_path))
+    c_tasks = cifar100_tasks(load_cifar100(real_cifar_root, download=False))
+    k_tasks = corel_tasks(load_corel(real_corel_path))
     for t in (c_tasks[0], k_tasks[0]):
         r = run_baseline(t, method, **kw)
         xs, xt = task_matrices(t)

@@ -120,7 +120,7 @@ def test_colab_page_shows_the_committed_numbers(colab, tmp_path):
 @pytest.mark.slow
 @pytest.mark.skipif(not (SHARED / "weights" / "vgg16_imagenet_notop.weights.h5").is_file()
                     or not (SHARED / "data" / "cifar-100-python").is_dir(),
-                    reason="the compute slice needs ../shared/data and ../shared/weights")
+                    reason="needs real data: the compute slice needs ../shared/data and weights")
 def test_colab_page_computes_a_slice(colab, tmp_path):
     if colab["dirty"]:
         pytest.skip("uncommitted changes: the clone would not hold them (CI runs on a clean clone)")

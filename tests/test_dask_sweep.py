@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def corel_env(monkeypatch, corel_path):
-    monkeypatch.setenv("MRCNN_DATA_DIR", str(Path(corel_path).parent.parent))
+def corel_env(monkeypatch, synthetic_corel_path):
+    """Mechanics of Dask sweeps: a stand-in Corel file (random features, the real layout)."""
+    monkeypatch.setenv("MRCNN_DATA_DIR", str(Path(synthetic_corel_path).parent.parent))
 
 
 def profile(tmp_path, tasks=3, steps=5, methods=("lr", "vgg", "mrcnn")):

@@ -15,8 +15,8 @@ from conftest import write_cifar
 PAPER_POS = ("apple", "mushroom", "orange", "pear", "sweet_pepper")
 
 
-def test_shared_cifar_subset(shared_cifar_root):
-    ds = load_cifar100(shared_cifar_root, download=False)
+def test_shared_cifar_subset(real_cifar_root):
+    ds = load_cifar100(real_cifar_root, download=False)
     assert ds.x.shape == (1000, 32, 32, 3) and ds.x.dtype == np.uint8
     assert len(np.unique(ds.classes)) == 10
     assert ds.groups["fruit_and_vegetables"] == PAPER_POS
@@ -113,11 +113,11 @@ def test_download_md5_checked(tmp_path, monkeypatch):
     assert not (tmp_path / "cifar-100-python").exists()
 
 
-def test_corel(corel_path):
-    raw = load_corel(corel_path, scale="none")
+def test_corel(real_corel_path):
+    raw = load_corel(real_corel_path, scale="none")
     assert raw.x.shape == (751, 256) and raw.preprocessing == "none"
     np.testing.assert_allclose(raw.x.sum(1), 1.0, rtol=1e-4)
-    ds = load_corel(corel_path)  # the paper's [0, 1] scaling is the default
+    ds = load_corel(real_corel_path)  # the paper's [0, 1] scaling is the default
     assert ds.x.shape == (751, 256) and ds.preprocessing.startswith("minmax")
     # each feature spans exactly [0, 1], and the map is affine per feature
     np.testing.assert_allclose(ds.x.min(0), 0.0, atol=1e-7)
@@ -128,7 +128,7 @@ def test_corel(corel_path):
     np.testing.assert_allclose(ds.x[:, j], (raw.x[:, j] - lo) / (hi - lo), rtol=1e-5, atol=1e-6)
     assert ds.content_hash != raw.content_hash
     with pytest.raises(ValueError, match="'zscore'"):
-        load_corel(corel_path, scale="zscore")
+        load_corel(real_corel_path, scale="zscore")
     assert np.bincount(ds.classes).tolist() == [66, 100, 85, 100, 100, 100, 100, 100]
     tasks = corel_tasks(ds)
     assert len(tasks) == 144

@@ -348,7 +348,7 @@ def run(cmd, env=None):
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory, corel_path):
+def reference(tmp_path_factory):
     """One uninterrupted sweep (2 tasks x VGG, MRCNN; curves kept for both tasks)."""
     tmp = tmp_path_factory.mktemp("ref")
     data = tmp / "data"

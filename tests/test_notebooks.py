@@ -82,10 +82,10 @@ def _errors(nb_path) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not SHARED_WEIGHTS.is_file(), reason="the smoke profile needs ../shared/weights")
-def test_book_builds_with_every_page(shared_cifar_root, corel_path):
+@pytest.mark.skipif(not SHARED_WEIGHTS.is_file(), reason="needs real data: the smoke profile needs ../shared/weights")
+def test_book_builds_with_every_page(real_cifar_root, real_corel_path):
     """The CI build: smoke profile (computes), shared data, the offline ImageNet VGG16."""
-    env = dict(os.environ, MRCNN_DATA_DIR=str(shared_cifar_root))
+    env = dict(os.environ, MRCNN_DATA_DIR=str(real_cifar_root))
     out = subprocess.run([sys.executable, "-m", "mrcnn_core", "book", "--profile", "smoke"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
     assert out.returncode == 0, (out.stdout[-3000:] + out.stderr[-3000:])
@@ -126,14 +126,15 @@ def test_book_builds_with_every_page(shared_cifar_root, corel_path):
 
 @pytest.mark.slow
 @pytest.mark.skipif(not (ROOT / "results" / "imagenet-vgg16" / "main" / "runs.csv").is_file()
-                    or not SHARED_WEIGHTS.is_file(), reason="no committed imagenet-vgg16 store")
-def test_committed_store_pages_render_without_training(shared_cifar_root):
+                    or not SHARED_WEIGHTS.is_file(),
+                    reason="needs real data: the committed imagenet-vgg16 store and ../shared/weights")
+def test_committed_store_pages_render_without_training(real_cifar_root):
     """`make book`'s default profile reads the committed stores: nothing is trained."""
     import hashlib
 
     runs = ROOT / "results" / "imagenet-vgg16" / "main" / "runs.csv"
     before = hashlib.sha256(runs.read_bytes()).hexdigest()
-    env = dict(os.environ, MRCNN_DATA_DIR=str(shared_cifar_root))
+    env = dict(os.environ, MRCNN_DATA_DIR=str(real_cifar_root))
     out = subprocess.run([sys.executable, "-m", "mrcnn_core", "book", "--profile", "imagenet-vgg16",
                           "--no-build", "--only", "index,10_experiments,20_table1"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)

@@ -29,9 +29,9 @@ def write_profile(tmp_path, main=None, sens=None, options=None, name="t"):
 
 
 @pytest.fixture
-def corel_env(monkeypatch, corel_path):
-    monkeypatch.setenv("MRCNN_DATA_DIR", str(Path(corel_path).parent.parent)
-                       if Path(corel_path).parent.name == "corel" else str(Path(corel_path).parent))
+def corel_env(monkeypatch, synthetic_corel_path):
+    """Mechanics of the sweep: a stand-in Corel file (random features, the real layout)."""
+    monkeypatch.setenv("MRCNN_DATA_DIR", str(Path(synthetic_corel_path).parent.parent))
 
 
 def small(tmp_path, steps=5, methods=("lr", "vgg", "mrcnn"), tasks=2):
