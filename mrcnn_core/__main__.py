@@ -8,6 +8,8 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("POT_BACKEND_DISABLE_TENSORFLOW", "1")
 
+from .methods import METHODS  # noqa: E402 (the registry: no heavy imports)
+
 
 def _ints(s: str) -> list[int]:
     try:
@@ -28,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     sw.add_argument("--dataset", required=True, help="cifar100 or corel")
     sw.add_argument("--experiment", default="main", help="main (Table 1) or sensitivity (Fig. 3)")
     sw.add_argument("--methods", type=lambda s: [m.strip() for m in s.split(",") if m.strip()],
-                    help="comma-separated subset of lr,tsvm,tca,tlda,vgg,mrcnn")
+                    help="comma-separated subset of " + ",".join(METHODS))
     sw.add_argument("--tasks", type=int, help="main: the first N tasks in id order; sensitivity "
                     "and ablation: the first N of the profile's task sample")
     sw.add_argument("--variants", type=lambda s: [v.strip() for v in s.split(",") if v.strip()],

@@ -13,12 +13,11 @@ import numpy as np
 import pandas as pd
 
 from .ablations import LABELS
-from .hparams import METHODS
 from .experiments.store import ResultsStore
+from .methods import CNN, LABELS as METHOD_LABELS, METHODS, TABLE1_PAIRS
 
-METHOD_ORDER = list(METHODS)  # Table 1's column order
-METHOD_LABEL = {"lr": "LR", "tsvm": "TSVM", "tca": "TCA", "tlda": "TLDA", "vgg": "VGG",
-                "mrcnn": "MRCNN"}
+METHOD_ORDER = list(METHODS)  # Table 1's column order (the registry's)
+METHOD_LABEL = dict(METHOD_LABELS)
 LR_THRESHOLD = 0.70
 EPS_BINS = (0.10, 0.15)
 
@@ -157,7 +156,7 @@ def provenance_banner(df: pd.DataFrame, folders: Sequence) -> str:
     prov = {p["prov_id"]: p for p in load_provenance(*folders)}
     used = [prov[i] for i in df["prov_id"].dropna().unique() if i in prov]
     profiles = sorted(df["profile"].dropna().unique())
-    cnn = df[df["method"].isin(["vgg", "mrcnn"])]
+    cnn = df[df["method"].isin(CNN)]
     images = cnn[cnn["dataset"] != "corel"]
     backbones = sorted({str(b) for b in images.get("backbone", pd.Series(dtype=str)).dropna()
                         if str(b)}) or (["vgg19"] if len(images) else [])
@@ -213,7 +212,7 @@ def provenance_banner(df: pd.DataFrame, folders: Sequence) -> str:
 def determinism_line(df: pd.DataFrame) -> str:
     """How many of the runs re-run to themselves (the store's ``deterministic`` column)."""
     d = df.get("deterministic", pd.Series("", index=df.index)).fillna("").astype(str)
-    cnn = df["method"].isin(["vgg", "mrcnn"])
+    cnn = df["method"].isin(CNN)
     n_no = int(((d == "no") & cnn).sum())
     line = (f"**Deterministic:** {int((d == 'yes').sum())} of {len(df)} runs re-run bit for bit "
             "on their backend and device")
@@ -515,8 +514,7 @@ def paired(pt: pd.DataFrame, a: str, b: str, n_boot: int = 2000, seed: int = 0) 
 
 
 def comparisons(pt: pd.DataFrame) -> pd.DataFrame:
-    pairs = [("mrcnn", "vgg"), ("tsvm", "lr")] + [("vgg", m) for m in ("lr", "tsvm", "tca", "tlda")]
-    frames = [paired(pt, a, b) for a, b in pairs]
+    frames = [paired(pt, a, b) for a, b in TABLE1_PAIRS]
     frames = [f for f in frames if not f.empty]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 

@@ -15,8 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .analysis import METHOD_LABEL, _methods
-
-CNN = ("vgg", "mrcnn")
+from .methods import CNN
 
 
 def seed_spread(runs: pd.DataFrame) -> pd.DataFrame:

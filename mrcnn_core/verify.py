@@ -30,6 +30,7 @@ import pandas as pd
 
 from .analysis import load_provenance, store_folders
 from .experiments.store import ResultsStore, StoreError
+from .methods import CNN
 
 
 def _current_env() -> dict:
@@ -83,7 +84,7 @@ def _spec_for(row: pd.Series, cache: dict, prov: dict):
     from .experiments import plan
     from .experiments.runner import profile_context
 
-    pkey = (row["profile"], row["dataset"], row["method"] in ("vgg", "mrcnn"))
+    pkey = (row["profile"], row["dataset"], row["method"] in CNN)
     if pkey not in cache:
         prof = _profile(str(row["profile"]), prov)
         cnn = pkey[2]

@@ -49,3 +49,47 @@ class BaselineMixin:
 
     def score(self, X, y) -> float:
         return float(np.mean(self.predict(X) == np.asarray(y)))
+
+
+def select_by_grid(make, grid, Xs, ys, Xt, yt, select: str, cv: int, seed: int, default):
+    """The hyper-parameter of ``make(value)`` chosen from ``grid``: by ``cv``-fold source CV
+    (``default`` when a class has a single labelled sample), or on target labels (oracle).
+    Returns (value, how it was chosen)."""
+    from sklearn.model_selection import cross_val_score
+
+    if select == "source_cv":
+        splitter, how = cv_splitter(ys, cv, seed)
+        if splitter is None:
+            return default, how
+        scores = [cross_val_score(make(v), Xs, ys, cv=splitter).mean() for v in grid]
+    else:
+        how = select
+        scores = [make(v).fit(Xs, ys).score(Xt, yt) for v in grid]
+    return type(grid[0])(grid[int(np.argmax(scores))]), how
+
+
+class GridSelected(BaselineMixin):
+    """A source-trained classifier whose strength C is chosen from a grid (LR, SVM):
+    subclasses give ``_model(C)``, the grid and the default for one-sample classes."""
+
+    grid: tuple = ()
+    default: float = 1.0
+
+    def __init__(self, Cs=None, select: str = "source_cv", cv: int = 3, seed: int = 0):
+        self.Cs = tuple(self.grid if Cs is None else Cs)
+        self.select, self.cv, self.seed = select, cv, seed
+
+    def _model(self, C: float):
+        raise NotImplementedError
+
+    def fit(self, Xs, ys, Xt=None, yt=None):
+        check_selection(self.select, yt)
+        Xs, ys, _ = check_inputs(Xs, ys, Xs if Xt is None else Xt)
+        C, how = select_by_grid(self._model, self.Cs, Xs, ys, Xt, yt, self.select, self.cv,
+                                self.seed, self.default)
+        self.model_ = self._model(C).fit(Xs, ys)
+        self.selected_ = {"C": float(C), "select": how}
+        return self
+
+    def predict(self, X):
+        return self.model_.predict(np.asarray(X, np.float64))

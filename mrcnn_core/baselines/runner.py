@@ -7,12 +7,32 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..data.tasks import Task
-from .lr import LR
-from .tca import TCA
-from .tlda import TLDA
-from .tsvm import TSVM
+from ..methods import SHALLOW, method as registered
 
-BASELINES = {"lr": LR, "tsvm": TSVM, "tca": TCA, "tlda": TLDA}
+
+class _Baselines(dict):
+    """name -> estimator class of every shallow method in the registry (imported on use)."""
+
+    def __missing__(self, name):
+        if name not in SHALLOW:
+            raise KeyError(name)
+        self[name] = registered(name).estimator_class()
+        return self[name]
+
+    def __contains__(self, name):
+        return name in SHALLOW
+
+    def __iter__(self):
+        return iter(SHALLOW)
+
+    def __len__(self):
+        return len(SHALLOW)
+
+    def keys(self):
+        return list(SHALLOW)
+
+
+BASELINES = _Baselines()
 
 
 @dataclass
@@ -38,12 +58,9 @@ def task_matrices(task: Task) -> tuple[np.ndarray, np.ndarray]:
 
 
 def make_baseline(method: str, select: str = "source_cv", seed: int = 0, **kw):
-    if method not in BASELINES:
-        raise ValueError(f"unknown baseline {method!r}; choose from {sorted(BASELINES)}")
-    cls = BASELINES[method]
-    if method == "tlda":
-        return cls(seed=seed, **kw)
-    return cls(select=select, seed=seed, **kw)
+    if method not in SHALLOW:
+        raise ValueError(f"unknown baseline {method!r}; choose from {list(SHALLOW)}")
+    return registered(method).make(select, seed, **kw)
 
 
 def run_baseline(task: Task, method: str, select: str = "source_cv", seed: int = 0,

@@ -86,6 +86,11 @@ class TLDA(BaselineMixin):
         self.n_hidden, self.kl_weight, self.ce_weight, self.l2_weight = (
             n_hidden, kl_weight, ce_weight, l2_weight)
         self.pretrain_steps, self.steps, self.lr, self.seed = pretrain_steps, steps, lr, seed
+        for name, v, ok in (("n_hidden", n_hidden, n_hidden >= 1), ("steps", steps, steps >= 0),
+                            ("pretrain_steps", pretrain_steps, pretrain_steps >= 0),
+                            ("lr", lr, lr > 0)):
+            if not ok:
+                raise ValueError(f"TLDA: {name}={v!r} is out of range")
 
     def _init(self, d):
         rng = np.random.default_rng(self.seed)

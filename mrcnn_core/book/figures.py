@@ -16,11 +16,8 @@ import pandas as pd
 import seaborn as sns
 
 from .. import analysis as A
+from ..methods import CNN, REGISTRY, STATS_PAIRS as PAIRS_STATS, TABLE1_PAIRS as PAIRS_TABLE1
 from .plots import MIN_WIDTH, PALETTE, facet_aspect, labelled, stamp, stamp_text
-
-PAIRS_TABLE1 = (("tsvm", "lr"), ("vgg", "lr"), ("vgg", "tsvm"), ("vgg", "tca"), ("vgg", "tlda"),
-                ("mrcnn", "vgg"))
-PAIRS_STATS = (("mrcnn", "vgg"), ("tsvm", "lr"), ("vgg", "lr"), ("vgg", "tsvm"))
 # The paper's Corel MRCNN changes lr and beta as well as alpha (hparams.PAPER).
 CONFOUND_NOTE = (" *This compares two settings, not only the manifold term: MRCNN's Corel "
                  "setting also has another learning rate and beta; the Corel control below "
@@ -386,8 +383,8 @@ def statistics(runs: pd.DataFrame, profile: str) -> Page:
         stamp(g.figure, stamp_text(runs))
         g.fig.suptitle("per-task accuracy differences (percentage points)", y=1.05)
         page.add(g.fig)
-    cnn = pt[pt["method"].isin(["vgg", "mrcnn"])]
-    seeds = int(runs[runs["method"].isin(["vgg", "mrcnn"])]["seed"].nunique()) if len(cnn) else 0
+    cnn = pt[pt["method"].isin(CNN)]
+    seeds = int(runs[runs["method"].isin(CNN)]["seed"].nunique()) if len(cnn) else 0
     if seeds > 1:
         s = cnn.groupby(["dataset", "method"])["accuracy_std"].describe()[["mean", "50%", "max"]]
         page.add(_fmt(s * 100, 2, f"std of accuracy over up to {seeds} seeds, per task (pp)"))
@@ -550,7 +547,7 @@ def moons_boundaries(models: dict, Xs, ys, Xt, yt, k: int) -> plt.Figure:
     return fig
 
 
-SELECTED = {"lr": ("C", "LR: C"), "tsvm": ("lam", "TSVM: lambda"), "tca": ("n_components", "TCA: dimension")}
+SELECTED = {m: x.selects for m, x in REGISTRY.items() if x.selects}  # from the registry
 
 
 def selected_hparams(runs: pd.DataFrame) -> Page:
@@ -559,17 +556,16 @@ def selected_hparams(runs: pd.DataFrame) -> Page:
     import json
 
     rows = []
-    for _, r in runs[runs["method"].isin(list(SELECTED) + ["tsvm"])].iterrows():
+    for _, r in runs[runs["method"].isin(list(SELECTED))].iterrows():
         try:
             c = json.loads(r["chosen"]) if isinstance(r["chosen"], str) else {}
         except ValueError:
             continue
-        key, label = SELECTED[r["method"]]
-        if key in c:
-            rows.append({"dataset": r["dataset"], "parameter": label, "value": f"{c[key]:g}"})
-        if r["method"] == "tsvm" and "start" in c:
-            rows.append({"dataset": r["dataset"], "parameter": "TSVM: winning start",
-                         "value": c["start"]})
+        for key, label in SELECTED[r["method"]]:
+            if key in c:  # numbers in numeric form, names (TSVM's winning start) as they are
+                v = c[key]
+                rows.append({"dataset": r["dataset"], "parameter": label,
+                             "value": f"{v:g}" if isinstance(v, (int, float)) else str(v)})
     d = pd.DataFrame(rows)
     page = Page(values={"n_choices": int(len(d))})
     if d.empty:

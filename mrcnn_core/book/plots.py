@@ -5,12 +5,12 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from ..analysis import METHOD_LABEL, METHOD_ORDER
+from ..methods import CNN, COLOURS
 
 # The text column of the built book is about 8 inches at the figures' dpi: a narrower
 # figure renders small, so every figure is at least this wide.
 MIN_WIDTH = 8.5
-PALETTE = dict(zip([METHOD_LABEL[m] for m in METHOD_ORDER], sns.color_palette("colorblind", 6)))
+PALETTE = dict(COLOURS)  # label -> colour, from the method registry
 
 
 def style() -> None:
@@ -35,14 +35,16 @@ def facet_aspect(n_cols: int, height: float, aspect: float) -> float:
 
 def labelled(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
-    out["Method"] = out["method"].map(METHOD_LABEL)
+    from ..methods import LABELS
+
+    out["Method"] = out["method"].map(LABELS)
     return out
 
 
 def stamp_text(runs: pd.DataFrame) -> str:
     """'profile P; backbone B (weights W); N tasks': the line every figure carries."""
     profiles = ", ".join(sorted(runs["profile"].dropna().unique()))
-    cnn = runs[runs["method"].isin(["vgg", "mrcnn"]) & (runs["dataset"] != "corel")]
+    cnn = runs[runs["method"].isin(CNN) & (runs["dataset"] != "corel")]
     parts = [f"profile {profiles}"]
     if len(cnn):
         bb = ", ".join(sorted({str(b) for b in cnn.get("backbone", pd.Series(dtype=str)).dropna()

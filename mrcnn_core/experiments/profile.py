@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from ..ablations import VARIANTS
-from ..hparams import METHODS
+from ..methods import METHODS, REGISTRY
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 DATASETS = ("cifar100", "corel")
@@ -26,8 +26,9 @@ _SENS = {"dataset", "tasks", "seeds", "steps", "vary", "grid", "cnn_overrides"}
 _VARY = {"k", "alpha", "beta", "lr"}
 _ABL = {"dataset", "tasks", "seeds", "steps", "cnn_overrides", "variants", "graph_every",
         "omega_batch"}
-_OPTIONS = {"alpha_scale", "baseline_select", "curves_tasks", "batch_size", "tlda", "backbone",
-            "weights", "weights_sha256", "baselines_store", "book_computes"}
+_OPTIONS = {"alpha_scale", "baseline_select", "curves_tasks", "batch_size", "backbone",
+            "weights", "weights_sha256", "baselines_store", "book_computes",
+            *(m.name for m in REGISTRY.values() if m.options)}  # e.g. options.tlda
 
 
 class ProfileError(ValueError):
@@ -192,7 +193,8 @@ def validate(data: dict, where: str = "profile") -> None:
     bs = opts.get("batch_size", "auto")
     if not (bs == "auto" or (isinstance(bs, int) and bs >= 1)):
         raise ProfileError(f"{where}.options.batch_size: {bs!r} is not 'auto' or an integer >= 1")
-    _unknown(opts.get("tlda", {}), {"pretrain_steps", "steps"}, f"{where}.options.tlda")
+    for m in (x for x in REGISTRY.values() if x.options):  # a method's own options
+        _unknown(opts.get(m.name, {}), set(m.options), f"{where}.options.{m.name}")
     from ..features import BACKBONES
 
     if opts.get("backbone", "vgg19") not in BACKBONES:

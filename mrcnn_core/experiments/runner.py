@@ -19,6 +19,7 @@ from ..fit import GraphCache, Job, resolve_hparams, run_jobs
 from ..ablations import variant as ablation_variant
 from ..graph import EPSILON_K, GraphSpec, neighbour_confusion
 from ..hparams import BASELINE_METHODS, CNN_METHODS
+from ..methods import method as registered
 from .profile import (ABLATIONS, DATASETS, METHODS,
                       Profile, ProfileError, check_unique_seeds, load_profile)
 from ..determinism import status as determinism_status
@@ -124,10 +125,10 @@ def _hp_for(method: str, ds: str, task: Task, steps: int, opts: dict, **over) ->
     if method in CNN_METHODS:
         return resolve_hparams(method, ds, steps=steps, alpha_scale=opts.get("alpha_scale", "none"),
                                n_target=task.n_target, **over)
-    t = opts.get("tlda", {})
+    # a method's own profile options (e.g. TLDA's steps) come from the registry
+    own = registered(method).options
     return {"select": opts.get("baseline_select", "source_cv"),
-            "steps": t.get("steps", 1000) if method == "tlda" else None,
-            "pretrain_steps": t.get("pretrain_steps", 200) if method == "tlda" else None}
+            **{k: opts.get(method, {}).get(k, default) for k, default in own.items()}}
 
 
 def _check_k(hp: dict, task: Task) -> None:
@@ -402,8 +403,7 @@ def execute(todo: Sequence[RunSpec], prof: Profile, ctx: Context, prov_id: str, 
         return eps_cache[task.target_domain]
 
     for spec in [s for s in todo if s.method in BASELINE_METHODS]:
-        kw = ({"pretrain_steps": spec.hp["pretrain_steps"], "steps": spec.hp["steps"]}
-              if spec.method == "tlda" else {})
+        kw = {k: spec.hp[k] for k in registered(spec.method).options}
         try:
             r = run_baseline(spec.task, spec.method, select=spec.hp["select"], seed=spec.seed, **kw)
             row = _row(spec, prof, ctx.weights, ctx.backbone, prov_id, r.accuracy,

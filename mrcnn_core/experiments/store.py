@@ -29,6 +29,7 @@ from typing import Iterable
 import pandas as pd
 
 from ..faults import checkpoint
+from ..methods import CNN
 
 RUN_COLUMNS = ("run_key", "dataset", "task_id", "source", "target", "method", "seed",
                "experiment", "variant", "lr", "alpha", "alpha_eff", "alpha_scale", "beta", "k",
@@ -196,7 +197,7 @@ class ResultsStore:
             # Written before the column existed: the CNN methods' training was not
             # deterministic then; the shallow methods' code did not change, but
             # whether a row re-runs to itself was not recorded.
-            cnn = df["method"].isin(("vgg", "mrcnn"))
+            cnn = df["method"].isin(CNN)
             df["deterministic"] = cnn.map({True: "no", False: "unrecorded"})
         return df[list(columns)]
 

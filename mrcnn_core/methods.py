@@ -1,0 +1,81 @@
+"""The one registry of methods (as scikit-learn's ``all_estimators``) and the comparisons.
+
+Every list of methods in the package is derived from :data:`REGISTRY`: the
+profile's method names, Table 1's columns and labels, the colours, the shallow
+estimators, what the selection page shows, and which rows need a backbone.
+Adding a method means its class, one entry here and its profile lines;
+``tests/test_methods.py`` runs the same contract on every entry and fails when a
+derived list misses one.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str  # the name in profiles, stores and on the command line
+    label: str  # Table 1's column
+    kind: str  # "shallow" (an estimator on pixels / features) or "cnn" (fit.fit_task)
+    colour: str  # its colour in every figure
+    estimator: str = ""  # "module:Class" of a shallow method (imported on use)
+    selects: tuple[tuple[str, str], ...] = ()  # (key of `chosen`, label) the selection page shows
+    selection: bool = True  # takes ``select=`` (source CV or oracle); TLDA has no selection
+    options: dict = field(default_factory=dict)  # profile `options.<name>` keys -> defaults
+    paper: bool = True  # a column of the paper's Table 1
+
+    @property
+    def cnn(self) -> bool:
+        return self.kind == "cnn"
+
+    def estimator_class(self):
+        mod, cls = self.estimator.split(":")
+        return getattr(importlib.import_module(mod), cls)
+
+    def make(self, select: str = "source_cv", seed: int = 0, **kw):
+        """A new estimator of this (shallow) method."""
+        if self.cnn:
+            raise ValueError(f"{self.name} is a CNN method: train it with fit.fit_task")
+        cls = self.estimator_class()
+        return cls(select=select, seed=seed, **kw) if self.selection else cls(seed=seed, **kw)
+
+
+# seaborn's "colorblind" palette, in Table 1's order (the figures' colours before the registry)
+REGISTRY: dict[str, Method] = {m.name: m for m in (
+    Method("lr", "LR", "shallow", "#0173b2", "mrcnn_core.baselines.lr:LR", (("C", "LR: C"),)),
+    Method("svm", "SVM", "shallow", "#949494", "mrcnn_core.baselines.svm:SVM", (("C", "SVM: C"),),
+           paper=False),
+    Method("tsvm", "TSVM", "shallow", "#de8f05", "mrcnn_core.baselines.tsvm:TSVM",
+           (("lam", "TSVM: lambda"), ("start", "TSVM: winning start"))),
+    Method("tca", "TCA", "shallow", "#029e73", "mrcnn_core.baselines.tca:TCA",
+           (("n_components", "TCA: dimension"),)),
+    Method("tlda", "TLDA", "shallow", "#d55e00", "mrcnn_core.baselines.tlda:TLDA",
+           selection=False, options={"pretrain_steps": 200, "steps": 1000}),
+    Method("vgg", "VGG", "cnn", "#cc78bc"),
+    Method("mrcnn", "MRCNN", "cnn", "#ca9161"),
+)}
+
+METHODS = tuple(REGISTRY)  # Table 1's column order
+SHALLOW = tuple(m for m, x in REGISTRY.items() if not x.cnn)
+CNN = tuple(m for m, x in REGISTRY.items() if x.cnn)
+LABELS = {m: x.label for m, x in REGISTRY.items()}
+COLOURS = {x.label: x.colour for x in REGISTRY.values()}
+
+# The comparisons the book makes: (a, b) reads "a beats b".  Table 1 tests the
+# paper's claims; the statistics page plots the per-task differences of a few.
+TABLE1_PAIRS = (("tsvm", "lr"), ("vgg", "lr"), ("vgg", "tsvm"), ("vgg", "tca"), ("vgg", "tlda"),
+                ("mrcnn", "vgg"), ("svm", "lr"))
+STATS_PAIRS = (("mrcnn", "vgg"), ("tsvm", "lr"), ("vgg", "lr"), ("vgg", "tsvm"))
+
+
+def method(name: str) -> Method:
+    """The registered method ``name``, or a ValueError that lists the known ones."""
+    if name not in REGISTRY:
+        raise ValueError(f"unknown method {name!r}; choose from {', '.join(METHODS)}")
+    return REGISTRY[name]
+
+
+def all_methods(kind: str | None = None) -> list[Method]:
+    """Every registered method (of ``kind``: "shallow" or "cnn"), in Table 1's order."""
+    return [m for m in REGISTRY.values() if kind is None or m.kind == kind]
