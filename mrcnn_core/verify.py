@@ -84,13 +84,14 @@ def _spec_for(row: pd.Series, cache: dict, prov: dict):
     from .experiments import plan
     from .experiments.runner import profile_context
 
-    pkey = (row["profile"], row["dataset"], row["method"] in CNN)
+    pairs = row["experiment"] == "pairs"  # the cross-pair study has data and tasks of its own
+    pkey = (row["profile"], row["dataset"], row["method"] in CNN, pairs)
     if pkey not in cache:
         prof = _profile(str(row["profile"]), prov)
         cnn = pkey[2]
-        ctx = profile_context(prof, row["dataset"], cnn=cnn)
+        ctx = profile_context(prof, row["dataset"], cnn=cnn, experiment=row["experiment"])
         specs = {}
-        for exp in prof.data["experiments"]:
+        for exp in [e for e in prof.data["experiments"] if (e == "pairs") == pairs]:
             try:
                 for sp in plan(prof, exp, row["dataset"], ctx):
                     specs[sp.key] = sp

@@ -150,6 +150,46 @@ def slice_comparison(slice_runs: pd.DataFrame, committed: pd.DataFrame, profile:
     return page
 
 
+def pairs_page(pairs: pd.DataFrame, main: pd.DataFrame, profile: str, per_target: int = 2,
+               seed: int = 0) -> Page:
+    """Across superclass pairs: per-pair means and MRCNN - VGG, the gain against epsilon."""
+    from .. import pairs as P
+
+    runs = P.pair_runs(pairs, main, P.paper_sample(main, per_target, seed))
+    page = Page(values={"pairs_with_runs": sorted(set(pairs["variant"])) if len(pairs) else []})
+    if pairs.empty:
+        page.add(f"**The cross-pair study has no runs yet** (profile `{profile}`): this page "
+                 "shows the paper's pair only.  The study is GPU work; *How to re-run* and the "
+                 "profile `pairs-vgg16` say how to make it.")
+    t = P.pair_table(runs)
+    if t.empty:
+        return page.add("No runs to compare.")
+    page.values["table"] = t.round(3).reset_index().to_dict(orient="list")
+    page.add(_fmt(t, 1, "per pair: mean accuracy (%), MRCNN - VGG (pp) with its 95% interval "
+                        "(bootstrap over target domains), tasks, seeds, mean epsilon"))
+    dom = P.domain_gains(runs)
+    claims = P.pair_claims(t, dom)
+    page.values["claims"] = claims
+    page.add("**What the runs show** (computed):\n" + "\n".join(f"- {c}" for c in claims))
+    if "MRCNN - VGG (pp)" in t and t["MRCNN - VGG (pp)"].notna().any():
+        tt = t.dropna(subset=["MRCNN - VGG (pp)"])
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(MIN_WIDTH + 2, 4.2))
+        y = np.arange(len(tt))
+        ax1.errorbar(tt["MRCNN - VGG (pp)"], y, fmt="o", color="k",
+                     xerr=[tt["MRCNN - VGG (pp)"] - tt["CI low"], tt["CI high"] - tt["MRCNN - VGG (pp)"]])
+        ax1.axvline(0, color="0.5", lw=0.8)
+        ax1.set_yticks(y, [p.replace("/", "\n/ ") for p in tt.index], fontsize=7)
+        ax1.set_xlabel("MRCNN - VGG (pp), 95% interval")
+        sns.scatterplot(data=dom, x="epsilon", y="gain_pp", hue="pair", ax=ax2, s=25, legend=False)
+        ax2.axhline(0, color="0.5", lw=0.8)
+        ax2.set_xlabel(r"target domain's neighbour confusion $\epsilon$")
+        ax2.set_ylabel("MRCNN - VGG (pp), domain mean")
+        fig.tight_layout()
+        stamp(fig, stamp_text(runs))
+        page.add(fig)
+    return page
+
+
 def _no_runs(runs: pd.DataFrame) -> Page | None:
     """A page that says so when its store holds no (ok) runs."""
     if runs.empty:

@@ -158,6 +158,15 @@ def load_cifar100(root: str | os.PathLike | None = None, download: bool = True) 
                    kind="images", content_hash=_content_hash(x, fine), source=str(folder))
 
 
+# The 20 CIFAR-100 superclasses (coarse labels), as the official meta file names them.
+SUPERCLASSES = (
+    "aquatic_mammals", "fish", "flowers", "food_containers", "fruit_and_vegetables",
+    "household_electrical_devices", "household_furniture", "insects", "large_carnivores",
+    "large_man-made_outdoor_things", "large_natural_outdoor_scenes",
+    "large_omnivores_and_herbivores", "medium_mammals", "non-insect_invertebrates", "people",
+    "reptiles", "small_mammals", "trees", "vehicles_1", "vehicles_2")
+
+
 def cifar100_tasks(data: Dataset, positive: str = "fruit_and_vegetables",
                    negative: str = "household_electrical_devices") -> list[Task]:
     """The P(n,2) x P(n,2) transfer tasks of ``positive`` vs ``negative`` (400 in the paper)."""

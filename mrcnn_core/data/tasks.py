@@ -151,3 +151,26 @@ def select_tasks(tasks: Sequence[Task], n: int | None = None,
             raise ValueError(f"number of tasks must be >= 1, got {n}")
         return tasks[:n]
     return tasks
+
+
+def stratified_tasks(tasks: Sequence, n: int, seed: int = 0) -> list:
+    """``n`` tasks that cover the target domains: the domains in a seeded order, one task of
+    each in turn (then a second of each, ...).  Deterministic given ``seed``."""
+    import numpy as np
+
+    if n < 1:
+        raise ValueError(f"compute_tasks must be >= 1, got {n}")
+    rng = np.random.default_rng(seed)
+    by_dom: dict[str, list] = {}
+    for t in sorted(tasks, key=lambda t: t.id):
+        by_dom.setdefault(t.target_domain, []).append(t)
+    doms = sorted(by_dom)
+    order = [doms[i] for i in rng.permutation(len(doms))]
+    for d in order:
+        rng.shuffle(by_dom[d])
+    out: list = []
+    while len(out) < min(n, len(tasks)):
+        for d in order:
+            if by_dom[d] and len(out) < n:
+                out.append(by_dom[d].pop())
+    return out

@@ -36,10 +36,12 @@ _CTX: dict = {}
 _PROV: dict = {}
 
 
-def _worker_context(prof: Profile, dataset: str, weights, backbone, cnn: bool = True):
-    key = (prof.digest, dataset, weights, backbone, cnn)
+def _worker_context(prof: Profile, dataset: str, weights, backbone, cnn: bool = True,
+                    experiment: str = "main"):
+    key = (prof.digest, dataset, weights, backbone, cnn, experiment == "pairs")
     if key not in _CTX:
-        _CTX[key] = profile_context(prof, dataset, weights, backbone, cnn=cnn)
+        _CTX[key] = profile_context(prof, dataset, weights, backbone, cnn=cnn,
+                                    experiment=experiment)
     return _CTX[key]
 
 
@@ -51,7 +53,7 @@ def run_chunk(prof: Profile, dataset: str, experiment: str, keys: Sequence[str],
         Path(fault).write_text(str(os.getpid()))
         os.kill(os.getpid(), signal.SIGKILL)
     ctx = _worker_context(prof, dataset, weights, backbone,
-                          needs_cnn(prof, experiment, dataset, plan_kw.get("methods")))
+                          needs_cnn(prof, experiment, dataset, plan_kw.get("methods")), experiment)
     wanted = set(keys)
     specs = [s for s in plan(prof, experiment, dataset, ctx, **plan_kw) if s.key in wanted]
     pkey = (prof.digest, dataset, experiment)

@@ -57,12 +57,13 @@ def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
         # plan on the data's identity first: a bad plan (k too large, a seed given twice)
         # fails before any feature is extracted; the driver of a distributed sweep only
         # plans (its workers compute the features)
-        ctx = context or profile_context(prof, dataset, weights, backbone, features=False, cnn=cnn)
+        ctx = context or profile_context(prof, dataset, weights, backbone, features=False, cnn=cnn,
+                                         experiment=experiment)
         specs = plan(prof, experiment, dataset, ctx, **plan_kw)
         todo = [s for s in specs if s.key not in done]
         if todo and not distributed and context is None and ctx.features is None and cnn \
                 and dataset != "corel":
-            ctx = profile_context(prof, dataset, weights, backbone, cnn=cnn)
+            ctx = profile_context(prof, dataset, weights, backbone, cnn=cnn, experiment=experiment)
             specs = plan(prof, experiment, dataset, ctx, **plan_kw)
             todo = [s for s in specs if s.key not in done]
         summ = SweepSummary(planned=len(specs), skipped=len(specs) - len(todo), results=str(store.folder))

@@ -16,12 +16,14 @@ PROFILE_DIR = Path(__file__).parent / "profiles"
 DATASETS = ("cifar100", "corel")
 # "control": a study like "sensitivity" (the same keys) on another data set, e.g. the
 # Corel control (MRCNN with alpha = 0 at its own lr and beta; both methods at one setting).
-EXPERIMENTS = ("main", "sensitivity", "ablation", "control")
+EXPERIMENTS = ("main", "sensitivity", "ablation", "control", "pairs")
 STUDIES = ("sensitivity", "control")
 ABLATIONS = tuple(VARIANTS)  # mrcnn_core/ablations.py holds the table
 
 _TOP = {"name", "description", "differences", "experiments", "options"}
 _MAIN = {"tasks", "methods", "seeds", "steps", "cnn_overrides", "positive", "negative"}
+_PAIRS = {"data", "pairs", "per_target", "sample_seed", "methods", "shallow_methods", "seeds",
+          "steps", "cnn_overrides"}
 _SENS = {"dataset", "tasks", "seeds", "steps", "vary", "grid", "cnn_overrides"}
 _VARY = {"k", "alpha", "beta", "lr"}
 _ABL = {"dataset", "tasks", "seeds", "steps", "cnn_overrides", "variants", "graph_every",
@@ -135,6 +137,41 @@ def _check_study(spec: dict, allowed: set, where: str) -> None:
     _check_overrides(spec.get("cnn_overrides", {}), where)
 
 
+def _check_pairs(spec: dict, where: str) -> None:
+    """The cross-pair study: a list of CIFAR-100 superclass pairs and a stratified sample."""
+    from ..data.cifar100 import SUPERCLASSES
+
+    _unknown(spec, _PAIRS, where)
+    pairs = spec.get("pairs")
+    if not isinstance(pairs, list) or not pairs:
+        raise ProfileError(f"{where}.pairs must be a non-empty list of [positive, negative]")
+    seen = set()
+    for p in pairs:
+        if not (isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p)):
+            raise ProfileError(f"{where}.pairs: {p!r} is not [positive, negative]")
+        for name in p:
+            if name not in SUPERCLASSES:
+                raise ProfileError(f"{where}.pairs: unknown CIFAR-100 superclass {name!r}; "
+                                   f"known: {', '.join(SUPERCLASSES)}")
+        if p[0] == p[1]:
+            raise ProfileError(f"{where}.pairs: {p!r} pairs a superclass with itself")
+        if tuple(p) in seen:
+            raise ProfileError(f"{where}.pairs: {p!r} is listed twice")
+        seen.add(tuple(p))
+    if not isinstance(spec.get("data", ""), str):
+        raise ProfileError(f"{where}.data must be a folder name or path")
+    per = spec.get("per_target", 2)
+    if not (isinstance(per, int) and 1 <= per <= 16):
+        raise ProfileError(f"{where}.per_target must be an integer in 1..16, got {per!r}")
+    for key in ("methods", "shallow_methods"):
+        for m in spec.get(key, []):
+            if m not in METHODS:
+                raise ProfileError(f"{where}.{key}: unknown method {m!r}; choose from {METHODS}")
+    _check_seeds(spec.get("seeds", [0]), where)
+    _check_steps(spec.get("steps", 200), where)
+    _check_overrides(spec.get("cnn_overrides", {}), where)
+
+
 def validate(data: dict, where: str = "profile") -> None:
     if not isinstance(data, dict):
         raise ProfileError(f"{where} must be a mapping")
@@ -165,6 +202,8 @@ def validate(data: dict, where: str = "profile") -> None:
         _check_seeds(spec.get("seeds", [0]), w)
         _check_steps(spec.get("steps", 200), w)
         _check_overrides(spec.get("cnn_overrides", {}), w)
+    if "pairs" in exps:
+        _check_pairs(exps["pairs"], f"{where}.experiments.pairs")
     for study in [x for x in STUDIES if x in exps]:
         s, w = exps[study], f"{where}.experiments.{study}"
         _check_study(s, _SENS, w)

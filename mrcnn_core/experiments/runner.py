@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from ..data import cifar100_tasks, corel_tasks, load_cifar100, load_corel, select_tasks
-from ..data.tasks import Dataset, Task
+from ..data.tasks import Dataset, Task, stratified_tasks
 from ..fit import GraphCache, Job, resolve_hparams, run_jobs
 from ..ablations import variant as ablation_variant
 from ..graph import EPSILON_K, GraphSpec, neighbour_confusion
@@ -66,7 +66,8 @@ class Context:
 
 def load_context(name: str, weights: str | None = None, positive: str | None = None,
                  negative: str | None = None, backbone: str | None = None,
-                 sha256: str | None = None, features: bool = True, cnn: bool = True) -> Context:
+                 sha256: str | None = None, features: bool = True, cnn: bool = True,
+                 root: str | None = None, pairs: Sequence[tuple[str, str]] | None = None) -> Context:
     """Load a dataset, build its tasks (superclass names checked first), then features.
 
     ``features=False`` gives the context's identity (data hash, weights id,
@@ -78,9 +79,10 @@ def load_context(name: str, weights: str | None = None, positive: str | None = N
         from ..features import check_backbone, extract_features
 
         backbone = check_backbone(backbone)  # an unknown name fails before any loading
-        ds = load_cifar100()
-        tasks = cifar100_tasks(ds, positive or "fruit_and_vegetables",
-                               negative or "household_electrical_devices")
+        ds = load_cifar100(root)
+        tasks = ([t for a, b in pairs for t in cifar100_tasks(ds, a, b)] if pairs else
+                 cifar100_tasks(ds, positive or "fruit_and_vegetables",
+                                negative or "household_electrical_devices"))
         if not cnn:
             return Context(ds, tasks, None, "n/a (pixels)", np.empty((len(ds.x), 0)),
                            "n/a (pixels)")
@@ -129,6 +131,44 @@ def _hp_for(method: str, ds: str, task: Task, steps: int, opts: dict, **over) ->
     own = registered(method).options
     return {"select": opts.get("baseline_select", "source_cv"),
             **{k: opts.get(method, {}).get(k, default) for k, default in own.items()}}
+
+
+def _plan_pairs(s: dict, dataset: str, ctx: Context, opts: dict, methods, n_tasks, seeds) -> list:
+    """The cross-pair study: per superclass pair, the CNN methods on a stratified sample
+    (``per_target`` tasks of each of its 25 target domains) and the shallow methods on all
+    of its tasks.  The pair is the run's ``variant`` (``positive/negative``)."""
+    if dataset != "cifar100":
+        raise ProfileError(f"the cross-pair study runs on cifar100, not {dataset!r}")
+    meths = list(methods or list(s.get("methods", ["vgg", "mrcnn"]))
+                 + list(s.get("shallow_methods", [])))
+    for x in meths:
+        if x not in METHODS:
+            raise ProfileError(f"unknown method {x!r}; choose from {METHODS}")
+    meths.sort(key=lambda x: METHODS.index(x))
+    super_of = {c: g for g, members in ctx.dataset.groups.items() for c in members}
+    by_pair: dict = {}
+    for t in ctx.tasks:
+        by_pair.setdefault((super_of[t.source_classes[0]], super_of[t.source_classes[1]]), []).append(t)
+    per, sample_seed = int(s.get("per_target", 2)), int(s.get("sample_seed", 0))
+    out = []
+    for pos, neg in (tuple(p) for p in s["pairs"]):
+        tasks = by_pair.get((pos, neg), [])
+        n_dom = len({t.target_domain for t in tasks})
+        sample = stratified_tasks(tasks, per * n_dom, sample_seed) if tasks else []
+        for method in meths:
+            cnn = method in CNN_METHODS
+            chosen = sample if cnn else sorted(tasks, key=lambda t: t.id)
+            all_seeds = list(seeds if seeds is not None else s.get("seeds", [0]))
+            for task in chosen[:n_tasks or None]:
+                for seed in (all_seeds if cnn else all_seeds[:1]):  # shallow: one seed
+                    over = dict(s.get("cnn_overrides", {})) if method in CNN_METHODS else {}
+                    if method == "vgg":
+                        over.pop("alpha", None)
+                    hp = _hp_for(method, dataset, task, s.get("steps", 200), opts, **over)
+                    _check_k(hp, task)
+                    out.append(RunSpec(dataset, task, method, int(seed), "pairs",
+                                       f"{pos}/{neg}", hp))
+    return out
 
 
 def _check_k(hp: dict, task: Task) -> None:
@@ -191,6 +231,8 @@ def plan(profile: Profile, experiment: str, dataset: str, ctx: Context, *,
                     _check_k(hp, task)
                     specs.append(RunSpec(dataset, task, method, int(seed), "main", "paper", hp,
                                          keep_curves=method in CNN_METHODS and i < curves_n))
+    elif experiment == "pairs":
+        specs += _plan_pairs(exps["pairs"], dataset, ctx, opts, methods, n_tasks, seeds)
     elif experiment == "ablation":
         a = exps["ablation"]
         if dataset != a.get("dataset", "cifar100"):
@@ -333,17 +375,39 @@ def _row(spec: RunSpec, profile: Profile, weights: str, backbone: str, prov_id: 
 def needs_cnn(prof: Profile, experiment: str, dataset: str,
               methods: Sequence[str] | None = None) -> bool:
     """Whether the runs asked for include a CNN method (else no backbone is needed)."""
+    if experiment == "pairs":
+        s = prof.data["experiments"]["pairs"]
+        ms = methods or list(s.get("methods", ["vgg", "mrcnn"])) + list(s.get("shallow_methods", []))
+        return any(m in CNN_METHODS for m in ms)
     if experiment != "main":
         return True
     ms = methods or prof.data["experiments"].get("main", {}).get(dataset, {}).get("methods", [])
     return any(m in CNN_METHODS for m in ms)
 
 
+def pairs_data_dir(spec: dict) -> str | None:
+    """The cross-pair study's data folder: a path, or a folder name beside the data folder
+    ($MRCNN_DATA_DIR/../<name>, e.g. ../shared/data-pairs)."""
+    d = spec.get("data")
+    if not d:
+        return None
+    p = Path(d).expanduser()
+    if p.is_absolute() or p.is_dir():
+        return str(p)
+    base = os.environ.get("MRCNN_DATA_DIR")
+    return str(Path(base).parent / d) if base else str(p)
+
+
 def profile_context(prof: Profile, dataset: str, weights: str | None = None,
                     backbone: str | None = None, features: bool = True,
-                    cnn: bool = True) -> Context:
-    """The data, tasks and (for images) features that ``prof`` runs on."""
+                    cnn: bool = True, experiment: str = "main") -> Context:
+    """The data, tasks and (for images) features that ``prof`` runs on (for ``experiment``:
+    the cross-pair study reads its own data folder and builds the tasks of every pair)."""
     w, b, sha = profile_weights(prof, weights, backbone)
+    if experiment == "pairs":
+        spec = prof.data["experiments"]["pairs"]
+        return load_context(dataset, w, backbone=b, sha256=sha, features=features, cnn=cnn,
+                            root=pairs_data_dir(spec), pairs=[tuple(p) for p in spec["pairs"]])
     spec = prof.data["experiments"].get("main", {}).get(dataset, {})
     return load_context(dataset, w, spec.get("positive"), spec.get("negative"), backbone=b,
                         sha256=sha, features=features, cnn=cnn)

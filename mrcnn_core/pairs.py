@@ -1,0 +1,127 @@
+"""Across superclass pairs: is MRCNN's gain over VGG a property of the method or of the pair?
+
+Read-only on the stores, like ``analysis``.  The cross-pair study (experiment
+``pairs``, profile ``pairs-vgg16``) stores each run with its pair as the
+``variant`` (``positive/negative``); the paper's pair joins from the main grid's
+store at the same stratified sample.  Within a pair, tasks that share a target
+domain are not independent: intervals are a bootstrap over target domains, as
+everywhere in the book; across pairs, each pair is one point.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import analysis as A
+from .data.tasks import stratified_tasks
+from .methods import CNN
+
+PAPER_PAIR = "fruit_and_vegetables/household_electrical_devices"
+
+
+def pair_runs(pairs: pd.DataFrame, main: pd.DataFrame | None = None,
+              paper_sample: set | None = None) -> pd.DataFrame:
+    """The study's runs with a ``pair`` column, plus the paper's pair from ``main`` (its CNN
+    runs restricted to ``paper_sample``, the same stratified sample; its shallow runs on all
+    tasks, as for the other pairs)."""
+    out = pairs.assign(pair=pairs["variant"]) if len(pairs) else pairs.assign(pair=[])
+    if main is not None and len(main):
+        m = main[main["dataset"] == "cifar100"]
+        cnn = m["method"].isin(CNN)
+        if paper_sample is not None:
+            m = m[~cnn | m["task_id"].isin(paper_sample)]
+        out = pd.concat([out, m.assign(pair=PAPER_PAIR)], ignore_index=True)
+    return out
+
+
+def paper_sample(main: pd.DataFrame, per_target: int = 2, seed: int = 0) -> set:
+    """The paper pair's tasks at the study's stratified sample (from the store's task ids)."""
+    from types import SimpleNamespace
+
+    d = main[main["dataset"] == "cifar100"][["task_id", "target"]].drop_duplicates()
+    tasks = [SimpleNamespace(id=t, target_domain=g) for t, g in zip(d["task_id"], d["target"])]
+    if not tasks:
+        return set()
+    n = per_target * len({t.target_domain for t in tasks})
+    return {t.id for t in stratified_tasks(tasks, n, seed)}
+
+
+def _per_pair(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per task (seeds averaged), with the pair standing in for the data set."""
+    return A.add_groups(A.per_task(runs.assign(dataset=runs["pair"])))
+
+
+def pair_table(runs: pd.DataFrame, n_boot: int = 2000) -> pd.DataFrame:
+    """Per pair: mean accuracy (%) of each method, MRCNN - VGG with its cluster-bootstrap
+    interval over target domains, the tasks and seeds, and the mean epsilon."""
+    if runs.empty:
+        return pd.DataFrame()
+    pt = _per_pair(runs)
+    rows = []
+    for pair, d in pt.groupby("dataset"):
+        row = {"pair": pair}
+        for m in A._methods(d["method"]):
+            row[A.METHOD_LABEL[m]] = 100 * d[d["method"] == m]["accuracy"].mean()
+        comp = A.paired(d, "mrcnn", "vgg", n_boot=n_boot)
+        tot = comp[comp["group"] == "Total"] if len(comp) else comp
+        if len(tot):
+            r = tot.iloc[0]
+            row.update({"MRCNN - VGG (pp)": r.mean_diff_pp, "CI low": r.ci_low_pp,
+                        "CI high": r.ci_high_pp, "verdict": A.interval_word(r.ci_low_pp, r.ci_high_pp),
+                        "CNN tasks": int(r.tasks), "target domains": int(r.clusters)})
+        cnn = d[d["method"].isin(CNN)]
+        row["seeds"] = (f"{cnn['n_seeds'].min()}-{cnn['n_seeds'].max()}" if len(cnn) else "")
+        row["mean epsilon"] = float(d.groupby("target")["epsilon"].mean().mean())
+        rows.append(row)
+    t = pd.DataFrame(rows).set_index("pair")
+    order = [PAPER_PAIR] + sorted(p for p in t.index if p != PAPER_PAIR)
+    return t.loc[[p for p in order if p in t.index]]
+
+
+def domain_gains(runs: pd.DataFrame) -> pd.DataFrame:
+    """MRCNN - VGG (pp) and epsilon per target domain of every pair (seeds, then tasks averaged)."""
+    pt = _per_pair(runs)
+    wide = A.task_table(pt)
+    if not {"mrcnn", "vgg"} <= set(wide.columns):
+        return pd.DataFrame(columns=["pair", "target", "gain_pp", "epsilon"])
+    eps = pt.groupby(["dataset", "task_id"])["epsilon"].mean()
+    wide = wide.assign(gain_pp=100 * (wide["mrcnn"] - wide["vgg"]),
+                       epsilon=[eps.get((d, t), np.nan) for d, t in zip(wide["dataset"], wide["task_id"])])
+    g = wide.dropna(subset=["gain_pp"]).groupby(["dataset", "target"])[["gain_pp", "epsilon"]].mean()
+    return g.reset_index().rename(columns={"dataset": "pair"})
+
+
+def pair_claims(table: pd.DataFrame, domains: pd.DataFrame) -> list[str]:
+    """Computed sentences: in how many pairs MRCNN beats VGG, and whether the paper's
+    explanation (more neighbour confusion, less gain) holds across pairs."""
+    from scipy.stats import spearmanr
+
+    out = []
+    if table.empty or "MRCNN - VGG (pp)" not in table:
+        return ["No pair has both VGG and MRCNN runs yet."]
+    t = table.dropna(subset=["MRCNN - VGG (pp)"])
+    higher = t[t["verdict"] == "higher"].index.tolist()
+    lower = t[t["verdict"] == "lower"].index.tolist()
+    out.append(f"MRCNN beats VGG (95% interval above zero) in {len(higher)} of {len(t)} pairs"
+               + (f" ({', '.join(higher)})" if higher else "")
+               + f"; it is below VGG in {len(lower)}" + (f" ({', '.join(lower)})" if lower else "")
+               + f"; the gain ranges from {t['MRCNN - VGG (pp)'].min():+.1f} to "
+               f"{t['MRCNN - VGG (pp)'].max():+.1f} pp (mean over pairs "
+               f"{t['MRCNN - VGG (pp)'].mean():+.1f} pp, each pair one point).")
+    if len(t) >= 4 and t["mean epsilon"].notna().all():
+        r = spearmanr(t["mean epsilon"], t["MRCNN - VGG (pp)"])
+        out.append(f"Pair level: Spearman rho of a pair's mean epsilon and its gain = "
+                   f"{r.statistic:+.2f} over {len(t)} pairs (p = {r.pvalue:.2g}): "
+                   + ("less gain where neighbours are more confused, as the paper explains."
+                      if r.statistic < 0 and r.pvalue < 0.05 else
+                      "no significant dependence: the paper's explanation is not supported "
+                      "across pairs." if r.pvalue >= 0.05 else
+                      "more gain where neighbours are more confused: the opposite of the "
+                      "paper's explanation."))
+    d = domains.dropna(subset=["gain_pp", "epsilon"])
+    if len(d) >= 4:
+        r = spearmanr(d["epsilon"], d["gain_pp"])
+        out.append(f"Target-domain level, all pairs: Spearman rho = {r.statistic:+.2f} over "
+                   f"{len(d)} target domains of {d['pair'].nunique()} pairs (p = {r.pvalue:.2g}; "
+                   "domains of one pair share its images, so this p is optimistic).")
+    return out

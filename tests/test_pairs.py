@@ -1,0 +1,109 @@
+"""The cross-pair study: profile validation, the stratified sample, planning, and the page."""
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+import yaml  # noqa: E402
+
+from mrcnn_core.experiments import ProfileError, load_profile  # noqa: E402
+
+
+def profile(tmp_path, pairs, **extra) -> str:
+    p = tmp_path / "pairs.yaml"
+    p.write_text(yaml.safe_dump({"name": "pp", "experiments": {"pairs": {
+        "pairs": pairs, "per_target": 2, "seeds": [0, 1], "steps": 3, **extra}}}))
+    return str(p)
+
+
+def test_shipped_profile_is_valid():
+    spec = load_profile("pairs-vgg16").data["experiments"]["pairs"]
+    assert len(spec["pairs"]) == 5 and spec["per_target"] == 2
+
+
+@pytest.mark.parametrize("pairs,needle", [
+    ([["fish", "sharks"]], "unknown CIFAR-100 superclass 'sharks'; known: aquatic_mammals, fish"),
+    ([["fish", "fish"]], "pairs a superclass with itself"),
+    ([["fish", "insects"], ["fish", "insects"]], "listed twice"),
+    ([["fish"]], "is not [positive, negative]"),
+])
+def test_bad_pairs_are_refused(tmp_path, pairs, needle):
+    with pytest.raises(ProfileError, match=needle.replace("[", r"\[").replace("]", r"\]")):
+        load_profile(profile(tmp_path, pairs))
+
+
+def test_plan_samples_every_target_domain(tmp_path, tiny_cifar, monkeypatch):
+    """CNN methods on 2 tasks per target domain (all 25), shallow ones on all 400, seed 0."""
+    from mrcnn_core.experiments import plan, profile_context
+
+    monkeypatch.setenv("MRCNN_DATA_DIR", str(tiny_cifar))
+    prof = load_profile(profile(tmp_path, [["fruit_and_vegetables", "household_electrical_devices"]],
+                                shallow_methods=["lr"], data=str(tiny_cifar)))
+    ctx = profile_context(prof, "cifar100", weights="none", features=False, experiment="pairs")
+    specs = plan(prof, "pairs", "cifar100", ctx)
+    vgg = [s for s in specs if s.method == "vgg"]
+    assert len(vgg) == 50 * 2  # 50 tasks x seeds 0, 1
+    per_domain = pd.Series([s.task.target_domain for s in vgg if s.seed == 0]).value_counts()
+    assert len(per_domain) == 25 and (per_domain == 2).all()
+    lr = [s for s in specs if s.method == "lr"]
+    assert len(lr) == 400 and {s.seed for s in lr} == {0}
+    assert {s.variant for s in specs} == {"fruit_and_vegetables/household_electrical_devices"}
+    again = plan(prof, "pairs", "cifar100", ctx)
+    assert [s.key for s in again] == [s.key for s in specs]  # deterministic
+
+
+def synthetic(pairs_gain: dict, domains=6, sources=3) -> pd.DataFrame:
+    rows = []
+    for pair, gain in pairs_gain.items():
+        for d in range(domains):
+            for s in range(sources):
+                task = f"{pair[:3]}s{s}->{pair[:3]}t{d}"
+                for m, acc in (("lr", 0.6), ("vgg", 0.7), ("mrcnn", 0.7 + gain + 0.002 * (s - 1))):
+                    rows.append(dict(dataset="cifar100", task_id=task, source=f"s{s}",
+                                     target=f"{pair}:t{d}", method=m, seed=0, experiment="pairs",
+                                     variant=pair, accuracy=acc, epsilon=0.05 + 0.01 * d,
+                                     status="ok", profile="pp", weights="w", backbone="vgg16",
+                                     run_key=f"{task}|{m}", prov_id="p"))
+    return pd.DataFrame(rows)
+
+
+def test_pair_table_and_claims_by_hand():
+    from mrcnn_core import pairs as P
+
+    runs = P.pair_runs(synthetic({"a/b": 0.03, "c/d": -0.02, "e/f": 0.0}))
+    t = P.pair_table(runs)
+    np.testing.assert_allclose(t.loc["a/b", "MRCNN - VGG (pp)"], 3.0)
+    np.testing.assert_allclose(t.loc["c/d", "MRCNN - VGG (pp)"], -2.0)
+    assert t.loc["a/b", "verdict"] == "higher" and t.loc["c/d", "verdict"] == "lower"
+    assert t.loc["e/f", "verdict"] == "indistinguishable"
+    claims = P.pair_claims(t, P.domain_gains(runs))
+    assert claims[0].startswith("MRCNN beats VGG (95% interval above zero) in 1 of 3 pairs (a/b)")
+    assert "below VGG in 1 (c/d)" in claims[0]
+
+
+def test_page_without_a_pairs_store_says_so():
+    from mrcnn_core.book import figures
+
+    main = synthetic({"x/y": 0.01}).assign(experiment="main", variant="paper")
+    page = figures.pairs_page(main.iloc[:0], main, "pairs-vgg16")
+    text = " ".join(p for p in page.parts if isinstance(p, str))
+    assert "no runs yet" in text
+    assert page.values["table"]["pair"] == ["fruit_and_vegetables/household_electrical_devices"]
+
+
+def test_front_page_row_of_the_pairs_study():
+    from mrcnn_core import findings as F
+
+    main = synthetic({"x/y": 0.01}).assign(experiment="main", variant="paper")
+    pairs = synthetic({"a/b": 0.03, "c/d": -0.02, "e/f": 0.0, "g/h": 0.01, "i/j": 0.02})
+    f = F.findings(main, pairs)
+    r = f[f["claim"] == "The gain holds on other superclass pairs"].iloc[0]
+    assert r["clusters"] == 6 and r["dataset"] == "cifar100 (6 pairs)"
+    from mrcnn_core import pairs as P
+
+    t = P.pair_table(P.pair_runs(pairs, main, P.paper_sample(main)))
+    paper = t.loc[P.PAPER_PAIR, "MRCNN - VGG (pp)"]  # 1 pp +- the sample's jitter
+    assert abs(paper - 1.0) < 0.2
+    np.testing.assert_allclose(r["effect"], (3 - 2 + 0 + 1 + 2 + paper) / 6)  # each pair one point
+    assert "above zero in 4 of 6 pairs" in r["detail"]
