@@ -248,6 +248,27 @@ def _load_cached(path: Path, key: str, backbone: str) -> FeatureSet | None:
         return None
 
 
+def pinned_id(weights: str | None, sha256: str | None) -> str | None:
+    """The weights id of a pinned file, known without the file (its name and pinned digest)."""
+    if not weights or not sha256 or str(weights).lower() in ("none", "random", "imagenet"):
+        return None
+    return f"file:{Path(str(weights)).name}:sha256:{sha256.lower()}"
+
+
+def _cache_key(backbone: str, wid: str, size: int, data_hash: str) -> str:
+    return hashlib.sha256(f"{backbone}|{wid}|{size}|{data_hash}|v{CACHE_VERSION}".encode()
+                          ).hexdigest()[:20]
+
+
+def _cached_pinned(dataset, weights, sha256, backbone, cache_dir) -> "FeatureSet | None":
+    wid = pinned_id(weights, sha256)
+    if wid is None:
+        return None
+    key = _cache_key(backbone, wid, dataset.x.shape[1], dataset.content_hash)
+    path = Path(cache_dir or default_cache_dir()) / f"pool4-{backbone}-{dataset.name}-{key}.npz"
+    return _load_cached(path, key, backbone)
+
+
 def extract_features(dataset, weights: str | None = None, *, backbone: str | None = None,
                      cache_dir: str | Path | None = None, seed: int = 0, batch_size: int = 256,
                      use_cache: bool = True, sha256: str | None = None) -> FeatureSet:
@@ -265,15 +286,22 @@ def extract_features(dataset, weights: str | None = None, *, backbone: str | Non
         raise ValueError(f"{dataset.name} holds {dataset.kind}, not images; "
                          "feature datasets go to the head directly")
     b = check_backbone(backbone)
-    w = resolve_weights(weights, sha256)
+    try:
+        w = resolve_weights(weights, sha256)
+    except WeightsUnavailable:
+        # A pinned file that is not here: features made elsewhere with exactly those weights
+        # (the cache file carries them, with the conv5 weights) serve as well.
+        hit = _cached_pinned(dataset, weights, sha256, b, cache_dir) if use_cache else None
+        if hit is None:
+            raise
+        return hit
     vgg = None
     if w == "imagenet" and not keras_cached_weights(b).is_file():
         # download first, so that the weights' sha256 is known for the cache key and rows
         vgg = build_backbone(b, w, seed=seed, input_size=dataset.x.shape[1])
     wid = weights_id(w, seed, b)
     size = dataset.x.shape[1]
-    key = hashlib.sha256(f"{b}|{wid}|{size}|{dataset.content_hash}|v{CACHE_VERSION}".encode()
-                         ).hexdigest()[:20]
+    key = _cache_key(b, wid, size, dataset.content_hash)
     path = Path(cache_dir or default_cache_dir()) / f"pool4-{b}-{dataset.name}-{key}.npz"
     if use_cache:
         hit = _load_cached(path, key, b)

@@ -159,3 +159,21 @@ def test_sweep_rows_and_provenance_name_backbone_and_weights(tiny_cifar, tmp_pat
                progress=False)
     assert (s2.skipped, s2.done) == (0, 2)
     assert set(ResultsStore(tmp_path / "r").load()["backbone"]) == {"vgg16", "vgg19"}
+
+
+@pytest.mark.skipif(not SHARED_WEIGHTS.is_file(), reason="needs real data: ../shared/weights not present")
+def test_features_made_elsewhere_with_the_pinned_weights_serve_without_the_file(tmp_path, tiny_ds):
+    """A device that cannot carry the weights file runs on the cached features (+ conv5)."""
+    import shutil
+
+    w = tmp_path / "copy.weights.h5"
+    shutil.copy(SHARED_WEIGHTS, w)
+    made = extract_features(tiny_ds, str(w), backbone="vgg16", cache_dir=tmp_path, sha256=SHA)
+    w.unlink()
+    again = extract_features(tiny_ds, str(w), backbone="vgg16", cache_dir=tmp_path, sha256=SHA)
+    assert again.weights == made.weights == F.pinned_id(str(w), SHA)
+    np.testing.assert_array_equal(again.x, made.x)
+    with pytest.raises(WeightsUnavailable, match="copy.weights.h5"):  # unpinned: no such file
+        extract_features(tiny_ds, str(w), backbone="vgg16", cache_dir=tmp_path)
+    with pytest.raises(WeightsUnavailable):  # pinned to another digest: not the cached weights
+        extract_features(tiny_ds, str(w), backbone="vgg16", cache_dir=tmp_path, sha256="1" * 64)

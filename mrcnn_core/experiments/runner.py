@@ -87,9 +87,14 @@ def load_context(name: str, weights: str | None = None, positive: str | None = N
             return Context(ds, tasks, None, "n/a (pixels)", np.empty((len(ds.x), 0)),
                            "n/a (pixels)")
         if not features:  # identity only (for planning against a store): no extraction
-            from ..features import resolve_weights, weights_id
+            from ..features import WeightsUnavailable, pinned_id, resolve_weights, weights_id
 
-            wid = weights_id(resolve_weights(weights, sha256), 0, backbone)
+            try:
+                wid = weights_id(resolve_weights(weights, sha256), 0, backbone)
+            except WeightsUnavailable:  # a pinned file not here: its id is known anyway
+                wid = pinned_id(weights, sha256)
+                if wid is None:
+                    raise
             return Context(ds, tasks, None, wid, np.empty((len(ds.x), 0)), backbone)
         fs = extract_features(ds, weights, backbone=backbone, sha256=sha256)
         return Context(ds, tasks, fs, fs.weights, fs.x, fs.backbone)
