@@ -97,12 +97,18 @@ def papermill(colab, notebook: str, out: Path, **params) -> dict:
 
 
 @pytest.mark.slow
-def test_colab_page_shows_the_committed_numbers(colab, tmp_path):
+@pytest.mark.skipif(not (SHARED / "weights" / "vgg16_imagenet_notop.weights.h5").is_file()
+                    or not (SHARED / "data" / "cifar-100-python").is_dir(),
+                    reason="needs real data: the compute slice needs ../shared/data and weights")
+def test_colab_page_shows_the_committed_numbers_and_computes_a_slice(colab, tmp_path):
+    """One page run as on Colab: the committed Table 1, and a 2-task slice computed beside it."""
     if colab["dirty"]:
         pytest.skip("uncommitted changes: the clone would not hold them (CI runs on a clean clone)")
     from mrcnn_core.analysis import add_groups, load_runs, per_task, result_folders, table1
 
-    rec = papermill(colab, "20_table1", tmp_path / "t1.ipynb", profile="imagenet-vgg16")
+    colab["env"]["MRCNN_DATA_DIR"] = str(SHARED / "data")
+    rec = papermill(colab, "20_table1", tmp_path / "t1.ipynb", profile="imagenet-vgg16",
+                    compute_tasks=2, compute_steps=3)
     clone = colab["content"] / "mrcnn-book"
     assert (clone / "results" / "imagenet-vgg16").is_dir(), "the install cell cloned the stores"
     text = (tmp_path / "t1.ipynb").read_text()
@@ -115,24 +121,12 @@ def test_colab_page_shows_the_committed_numbers(colab, tmp_path):
              if (d, g) == ("cifar100", "Total")][0]
     for col in ("LR", "TSVM", "VGG", "MRCNN"):
         assert got[col][total] == pytest.approx(here.loc[("cifar100", "Total"), col]), col
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(not (SHARED / "weights" / "vgg16_imagenet_notop.weights.h5").is_file()
-                    or not (SHARED / "data" / "cifar-100-python").is_dir(),
-                    reason="needs real data: the compute slice needs ../shared/data and weights")
-def test_colab_page_computes_a_slice(colab, tmp_path):
-    if colab["dirty"]:
-        pytest.skip("uncommitted changes: the clone would not hold them (CI runs on a clean clone)")
-    colab["env"]["MRCNN_DATA_DIR"] = str(SHARED / "data")
-    rec = papermill(colab, "20_table1", tmp_path / "slice.ipynb", profile="imagenet-vgg16",
-                    compute_tasks=2, compute_steps=3)
+    # the slice: 2 tasks x VGG, MRCNN, 3 steps, beside the committed runs of the same tasks
     assert rec["slice_tasks"] == 2 and rec["slice_runs"] == 4 and rec["slice_steps"] == [3]
     assert set(rec["slice_mean"]) == {"VGG", "MRCNN"}
     assert all(0.0 <= v <= 1.0 for v in rec["slice_mean"].values())
-    assert all(v is not None for v in rec["committed_mean"].values())  # the same tasks, committed
-    assert (colab["content"] / "mrcnn-book" / "results" / "slices" / "imagenet-vgg16"
-            / "runs.csv").is_file()
+    assert all(v is not None for v in rec["committed_mean"].values())
+    assert (clone / "results" / "slices" / "imagenet-vgg16" / "runs.csv").is_file()
 
 
 def test_slice_comparison_keys_study_points_by_their_values(tmp_path):

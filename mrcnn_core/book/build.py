@@ -100,7 +100,10 @@ def main(args) -> int:
     # the pages write their CSV files beside the executed notebooks, and link them
     os.environ[DOWNLOADS_ENV] = str(OUT)
     os.environ[BUILD_ENV] = "1"
-    for page, src, extra in known:
+    # the front page summarises the others' stores: it runs last (a computing profile,
+    # smoke, fills its stores on the experiments page first), whatever its place in the toc
+    root = known[0][0] if known and known[0][0] == "index" else None
+    for page, src, extra in sorted(known, key=lambda p: p[0] == root):
         if only and page not in only:
             continue
         params = {"profile": profile, **extra}
