@@ -42,8 +42,10 @@ verify: install
 	$(PY) -m mrcnn_core verify results/imagenet-vgg16 --runs 1 --methods mrcnn
 	$(PY) -m mrcnn_core verify results/legacy --runs 1
 
+# Two workers (the CI machine has 2 cores): the smoke book build runs beside the rest.
+# Tests that write the checkout's book/generated and _build share one worker (xdist_group).
 test: install
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 # The pages are MyST notebooks (notebooks/*.md); re-pair the .ipynb that Colab opens.
 notebooks: install

@@ -82,6 +82,7 @@ def _errors(nb_path) -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("book")  # writes the checkout's book/generated and _build
 @pytest.mark.skipif(not SHARED_WEIGHTS.is_file(), reason="needs real data: the smoke profile needs ../shared/weights")
 def test_book_builds_with_every_page(real_cifar_root, real_corel_path):
     """The CI build: smoke profile (computes), shared data, the offline ImageNet VGG16."""
@@ -125,6 +126,7 @@ def test_book_builds_with_every_page(real_cifar_root, real_corel_path):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("book")  # writes the checkout's book/generated
 @pytest.mark.skipif(not (ROOT / "results" / "imagenet-vgg16" / "main" / "runs.csv").is_file()
                     or not SHARED_WEIGHTS.is_file(),
                     reason="needs real data: the committed imagenet-vgg16 store and ../shared/weights")
