@@ -150,3 +150,9 @@ def write_corel(out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     scipy.io.savemat(out, {"data": data, "offset": np.cumsum(sizes)[None]})
     return out
+
+
+def pytest_collection_modifyitems(config, items):
+    """The book tests (the longest, one xdist group) first: with two workers they run on one
+    while the rest of the suite runs on the other (CI time)."""
+    items.sort(key=lambda it: 0 if it.get_closest_marker("xdist_group") else 1)  # stable
