@@ -21,6 +21,8 @@ import re
 from pathlib import Path
 from typing import Sequence
 
+from .data.tasks import stratified_tasks  # noqa: F401 (the slice's sample; re-exported)
+
 REPO_ENV = "MRCNN_REPO_URL"
 DEFAULT_REPO = "https://github.com/mrcnn-repro/mrcnn-book"
 DEFAULT_BRANCH = "main"
@@ -90,8 +92,6 @@ def sync_install_cells(nb_dir: str | Path, url: str | None = None) -> list[str]:
 
 
 # -- the compute slice ------------------------------------------------------------------------
-
-from .data.tasks import stratified_tasks  # noqa: E402 (re-exported: the slice's sample)
 
 
 def slice_profile(prof, task_ids: Sequence[str], dataset: str = "cifar100",
@@ -174,13 +174,14 @@ def compute_slice(profile: str, n_tasks: int, steps: int | None = None, seed: in
 
 T4_FP32_FLOPS = 8.1e12  # NVIDIA's peak float32 rate of a T4
 T4_EFFICIENCY = 0.4  # the share of the peak a small conv net reaches (assumed, not measured)
-CONV5_LAYERS = {"vgg19": 4, "vgg16": 3}
 
 
 def run_flops(n_source: int, n_target: int, steps: int, backbone: str = "vgg19") -> float:
     """FLOPs of one CNN run: conv5 (3x3, 512 -> 512, on 2 x 2 maps) and the head, forward and
     backward (3x the forward), over source and target every full-batch step."""
-    conv5 = CONV5_LAYERS[backbone] * 2 * (3 * 3 * 512 * 512) * 4  # per image, 4 positions
+    from .features import BACKBONES
+
+    conv5 = len(BACKBONES[backbone][2]) * 2 * (3 * 3 * 512 * 512) * 4  # per image, 4 positions
     head = 2 * (512 * 512 + 512 * 512 + 512 * 2)  # fc6-fc8 (512, 512, 2) on the pooled 512
     return 3.0 * (conv5 + head) * (n_source + n_target) * steps
 

@@ -125,6 +125,12 @@ def synthetic_corel_path(tmp_path_factory):
     return write_corel(tmp_path_factory.mktemp("synthetic") / "corel" / "corel.mat")
 
 
+@pytest.fixture
+def corel_env(monkeypatch, synthetic_corel_path):
+    """Mechanics of sweeps: a stand-in Corel file (random features, the real layout)."""
+    monkeypatch.setenv("MRCNN_DATA_DIR", str(Path(synthetic_corel_path).parent.parent))
+
+
 def pytest_sessionfinish(session, exitstatus):
     """With MRCNN_REQUIRE_REAL_DATA=1 (.ci/run), a test skipped for want of real data fails
     the run: the suite must not pass without touching the real loaders."""

@@ -15,12 +15,6 @@ from mrcnn_core.experiments.distributed import FAULT_ENV, local_cluster
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def corel_env(monkeypatch, synthetic_corel_path):
-    """Mechanics of Dask sweeps: a stand-in Corel file (random features, the real layout)."""
-    monkeypatch.setenv("MRCNN_DATA_DIR", str(Path(synthetic_corel_path).parent.parent))
-
-
 def profile(tmp_path, tasks=3, steps=5, methods=("lr", "vgg", "mrcnn")):
     p = tmp_path / "d.yaml"
     p.write_text(yaml.safe_dump({"name": "d", "experiments": {"main": {"corel": {

@@ -28,12 +28,6 @@ def write_profile(tmp_path, main=None, sens=None, options=None, name="t"):
     return str(p)
 
 
-@pytest.fixture
-def corel_env(monkeypatch, synthetic_corel_path):
-    """Mechanics of the sweep: a stand-in Corel file (random features, the real layout)."""
-    monkeypatch.setenv("MRCNN_DATA_DIR", str(Path(synthetic_corel_path).parent.parent))
-
-
 def small(tmp_path, steps=5, methods=("lr", "vgg", "mrcnn"), tasks=2):
     return write_profile(tmp_path, main={"corel": {"tasks": tasks, "methods": list(methods),
                                                    "seeds": [0], "steps": steps}},

@@ -10,29 +10,8 @@ from ..data.tasks import Task
 from ..methods import SHALLOW, method as registered
 
 
-class _Baselines(dict):
-    """name -> estimator class of every shallow method in the registry (imported on use)."""
-
-    def __missing__(self, name):
-        if name not in SHALLOW:
-            raise KeyError(name)
-        self[name] = registered(name).estimator_class()
-        return self[name]
-
-    def __contains__(self, name):
-        return name in SHALLOW
-
-    def __iter__(self):
-        return iter(SHALLOW)
-
-    def __len__(self):
-        return len(SHALLOW)
-
-    def keys(self):
-        return list(SHALLOW)
-
-
-BASELINES = _Baselines()
+# name -> estimator class of every shallow method, from the registry
+BASELINES = {m: registered(m).estimator_class() for m in SHALLOW}
 
 
 @dataclass
