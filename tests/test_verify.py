@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from mrcnn_core.experiments import ResultsStore, sweep
-from test_sweep import corel_env, small  # noqa: F401  (fixture and helper)
+from test_sweep import small
 
 
 def _verify(res, *args, backend="tensorflow"):
