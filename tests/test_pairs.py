@@ -107,3 +107,21 @@ def test_front_page_row_of_the_pairs_study():
     assert abs(paper - 1.0) < 0.2
     np.testing.assert_allclose(r["effect"], (3 - 2 + 0 + 1 + 2 + paper) / 6)  # each pair one point
     assert "above zero in 4 of 6 pairs" in r["detail"]
+
+
+def test_a_methods_subset_stores_the_full_sweeps_keys(tmp_path, tiny_cifar, monkeypatch):
+    """`--methods lr` on a profile with CNN methods runs LR in the full sweep's context: its
+    rows carry the keys the full plan looks for (else a later full sweep would run them again
+    and store them twice)."""
+    from mrcnn_core.experiments import ResultsStore, plan, profile_context, sweep
+
+    monkeypatch.setenv("MRCNN_DATA_DIR", str(tiny_cifar))
+    prof = load_profile(profile(tmp_path, [["fruit_and_vegetables", "household_electrical_devices"]],
+                                shallow_methods=["lr"], data=str(tiny_cifar)))
+    res = tmp_path / "store"
+    summ = sweep(prof, dataset="cifar100", experiment="pairs", methods=["lr"], n_tasks=2,
+                 weights="none", results=res, progress=False)
+    assert summ.done == 2
+    ctx = profile_context(prof, "cifar100", weights="none", features=False, experiment="pairs")
+    full = [s for s in plan(prof, "pairs", "cifar100", ctx, n_tasks=2) if s.method == "lr"]
+    assert {s.key for s in full} == ResultsStore(res).done_keys()
