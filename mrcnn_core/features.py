@@ -56,10 +56,27 @@ class FeatureSet:
     key: str
     path: str = ""
     backbone: str = DEFAULT_BACKBONE
+    #: the rows this set holds (a row-subset cache, see :func:`save_rows`); None: every row
+    rows: np.ndarray | None = None
 
     @property
     def pretrained(self) -> bool:
         return not self.weights.startswith("none")
+
+    def check_rows(self, needed, what: str) -> None:
+        """Refuse ``what`` when it needs rows a row-subset cache does not hold."""
+        if self.rows is None:
+            return
+        missing = np.setdiff1d(np.asarray(needed), self.rows)
+        if missing.size:
+            raise FeaturesIncomplete(
+                f"{what} needs {missing.size} image(s) (e.g. row {int(missing[0])}) that the "
+                f"row-subset feature cache {self.path} does not hold ({len(self.rows)} of "
+                f"{len(self.x)} rows): run only the tasks it was made for, or carry the weights")
+
+
+class FeaturesIncomplete(ValueError):
+    """A row-subset feature cache asked for images it does not hold."""
 
 
 def check_backbone(backbone: str | None) -> str:
@@ -235,13 +252,20 @@ def _load_cached(path: Path, key: str, backbone: str) -> FeatureSet | None:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
             x = z["x"]
+            rows = z["rows"] if "rows" in z.files else None
             conv5 = [(z[f"k{i}"], z[f"b{i}"]) for i in range(int(meta["n_conv5"]))]
         if meta.get("key") != key or meta.get("version") != CACHE_VERSION:
             raise ValueError(f"key {meta.get('key')} != {key}")
         if _array_digest(x) != meta.get("digest"):
             raise ValueError("feature checksum mismatch")
+        if rows is not None:  # a row-subset cache: the other rows are NaN, and refused by use
+            if _array_digest(rows) != meta.get("rows_digest"):
+                raise ValueError("row index checksum mismatch")
+            full = np.full((int(meta["n_rows"]), *x.shape[1:]), np.nan, np.float32)
+            full[rows] = x
+            x = full
         return FeatureSet(x=x, conv5=conv5, weights=meta["weights"], key=key, path=str(path),
-                          backbone=backbone)
+                          backbone=backbone, rows=rows)
     except Exception as e:
         warnings.warn(f"feature cache {path} is stale or corrupt ({e}); rebuilding it",
                       RuntimeWarning, stacklevel=3)
@@ -266,7 +290,41 @@ def _cached_pinned(dataset, weights, sha256, backbone, cache_dir) -> "FeatureSet
         return None
     key = _cache_key(backbone, wid, dataset.x.shape[1], dataset.content_hash)
     path = Path(cache_dir or default_cache_dir()) / f"pool4-{backbone}-{dataset.name}-{key}.npz"
-    return _load_cached(path, key, backbone)
+    # the whole set first; else a row-subset made for a device that cannot carry the weights
+    return _load_cached(path, key, backbone) or _load_cached(rows_path(path), key, backbone)
+
+
+def rows_path(path: str | Path) -> Path:
+    """Where the row-subset cache of the full cache file ``path`` lives."""
+    p = Path(path)
+    return p.with_name(p.stem + ".rows.npz")
+
+
+def save_rows(fs: FeatureSet, rows, path: str | Path | None = None) -> Path:
+    """Write the features of ``rows`` only (and every conv5 weight) beside ``fs``'s cache file.
+
+    For a machine that can carry neither the weights file nor the whole cache (a device call
+    carries at most 64 MiB): its tasks' images are all it needs.  It serves only where the
+    pinned weights file is absent (:func:`extract_features`), under the same key, and a run
+    that needs another row is refused (:meth:`FeatureSet.check_rows`).
+    """
+    rows = np.unique(np.asarray(rows, dtype=np.int64))
+    if fs.rows is not None:
+        fs.check_rows(rows, "this row subset")
+    if rows.size == 0 or rows[0] < 0 or rows[-1] >= len(fs.x):
+        raise ValueError(f"rows must be a non-empty subset of 0..{len(fs.x) - 1}")
+    x = np.ascontiguousarray(fs.x[rows])
+    out = Path(path) if path else rows_path(fs.path)
+    meta = {"key": fs.key, "version": CACHE_VERSION, "weights": fs.weights,
+            "backbone": fs.backbone, "n_conv5": len(fs.conv5), "n_rows": len(fs.x),
+            "digest": _array_digest(x), "rows_digest": _array_digest(rows)}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(f".tmp{os.getpid()}.npz")
+    np.savez_compressed(tmp, meta=json.dumps(meta), x=x, rows=rows,
+                        **{f"k{i}": k for i, (k, _) in enumerate(fs.conv5)},
+                        **{f"b{i}": b_ for i, (_, b_) in enumerate(fs.conv5)})
+    os.replace(tmp, out)
+    return out
 
 
 def extract_features(dataset, weights: str | None = None, *, backbone: str | None = None,

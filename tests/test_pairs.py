@@ -1,4 +1,6 @@
 """The cross-pair study: profile validation, the stratified sample, planning, and the page."""
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -125,3 +127,45 @@ def test_a_methods_subset_stores_the_full_sweeps_keys(tmp_path, tiny_cifar, monk
     ctx = profile_context(prof, "cifar100", weights="none", features=False, experiment="pairs")
     full = [s for s in plan(prof, "pairs", "cifar100", ctx, n_tasks=2) if s.method == "lr"]
     assert {s.key for s in full} == ResultsStore(res).done_keys()
+
+
+def test_a_row_subset_cache_runs_its_tasks_and_refuses_others(tmp_path, tiny_cifar, monkeypatch):
+    """A device that carries neither the weights nor the whole cache runs on the features of
+    its pairs' images only (benchmarks/pack_pairs.py): same keys and features as here, and a
+    task whose images are not in the subset is refused before any run, naming the cache."""
+    import shutil
+
+    from mrcnn_core.experiments import ResultsStore, SweepStopped, plan, profile_context, sweep
+    from mrcnn_core.features import FeaturesIncomplete, rows_path, save_rows
+    from test_backbone import SHA, SHARED_WEIGHTS
+
+    if not SHARED_WEIGHTS.is_file():
+        pytest.skip("needs real data: ../shared/weights not present")
+    w = tmp_path / "copy.weights.h5"
+    shutil.copy(SHARED_WEIGHTS, w)
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MRCNN_CACHE_DIR", str(cache))
+    p = tmp_path / "pp.yaml"
+    p.write_text(yaml.safe_dump({"name": "pp", "experiments": {"pairs": {
+        "pairs": [["fruit_and_vegetables", "household_electrical_devices"]], "data": str(tiny_cifar),
+        "per_target": 1, "seeds": [0], "steps": 2, "methods": ["vgg"]}},
+        "options": {"backbone": "vgg16", "weights": str(w), "weights_sha256": SHA}}))
+    prof = load_profile(str(p))
+    full = profile_context(prof, "cifar100", experiment="pairs")
+    first = plan(prof, "pairs", "cifar100", full, n_tasks=1)[0].task
+    save_rows(full.features, np.concatenate([first.source_idx, first.target_idx]))
+    Path(full.features.path).unlink()
+    w.unlink()  # as on the device: no weights, no whole cache
+
+    sub = profile_context(prof, "cifar100", experiment="pairs")
+    assert sub.features.path == str(rows_path(full.features.path))
+    assert sub.weights == full.weights and len(sub.features.rows) < len(full.features.x)
+    np.testing.assert_array_equal(sub.features.x[sub.features.rows], full.features.x[sub.features.rows])
+    assert np.isnan(np.delete(sub.features.x, sub.features.rows, axis=0)).all()
+    res = tmp_path / "store"
+    assert sweep(prof, dataset="cifar100", experiment="pairs", n_tasks=1, results=res,
+                 progress=False).done == 1
+    with pytest.raises(SweepStopped, match=r"row-subset feature cache .*\.rows\.npz") as e:
+        sweep(prof, dataset="cifar100", experiment="pairs", n_tasks=3, results=res, progress=False)
+    assert isinstance(e.value.__cause__, FeaturesIncomplete)
+    assert len(ResultsStore(res).load()) == 1  # nothing lost, nothing half-written

@@ -466,6 +466,12 @@ def execute(todo: Sequence[RunSpec], prof: Profile, ctx: Context, prov_id: str, 
     """
     from ..baselines import run_baseline
 
+    if ctx.features is not None and ctx.features.rows is not None:
+        # a row-subset feature cache (a device call that carries no weights): refuse, before
+        # any run, a task whose images it does not hold (their rows are NaN)
+        for spec in todo:
+            ctx.features.check_rows(np.concatenate([spec.task.source_idx, spec.task.target_idx]),
+                                    f"task {spec.task.id} ({spec.variant})")
     graphs = GraphCache()
     eps_cache: dict = {}
 
