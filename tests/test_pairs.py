@@ -84,6 +84,25 @@ def test_pair_table_and_claims_by_hand():
     assert "below VGG in 1 (c/d)" in claims[0]
 
 
+def test_shallow_runs_alone_give_tsvm_minus_lr_per_pair():
+    """The CPU-only part of the study (LR and TSVM on every task) answers the paper's first
+    claim per pair before any CNN run exists."""
+    from mrcnn_core import pairs as P
+
+    runs = synthetic({"a/b": 0.0, "c/d": 0.0})
+    runs = runs[runs["method"] == "lr"]
+    tsvm = runs.assign(method="tsvm", accuracy=np.where(runs["variant"] == "a/b", 0.64, 0.57),
+                       run_key=runs["run_key"] + "t")
+    t = P.pair_table(P.pair_runs(pd.concat([runs, tsvm], ignore_index=True)))
+    np.testing.assert_allclose(t["TSVM - LR (pp)"], [4.0, -3.0])
+    assert list(t["TSVM - LR (pp) verdict"]) == ["higher", "lower"]
+    assert "MRCNN - VGG (pp)" not in t
+    claims = P.pair_claims(t, P.domain_gains(P.pair_runs(runs)))
+    assert claims[0].startswith("TSVM beats LR (95% interval above zero) in 1 of 2 pairs; it is "
+                                "below LR in 1 (c/d)")
+    assert claims[-1] == "No pair has both VGG and MRCNN runs yet."
+
+
 def test_page_without_a_pairs_store_says_so():
     from mrcnn_core.book import figures
 
