@@ -188,3 +188,23 @@ def test_a_row_subset_cache_runs_its_tasks_and_refuses_others(tmp_path, tiny_cif
         sweep(prof, dataset="cifar100", experiment="pairs", n_tasks=3, results=res, progress=False)
     assert isinstance(e.value.__cause__, FeaturesIncomplete)
     assert len(ResultsStore(res).load()) == 1  # nothing lost, nothing half-written
+
+
+def test_front_page_row_of_tsvm_over_lr_on_other_pairs():
+    """With the shallow part of the study stored, the paper's first claim gets a row over
+    pairs: each pair one point (the paper's pair from the main store included)."""
+    from mrcnn_core import findings as F
+
+    main = synthetic({"x/y": 0.0}).assign(experiment="main", variant="paper")
+    main = pd.concat([main, main[main["method"] == "lr"].assign(
+        method="tsvm", accuracy=0.61, run_key=lambda d: d["run_key"] + "t")], ignore_index=True)
+    pairs = synthetic({p: 0.0 for p in ("a/b", "c/d", "e/f", "g/h", "i/j")})
+    lr = pairs[pairs["method"] == "lr"]
+    gains = {"a/b": 0.02, "c/d": 0.03, "e/f": 0.01, "g/h": 0.02, "i/j": 0.04}
+    tsvm = lr.assign(method="tsvm", accuracy=0.6 + lr["variant"].map(gains),
+                     run_key=lr["run_key"] + "t")
+    f = F.findings(main, pd.concat([pairs, tsvm], ignore_index=True))
+    r = f[(f["claim"] == "TSVM beats LR") & (f["dataset"] == "cifar100 (6 pairs)")].iloc[0]
+    np.testing.assert_allclose(r["effect"], (2 + 3 + 1 + 2 + 4 + 1) / 6)
+    assert r["verdict"] == "supported" and r["clusters"] == 6 and r["page"] == "28_pairs"
+    assert r["tasks"] == 6 * 18 and "above zero in 6 of 6 pairs" in r["detail"]
