@@ -8,14 +8,14 @@
 # archive after every part (the device returns at most 8 files).
 # Needs (carried): .whl/ (keras, namex, optree wheels for Python 3.12) and the archives
 # in BUNDLES (default .gpudata/bundle.tgz: data/cifar-100-python, data/corel,
-# weights/<VGG16 file>; for the cross-pair study .gpudata/pairs.tgz from
-# benchmarks/pack_pairs.py: data-pairs/ and a row-subset cache/, no weights).
-#   PROFILE=pairs-vgg16 PARTS=pairs0 PAIRS=a/b,c/d BUNDLES=.gpudata/pairs.tgz bash benchmarks/gpu_run.sh
+# weights/<VGG16 file>; for the cross-pair study .gpudata/pairs.tar.xz from
+# benchmarks/pack_pairs.py: data-pairs/ and cache/ (the whole pool4 cache or a row subset), no weights).
+#   PROFILE=pairs-vgg16 PARTS=pairs0 BUNDLES=.gpudata/pairs.tar.xz [PAIRS=a/b,c/d] bash benchmarks/gpu_run.sh
 #   MRCNN_GIT_COMMIT=<sha> bash benchmarks/gpu_run.sh            # on the device
 #   PY=.venv/bin/python SKIP_WHEELS=1 PROFILE=tiny.yaml SCALE=0.1 bash benchmarks/gpu_run.sh  # a CPU rehearsal
 # PARTS (default: all, in this order) picks parts: detcheck, sens0, abl0, sens1, abl1,
 # main0, main1, sens2, abl2, main2, corel; pairs0..pairs2 (the cross-pair study's CNN runs
-# of the pairs in PAIRS at that seed) only when named.  SCALE multiplies every time limit.
+# at that seed, of the pairs in PAIRS or of every pair) only when named.  SCALE multiplies every time limit.
 set -u
 OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
 PY=${PY:-python3}; PROFILE=${PROFILE:-imagenet-vgg16}; SCALE=${SCALE:-1}
@@ -26,7 +26,7 @@ if [ -z "${SKIP_WHEELS:-}" ]; then
       --target /tmp/site .whl/*.whl || exit 1
 fi
 mkdir -p "$G" "$R" || exit 1
-for b in ${BUNDLES:-.gpudata/bundle.tgz}; do tar xzf "$b" -C "$G" || exit 1; done
+for b in ${BUNDLES:-.gpudata/bundle.tgz}; do tar xf "$b" -C "$G" || exit 1; done  # gz or xz
 export PYTHONPATH=/tmp/site:$PWD KERAS_BACKEND=${KERAS_BACKEND:-jax} PYTHONUNBUFFERED=1
 export JAX_DEFAULT_MATMUL_PRECISION=highest TF_CPP_MIN_LOG_LEVEL=2
 export MRCNN_DATA_DIR=$G/data MRCNN_WEIGHTS_DIR=$G/weights MRCNN_CACHE_DIR=$G/cache
@@ -57,7 +57,7 @@ for part in $PARTS; do
     main[012]) sw 140 --dataset cifar100 --seeds "${part#main}" ;;
     corel)     sw 60 --dataset corel --batch-size 8 ;;
     pairs[012]) sw 560 --dataset cifar100 --experiment pairs --methods vgg,mrcnn \
-                   --variants "${PAIRS:?PAIRS=a/b,c/d names the packed pairs}" --seeds "${part#pairs}" ;;
+                   ${PAIRS:+--variants "$PAIRS"} --seeds "${part#pairs}" ;;  # PAIRS unset: every pair
     *) echo "unknown part $part" >> "$LOG" ;;
   esac
 done

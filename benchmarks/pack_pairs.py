@@ -1,36 +1,56 @@
 """Pack what a device call needs for the cross-pair study's CNN runs, within 64 MiB.
 
-A device call carries at most 64 MiB: the data-pairs images (14 MB) and the VGG16
-weights file (58 MB) do not fit together, nor do the images and the whole pool4
-cache (48 MB).  This writes a *row-subset* feature cache (`features.save_rows`: the
-pool4 features of the chosen pairs' images only, with every conv5 weight, under the
-same key) and packs it with the data-pairs folder into one archive:
+A device call carries at most 64 MiB (working tree, wheels and archives together).
+The data-pairs images and the VGG16 weights file (58 MB, which hardly compresses) do
+not fit together.  The pool4 features of the images do, packed with xz: the whole
+cache file (every pair; 69 MB, about 43 MiB in xz) or, for fewer pairs, a
+*row-subset* cache (`features.save_rows`: the chosen pairs' images only, every
+conv5 weight, the same key).  Either serves on the device in place of the weights
+(`features.extract_features`: a pinned weights file that is absent), so the device
+trains on exactly the features a CPU run here would use.
 
+    python benchmarks/pack_pairs.py                       # every pair of the profile
     python benchmarks/pack_pairs.py --pairs aquatic_mammals/fish,insects/non-insect_invertebrates
-    # -> .gpudata/pairs.tgz  (data-pairs/cifar-100-python + cache/pool4-...rows.npz)
+    # -> .gpudata/pairs.tar.xz  (data-pairs/cifar-100-python + cache/pool4-...npz)
 
-On the device, `PARTS=pairs PAIRS=<the same list> bash benchmarks/gpu_run.sh` unpacks
-it; a run of another pair is refused there (its rows are not in the cache).  The
-features are computed here once (the full cache is kept in $MRCNN_CACHE_DIR), so the
-device trains on exactly the features a CPU run here would use.
+On the device: `PROFILE=pairs-vgg16 PARTS=pairs0 PAIRS=<the same list>
+BUNDLES=.gpudata/pairs.tar.xz bash benchmarks/gpu_run.sh` (carry `.whl` and
+`.gpudata/pairs.tar.xz`).  A run of a pair outside a row subset is refused there.
+It prints the archive's size and the whole carry's estimate against the 64 MiB.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
+LIMIT_MIB = 64
+
+
+def _mib(n: float) -> float:
+    return n / 2**20
+
+
+def working_tree_bytes(root: Path) -> int:
+    """What travels besides carried paths: tracked and untracked-not-ignored files."""
+    out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                         cwd=root, capture_output=True, check=True).stdout
+    return sum((root / f).stat().st_size for f in out.decode().split("\0")
+               if f and (root / f).is_file())
+
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--profile", default="pairs-vgg16")
-    ap.add_argument("--pairs", required=True,
-                    help="comma-separated positive/negative names, as the profile lists them")
-    ap.add_argument("--out", default=".gpudata/pairs.tgz")
+    ap.add_argument("--pairs", default="all",
+                    help="comma-separated positive/negative names as the profile lists them, "
+                         "or 'all' (default)")
+    ap.add_argument("--out", default=".gpudata/pairs.tar.xz")
     a = ap.parse_args(argv)
 
     from mrcnn_core.experiments import load_profile, plan, profile_context
@@ -38,23 +58,37 @@ def main(argv=None) -> int:
     from mrcnn_core.features import rows_path, save_rows
 
     prof = load_profile(a.profile)
-    pairs = [p.strip() for p in a.pairs.split(",") if p.strip()]
-    ctx = profile_context(prof, "cifar100", experiment="pairs")
+    spec = prof.data["experiments"]["pairs"]
+    every = ["/".join(p) for p in spec["pairs"]]
+    pairs = every if a.pairs == "all" else [p.strip() for p in a.pairs.split(",") if p.strip()]
+    ctx = profile_context(prof, "cifar100", experiment="pairs")  # features: cached or computed
     specs = plan(prof, "pairs", "cifar100", ctx, variants=pairs)  # unknown pairs fail here
     rows = np.unique(np.concatenate([np.concatenate([s.task.source_idx, s.task.target_idx])
                                      for s in specs]))
-    data = Path(pairs_data_dir(prof.data["experiments"]["pairs"]))
+    data = Path(pairs_data_dir(spec))
+    out = Path(a.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        cache = save_rows(ctx.features, rows, Path(tmp) / rows_path(ctx.features.path).name)
-        out = Path(a.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(out.with_suffix(".tmp"), "w:gz") as tar:
+        if len(rows) == len(ctx.features.x):
+            cache = Path(ctx.features.path)  # every image: the cache file itself
+        else:
+            cache = save_rows(ctx.features, rows, Path(tmp) / rows_path(ctx.features.path).name,
+                              compress=False)
+        part = out.with_name(out.name + ".tmp")
+        with tarfile.open(part, "w:xz", preset=9) as tar:
             tar.add(data / "cifar-100-python", arcname="data-pairs/cifar-100-python")
             tar.add(cache, arcname=f"cache/{cache.name}")
-        os.replace(out.with_suffix(".tmp"), out)
-    print(f"{out}: {out.stat().st_size / 2**20:.1f} MiB; pairs {pairs}; {len(rows)} of "
-          f"{len(ctx.features.x)} images; {len(specs)} planned runs")
-    return 0
+        os.replace(part, out)
+    root = Path(__file__).resolve().parents[1]
+    wheels = sum(f.stat().st_size for f in (root / ".whl").glob("*.whl"))
+    tree = working_tree_bytes(root)
+    total = out.stat().st_size + wheels + tree
+    print(f"{out}: {_mib(out.stat().st_size):.1f} MiB ({len(pairs)} pair(s), {len(rows)} of "
+          f"{len(ctx.features.x)} images, {len(specs)} planned runs)")
+    print(f"carry estimate: archive + .whl {_mib(wheels):.1f} + working tree {_mib(tree):.1f} = "
+          f"{_mib(total):.1f} MiB of {LIMIT_MIB}" + ("" if _mib(total) < LIMIT_MIB else
+                                                     "  -- OVER: pack fewer pairs"))
+    return 0 if _mib(total) < LIMIT_MIB else 1
 
 
 if __name__ == "__main__":

@@ -300,13 +300,15 @@ def rows_path(path: str | Path) -> Path:
     return p.with_name(p.stem + ".rows.npz")
 
 
-def save_rows(fs: FeatureSet, rows, path: str | Path | None = None) -> Path:
+def save_rows(fs: FeatureSet, rows, path: str | Path | None = None, *,
+              compress: bool = True) -> Path:
     """Write the features of ``rows`` only (and every conv5 weight) beside ``fs``'s cache file.
 
     For a machine that can carry neither the weights file nor the whole cache (a device call
     carries at most 64 MiB): its tasks' images are all it needs.  It serves only where the
     pinned weights file is absent (:func:`extract_features`), under the same key, and a run
-    that needs another row is refused (:meth:`FeatureSet.check_rows`).
+    that needs another row is refused (:meth:`FeatureSet.check_rows`).  ``compress=False``
+    leaves the compression to an archive around it (xz packs these floats tighter than zip).
     """
     rows = np.unique(np.asarray(rows, dtype=np.int64))
     if fs.rows is not None:
@@ -320,9 +322,10 @@ def save_rows(fs: FeatureSet, rows, path: str | Path | None = None) -> Path:
             "digest": _array_digest(x), "rows_digest": _array_digest(rows)}
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(f".tmp{os.getpid()}.npz")
-    np.savez_compressed(tmp, meta=json.dumps(meta), x=x, rows=rows,
-                        **{f"k{i}": k for i, (k, _) in enumerate(fs.conv5)},
-                        **{f"b{i}": b_ for i, (_, b_) in enumerate(fs.conv5)})
+    save = np.savez_compressed if compress else np.savez
+    save(tmp, meta=json.dumps(meta), x=x, rows=rows,
+         **{f"k{i}": k for i, (k, _) in enumerate(fs.conv5)},
+         **{f"b{i}": b_ for i, (_, b_) in enumerate(fs.conv5)})
     os.replace(tmp, out)
     return out
 
