@@ -53,7 +53,7 @@ def run_chunk(prof: Profile, dataset: str, experiment: str, keys: Sequence[str],
         Path(fault).write_text(str(os.getpid()))
         os.kill(os.getpid(), signal.SIGKILL)
     ctx = _worker_context(prof, dataset, weights, backbone,
-                          needs_cnn(prof, experiment, dataset), experiment)
+                          needs_cnn(prof, experiment, dataset, plan_kw.get("methods")), experiment)
     wanted = set(keys)
     specs = [s for s in plan(prof, experiment, dataset, ctx, **plan_kw) if s.key in wanted]
     pkey = (prof.digest, dataset, experiment)

@@ -52,7 +52,7 @@ def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
     with store:
         done = store.done_keys()  # also checks the store is readable before any work
         distributed = bool(workers or scheduler)
-        cnn = needs_cnn(prof, experiment, dataset)
+        cnn = needs_cnn(prof, experiment, dataset, methods)
         plan_kw = dict(methods=methods, n_tasks=n_tasks, seeds=seeds, variants=variants)
         # plan on the data's identity first: a bad plan (k too large, a seed given twice)
         # fails before any feature is extracted; the driver of a distributed sweep only

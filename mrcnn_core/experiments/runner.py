@@ -377,23 +377,24 @@ def _row(spec: RunSpec, profile: Profile, weights: str, backbone: str, prov_id: 
             "deterministic": det_status()["deterministic"] if spec.method in CNN_METHODS else "yes"}
 
 
-def needs_cnn(prof: Profile, experiment: str, dataset: str) -> bool:
-    """Whether the profile's runs of ``experiment`` on ``dataset`` include a CNN method (else
-    no backbone is needed: the shallow methods run on pixels).
+def needs_cnn(prof: Profile, experiment: str, dataset: str,
+              methods: Sequence[str] | None = None) -> bool:
+    """Whether the runs are planned in a backbone context: the profile's runs of
+    ``experiment`` on ``dataset`` include a CNN method, or ``methods`` asks for one (else no
+    backbone is needed: the shallow methods run on pixels).
 
-    Judged on the profile's whole method list, never on a ``--methods`` subset: a run's key
-    names the context it was planned in, so ``--methods lr`` on a profile with CNN methods
-    must plan LR's runs in the same (backbone) context as the full sweep, or it re-runs and
-    stores them twice under other keys.
+    A ``--methods`` subset never takes the backbone away: a run's key names the context it
+    was planned in, so ``--methods lr`` on a profile with CNN methods must plan LR's runs in
+    the same context as the full sweep, or it re-runs them and stores them twice.
     """
     if experiment == "pairs":
         s = prof.data["experiments"]["pairs"]
         ms = list(s.get("methods", ["vgg", "mrcnn"])) + list(s.get("shallow_methods", []))
-        return any(m in CNN_METHODS for m in ms)
-    if experiment != "main":
+    elif experiment != "main":
         return True
-    ms = prof.data["experiments"].get("main", {}).get(dataset, {}).get("methods", METHODS)
-    return any(m in CNN_METHODS for m in ms)
+    else:
+        ms = list(prof.data["experiments"].get("main", {}).get(dataset, {}).get("methods", METHODS))
+    return any(m in CNN_METHODS for m in [*ms, *(methods or [])])
 
 
 def pairs_data_dir(spec: dict) -> str | None:
