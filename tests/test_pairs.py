@@ -208,3 +208,14 @@ def test_front_page_row_of_tsvm_over_lr_on_other_pairs():
     np.testing.assert_allclose(r["effect"], (2 + 3 + 1 + 2 + 4 + 1) / 6)
     assert r["verdict"] == "supported" and r["clusters"] == 6 and r["page"] == "28_pairs"
     assert r["tasks"] == 6 * 18 and "above zero in 6 of 6 pairs" in r["detail"]
+
+
+def test_front_page_pairs_row_waits_for_another_pair():
+    """The paper's pair alone (from the main store) is no cross-pair finding: 'not run'."""
+    from mrcnn_core import findings as F
+
+    main = synthetic({"x/y": 0.01}).assign(experiment="main", variant="paper")
+    only_lr = synthetic({"a/b": 0.0})
+    f = F.findings(main, only_lr[only_lr["method"] == "lr"])
+    r = f[f["claim"] == "The gain holds on other superclass pairs"].iloc[0]
+    assert r["verdict"] == "not run" and "no other pair has VGG and MRCNN runs" in r["detail"]
