@@ -120,6 +120,11 @@ def pair_claims(table: pd.DataFrame, domains: pd.DataFrame) -> list[str]:
     if table.empty or "MRCNN - VGG (pp)" not in table or table["MRCNN - VGG (pp)"].isna().all():
         return out + ["No pair has both VGG and MRCNN runs yet."]
     t = table.dropna(subset=["MRCNN - VGG (pp)"])
+    if not (t.index != PAPER_PAIR).any():  # the paper's pair alone: no cross-pair statement
+        r = t.iloc[0]
+        return out + [f"No pair beside the paper's has VGG and MRCNN runs yet (GPU work); on "
+                      f"the paper's pair, at the study's sample, MRCNN - VGG = "
+                      f"{r['MRCNN - VGG (pp)']:+.1f} pp [{r['CI low']:+.1f}, {r['CI high']:+.1f}]."]
     higher = t[t["verdict"] == "higher"].index.tolist()
     lower = t[t["verdict"] == "lower"].index.tolist()
     out.append(f"MRCNN beats VGG (95% interval above zero) in {len(higher)} of {len(t)} pairs"

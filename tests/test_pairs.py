@@ -101,6 +101,11 @@ def test_shallow_runs_alone_give_tsvm_minus_lr_per_pair():
     assert claims[0].startswith("TSVM beats LR (95% interval above zero) in 1 of 2 pairs; it is "
                                 "below LR in 1 (c/d)")
     assert claims[-1] == "No pair has both VGG and MRCNN runs yet."
+    # with the paper's pair's CNN runs alone (from the main store), no cross-pair sentence
+    main = synthetic({P.PAPER_PAIR: 0.02})
+    t = P.pair_table(P.pair_runs(pd.concat([runs, tsvm], ignore_index=True), main))
+    last = P.pair_claims(t, P.domain_gains(P.pair_runs(main.iloc[:0], main)))[-1]
+    assert last.startswith("No pair beside the paper's has VGG and MRCNN runs yet") and "+2.0 pp" in last
 
 
 def test_page_without_a_pairs_store_says_so():
