@@ -85,10 +85,13 @@ def _spec_for(row: pd.Series, cache: dict, prov: dict):
     from .experiments.runner import profile_context
 
     pairs = row["experiment"] == "pairs"  # the cross-pair study has data and tasks of its own
-    pkey = (row["profile"], row["dataset"], row["method"] in CNN, pairs)
+    # the context the run was planned in, as its row says: a shallow run of a profile with
+    # CNN methods was planned with the backbone (runner.needs_cnn), one of a shallow-only
+    # profile on pixels ("n/a (pixels)"); Corel's features need neither
+    cnn = row["method"] in CNN or not str(row.get("weights", "")).startswith("n/a")
+    pkey = (row["profile"], row["dataset"], cnn, pairs)
     if pkey not in cache:
         prof = _profile(str(row["profile"]), prov)
-        cnn = pkey[2]
         ctx = profile_context(prof, row["dataset"], cnn=cnn, experiment=row["experiment"])
         specs = {}
         for exp in [e for e in prof.data["experiments"] if (e == "pairs") == pairs]:

@@ -141,16 +141,30 @@ def test_a_methods_subset_stores_the_full_sweeps_keys(tmp_path, tiny_cifar, monk
     and store them twice)."""
     from mrcnn_core.experiments import ResultsStore, plan, profile_context, sweep
 
+    import io
+    import json
+
+    from mrcnn_core.verify import verify
+
     monkeypatch.setenv("MRCNN_DATA_DIR", str(tiny_cifar))
-    prof = load_profile(profile(tmp_path, [["fruit_and_vegetables", "household_electrical_devices"]],
-                                shallow_methods=["lr"], data=str(tiny_cifar)))
+    monkeypatch.setenv("MRCNN_CACHE_DIR", str(tmp_path / "cache"))
+    p = tmp_path / "pp.yaml"
+    p.write_text(yaml.safe_dump({"name": "pp", "options": {"weights": "none"}, "experiments": {
+        "pairs": {"pairs": [["fruit_and_vegetables", "household_electrical_devices"]],
+                  "data": str(tiny_cifar), "per_target": 2, "seeds": [0], "steps": 3,
+                  "shallow_methods": ["lr"]}}}))
+    prof = load_profile(str(p))
     res = tmp_path / "store"
     summ = sweep(prof, dataset="cifar100", experiment="pairs", methods=["lr"], n_tasks=2,
-                 weights="none", results=res, progress=False)
+                 results=res, progress=False)
     assert summ.done == 2
-    ctx = profile_context(prof, "cifar100", weights="none", features=False, experiment="pairs")
+    ctx = profile_context(prof, "cifar100", features=False, experiment="pairs")
     full = [s for s in plan(prof, "pairs", "cifar100", ctx, n_tasks=2) if s.method == "lr"]
     assert {s.key for s in full} == ResultsStore(res).done_keys()
+    # verify plans such a row in the context its row names (it said "not-planned" before)
+    buf = io.StringIO()
+    assert verify(res, runs=1, out=buf) == 0
+    assert json.loads(buf.getvalue().splitlines()[-1])["match"] == "exact"
 
 
 def test_a_row_subset_cache_runs_its_tasks_and_refuses_others(tmp_path, tiny_cifar, monkeypatch):
