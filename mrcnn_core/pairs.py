@@ -34,6 +34,8 @@ def pair_runs(pairs: pd.DataFrame, main: pd.DataFrame | None = None,
     out = pairs.assign(pair=pairs["variant"]) if len(pairs) else pairs.assign(pair=[])
     if main is not None and len(main):
         m = main[main["dataset"] == "cifar100"]
+        if len(pairs):  # the study's methods only (the CNNs even before their runs exist)
+            m = m[m["method"].isin(set(pairs["method"]) | set(CNN))]
         cnn = m["method"].isin(CNN)
         if paper_sample is not None:
             m = m[~cnn | m["task_id"].isin(paper_sample)]
@@ -87,7 +89,12 @@ def pair_table(runs: pd.DataFrame, n_boot: int = 2000) -> pd.DataFrame:
         rows.append(row)
     t = pd.DataFrame(rows).set_index("pair")
     order = [PAPER_PAIR] + sorted(p for p in t.index if p != PAPER_PAIR)
-    return t.loc[[p for p in order if p in t.index]]
+    labels = [A.METHOD_LABEL[m] for m in A._methods(pt["method"])]
+    gains = [c for a, b in PAIR_GAINS for n in [_gain_name(a, b)]
+             for c in ((n, "CI low", "CI high", "verdict", "CNN tasks", "target domains")
+                       if a in CNN else (n, f"{n} CI low", f"{n} CI high", f"{n} verdict"))]
+    cols = [c for c in [*labels, *gains, "seeds", "mean epsilon"] if c in t.columns]
+    return t.loc[[p for p in order if p in t.index], cols]
 
 
 def domain_gains(runs: pd.DataFrame) -> pd.DataFrame:

@@ -165,8 +165,8 @@ def pairs_page(pairs: pd.DataFrame, main: pd.DataFrame, profile: str, per_target
     if t.empty:
         return page.add("No runs to compare.")
     page.values["table"] = t.round(3).reset_index().to_dict(orient="list")
-    page.add(_fmt(t, 1, "per pair: mean accuracy (%), MRCNN - VGG (pp) with its 95% interval "
-                        "(bootstrap over target domains), tasks, seeds, mean epsilon"))
+    page.add(_fmt(t, 1, "per pair: mean accuracy (%); MRCNN - VGG and TSVM - LR (pp) with their "
+                        "95% intervals (bootstrap over target domains); tasks, seeds, mean epsilon"))
     dom = P.domain_gains(runs)
     claims = P.pair_claims(t, dom)
     page.values["claims"] = claims
