@@ -43,9 +43,10 @@ verify: install
 	$(PY) -m mrcnn_core verify results/legacy --runs 1
 
 # Two workers (the CI machine has 2 cores): the smoke book build runs beside the rest.
-# Tests that write the checkout's book/generated and _build share one worker (xdist_group).
+# Both book builds write the checkout's book/generated and _build: they are one test, collected
+# first (tests/conftest.py), so one worker runs it while the other runs the rest.
 test: install
-	$(PY) -m pytest -q -n 2 --dist loadgroup
+	$(PY) -m pytest -q -n 2 --dist load
 
 # The pages are MyST notebooks (notebooks/*.md); re-pair the .ipynb that Colab opens.
 notebooks: install

@@ -159,6 +159,6 @@ def write_corel(out: Path) -> Path:
 
 
 def pytest_collection_modifyitems(config, items):
-    """The book tests (the longest, one xdist group) first: with two workers they run on one
-    while the rest of the suite runs on the other (CI time)."""
+    """The book test (the longest) first: with two workers it runs on one while the rest of
+    the suite runs on the other (CI time)."""
     items.sort(key=lambda it: 0 if it.get_closest_marker("xdist_group") else 1)  # stable
