@@ -8,7 +8,8 @@
 # archive after every part (the device returns at most 8 files).
 # Needs (carried): .whl/ (keras, namex, optree wheels for Python 3.12) and the archives
 # in BUNDLES (default .gpudata/bundle.tgz: data/cifar-100-python, data/corel,
-# weights/<VGG16 file>; for the cross-pair study .gpudata/pairs.tar.xz from
+# weights/<VGG16 file>; or .gpudata/paper.tar.xz from benchmarks/pack_paper.py, the pool4 cache
+# in place of the weights; for the cross-pair study .gpudata/pairs.tar.xz from
 # benchmarks/pack_pairs.py: data-pairs/ and cache/ (the whole pool4 cache or a row subset), no weights).
 #   PROFILE=pairs-vgg16 PARTS=pairs0 BUNDLES=.gpudata/pairs.tar.xz [PAIRS=a/b,c/d] bash benchmarks/gpu_run.sh
 #   MRCNN_GIT_COMMIT=<sha> bash benchmarks/gpu_run.sh            # on the device
@@ -20,7 +21,8 @@ set -u
 OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
 PY=${PY:-python3}; PROFILE=${PROFILE:-imagenet-vgg16}; SCALE=${SCALE:-1}
 PARTS=${PARTS:-detcheck sens0 abl0 sens1 abl1 main0 main1 sens2 abl2 main2 corel}
-LOG=$OUT/gpu_log.txt; R=/tmp/res/deterministic; G=/tmp/g
+LOG=$OUT/gpu_log.txt; R=${RESULTS_DIR:-/tmp/res/deterministic}; G=/tmp/g
+# each call packs only its own store: a second call on a warm machine names another RESULTS_DIR
 if [ -z "${SKIP_WHEELS:-}" ]; then
   $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
       --target /tmp/site .whl/*.whl || exit 1
@@ -34,7 +36,7 @@ export MRCNN_DATA_DIR=$G/data MRCNN_WEIGHTS_DIR=$G/weights MRCNN_CACHE_DIR=$G/ca
   $PY -c "import mrcnn_core, os, jax, keras; print('jax', jax.__version__, jax.devices(), 'keras', keras.__version__, 'XLA_FLAGS', os.environ.get('XLA_FLAGS'))"
   echo "commit ${MRCNN_GIT_COMMIT:-?} profile $PROFILE parts $PARTS"; } >> "$LOG" 2>&1
 # the archive is written beside and renamed, so a kill mid-pack keeps the last whole one
-pack() { tar czf "$OUT/stores.tmp.tgz" --exclude=.lock --exclude=.lock.pid -C /tmp/res . && mv "$OUT/stores.tmp.tgz" "$OUT/stores.tgz"; }
+pack() { tar czf "$OUT/stores.tmp.tgz" --exclude=.lock --exclude=.lock.pid -C "$(dirname "$R")" "$(basename "$R")" && mv "$OUT/stores.tmp.tgz" "$OUT/stores.tgz"; }
 # a part's limit: its own (times SCALE), cut to what is left before DEADLINE (s after start)
 T0=$(date +%s); DEADLINE=${DEADLINE:-570}
 lim() { $PY -c "print(max(1, min(int($1 * $SCALE), $DEADLINE - ($(date +%s) - $T0) - 8)))"; }
