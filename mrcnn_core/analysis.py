@@ -15,6 +15,8 @@ import pandas as pd
 from .ablations import LABELS
 from .experiments.store import ResultsStore
 from .methods import CNN, LABELS as METHOD_LABELS, METHODS, TABLE1_PAIRS
+from .stats import MIN_CLUSTERS, N_BOOT, cluster_bootstrap, cluster_ci, interval_word  # noqa: F401
+from .stats import rng_for as _rng_for
 
 METHOD_ORDER = list(METHODS)  # Table 1's column order (the registry's)
 METHOD_LABEL = dict(METHOD_LABELS)
@@ -415,13 +417,6 @@ def gain_vs_epsilon(pt: pd.DataFrame, a: str = "mrcnn", b: str = "vgg") -> list[
     return out
 
 
-def _rng_for(*parts) -> np.random.Generator:
-    """A generator seeded by what a comparison is, so results do not depend on call order."""
-    import zlib
-
-    return np.random.default_rng(zlib.crc32("|".join(map(str, parts)).encode()))
-
-
 def task_table(pt: pd.DataFrame) -> pd.DataFrame:
     """One row per task, one accuracy column per method (plus dataset, group, target)."""
     idx = ["dataset", "task_id", "group"] + (["target"] if "target" in pt else [])
@@ -444,49 +439,17 @@ def paired_differences(pt: pd.DataFrame, pairs) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-MIN_CLUSTERS = 5  # fewer clusters give a bootstrap interval that means nothing
-
-
-def cluster_ci(values, clusters, rng: np.random.Generator, n_boot: int = 2000,
-               level: float = 0.95, min_clusters: int = MIN_CLUSTERS) -> tuple[float, float, np.ndarray]:
-    """Cluster-bootstrap interval of a mean: whole clusters are resampled with their values.
-
-    Returns (low, high, per-cluster means).  With one value per cluster it is
-    the ordinary bootstrap over clusters (e.g. tasks after averaging seeds).
-    With fewer than ``min_clusters`` clusters the interval is (nan, nan): two
-    tasks resampled give an interval, but not one that says anything.
-    """
-    values = np.asarray(values, float)
-    codes, uniq = pd.factorize(pd.Series(clusters).reset_index(drop=True))
-    sums = np.bincount(codes, weights=values)
-    counts = np.bincount(codes).astype(float)
-    if len(uniq) < max(2, min_clusters):
-        return np.nan, np.nan, sums / np.maximum(counts, 1)
-    pick = rng.integers(0, len(uniq), size=(n_boot, len(uniq)))
-    boots = sums[pick].sum(1) / counts[pick].sum(1)
-    q = 100 * (1 - level) / 2
-    return float(np.percentile(boots, q)), float(np.percentile(boots, 100 - q)), sums / counts
-
-
-def interval_word(lo: float, hi: float) -> str:
-    """'higher' / 'lower' when a 95 % interval of a difference excludes 0, else 'indistinguishable'."""
-    if not np.isfinite(lo) or not np.isfinite(hi):
-        return f"too few tasks for an interval (fewer than {MIN_CLUSTERS})"
-    return "higher" if lo > 0 else "lower" if hi < 0 else "indistinguishable"
-
-
-def paired(pt: pd.DataFrame, a: str, b: str, n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
+def paired(pt: pd.DataFrame, a: str, b: str, n_boot: int = N_BOOT, seed: int = 0) -> pd.DataFrame:
     """Paired per-task comparison of method ``a`` minus ``b`` per dataset and group.
 
     Tasks that share a target domain are not independent (16 CIFAR-100 tasks
     share each of the 25 target domains; each source domain is shared too),
-    so both the interval and the test work on target-domain clusters: a
-    cluster bootstrap (resampling target domains with their tasks) for the
-    95 % CI of the mean difference, and a Wilcoxon signed-rank test on the
-    per-domain mean differences.  Seeds are first averaged per task.
+    so the interval and the test resample target-domain clusters
+    (:func:`stats.cluster_bootstrap`): the 95 % CI of the mean difference and
+    its two-sided bootstrap p come from the same resamples of the same
+    statistic, so they agree on the side of zero.  Seeds are first averaged per
+    task.  With fewer than ``MIN_CLUSTERS`` domains there is neither.
     """
-    from scipy.stats import wilcoxon
-
     rows = []
     wide = task_table(pt)
     if a not in wide or b not in wide:
@@ -498,18 +461,13 @@ def paired(pt: pd.DataFrame, a: str, b: str, n_boot: int = 2000, seed: int = 0) 
             if sub.empty:
                 continue
             diff = sub["diff"].to_numpy()
-            lo, hi, dom = cluster_ci(diff, sub["target"], _rng_for(seed, ds, grp, a, b), n_boot)
-            clusters = dom
-            try:
-                p = wilcoxon(dom).pvalue if np.any(dom != 0) and len(dom) > 1 else 1.0
-            except ValueError:
-                p = np.nan
+            bt = cluster_bootstrap(diff, sub["target"], _rng_for(seed, ds, grp, a, b), n_boot)
             rows.append({"dataset": ds, "group": grp, "comparison": f"{METHOD_LABEL[a]} - {METHOD_LABEL[b]}",
-                         "tasks": len(diff), "clusters": len(clusters),
+                         "tasks": len(diff), "clusters": bt.clusters,
                          "mean_diff_pp": 100 * diff.mean(),
-                         "ci_low_pp": 100 * lo, "ci_high_pp": 100 * hi,
+                         "ci_low_pp": 100 * bt.low, "ci_high_pp": 100 * bt.high,
                          "wins": int((diff > 0).sum()), "losses": int((diff < 0).sum()),
-                         "wilcoxon_p": p})
+                         "p": bt.p, "verdict": bt.word})
     return pd.DataFrame(rows)
 
 
@@ -519,27 +477,23 @@ def comparisons(pt: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def verdict(comp: pd.DataFrame, a: str, b: str, dataset: str, alpha: float = 0.05) -> str:
+def verdict(comp: pd.DataFrame, a: str, b: str, dataset: str) -> str:
     """One plain sentence on the claim "a beats b", computed from the Total group."""
     label = f"{METHOD_LABEL[a]} - {METHOD_LABEL[b]}"
     r = comp[(comp["comparison"] == label) & (comp["dataset"] == dataset) & (comp["group"] == "Total")]
     if r.empty:
         return f"{METHOD_LABEL[a]} vs {METHOD_LABEL[b]} on {dataset}: not run."
     r = r.iloc[0]
-    d, lo, hi, p, n = r.mean_diff_pp, r.ci_low_pp, r.ci_high_pp, r.wilcoxon_p, r.tasks
-    if lo > 0 and p < alpha:
-        word = "**supported**"
-    elif hi < 0 and p < alpha:
-        word = "**contradicted** (the opposite holds)"
-    elif p < alpha or lo > 0 or hi < 0:
-        word = ("**inconclusive** (the signed-rank test and the confidence interval of the "
-                "mean disagree)")
-    else:
-        word = "**not supported** (no significant difference)"
-    k = int(r.get("clusters", n))
+    d, lo, hi, n, k = r.mean_diff_pp, r.ci_low_pp, r.ci_high_pp, r.tasks, int(r.clusters)
+    if not np.isfinite(lo):
+        return (f"Claim '{METHOD_LABEL[a]} beats {METHOD_LABEL[b]}' on {dataset}: no verdict: "
+                f"{k} target domain(s), fewer than {MIN_CLUSTERS}; mean difference {d:+.1f} pp "
+                f"over {n} tasks.")
+    word = {"higher": "**supported**", "lower": "**contradicted** (the opposite holds)"}.get(
+        r.verdict, "**not supported** (no difference can be told)")
     return (f"Claim '{METHOD_LABEL[a]} beats {METHOD_LABEL[b]}' on {dataset}: {word}: mean "
-            f"difference {d:+.1f} pp, 95% CI [{lo:+.1f}, {hi:+.1f}] (bootstrap over {k} target "
-            f"domains), Wilcoxon p = {p:.2g} on the {k} domain means; {n} tasks, "
+            f"difference {d:+.1f} pp, 95% CI [{lo:+.1f}, {hi:+.1f}], bootstrap p = {r.p:.2g} "
+            f"(both from one bootstrap over {k} target domains); {n} tasks, "
             f"{int(r.wins)} wins / {int(r.losses)} losses.")
 
 
@@ -617,7 +571,7 @@ def sensitivity(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return out
 
 
-def point_intervals(d: pd.DataFrame, param: str, base_value: float, n_boot: int = 2000) -> pd.DataFrame:
+def point_intervals(d: pd.DataFrame, param: str, base_value: float, n_boot: int = N_BOOT) -> pd.DataFrame:
     """Each value of a one-at-a-time curve against the paper's value, paired by task.
 
     ``d`` holds one row per (value, task) with seeds already averaged (as
@@ -631,9 +585,9 @@ def point_intervals(d: pd.DataFrame, param: str, base_value: float, n_boot: int 
         r = {param: v, "tasks": int(wide[v].notna().sum()), "accuracy (%)": 100 * wide[v].mean()}
         if base_col and not np.isclose(float(v), float(base_value)):
             diff = (wide[v] - wide[base_col[0]]).dropna()
-            lo, hi, _ = cluster_ci(diff.to_numpy(), diff.index, _rng_for(param, v), n_boot)
-            r.update({"diff vs paper (pp)": 100 * diff.mean(), "ci_low_pp": 100 * lo,
-                      "ci_high_pp": 100 * hi, "verdict": interval_word(lo, hi)})
+            bt = cluster_bootstrap(diff.to_numpy(), diff.index, _rng_for(param, v), n_boot)
+            r.update({"diff vs paper (pp)": 100 * diff.mean(), "ci_low_pp": 100 * bt.low,
+                      "ci_high_pp": 100 * bt.high, "verdict": bt.word})
         rows.append(r)
     return pd.DataFrame(rows).set_index(param)
 
@@ -697,8 +651,6 @@ ABLATION_LABEL = LABELS  # the ablation table's labels (mrcnn_core/ablations.py)
 
 def ablation_table(df: pd.DataFrame) -> pd.DataFrame:
     """Mean accuracy per ablation variant and its paired difference to the paper's variant."""
-    from scipy.stats import wilcoxon
-
     a = df[df["experiment"] == "ablation"]
     if a.empty:
         return pd.DataFrame()
@@ -711,11 +663,13 @@ def ablation_table(df: pd.DataFrame) -> pd.DataFrame:
                "tasks": int(wide[v].notna().sum()), "accuracy (%)": 100 * wide[v].mean()}
         if "paper" in wide and v != "paper":
             d = (wide[v] - wide["paper"]).dropna()
-            lo, hi, _ = cluster_ci(d.to_numpy(), d.index, _rng_for("ablation", v))
+            # the study's tasks are its clusters; fewer than MIN_CLUSTERS give no interval and no p
+            bt = cluster_bootstrap(d.to_numpy(), d.index, _rng_for("ablation", v))
             row["diff vs paper (pp)"] = 100 * d.mean()
-            row["95% CI (pp)"] = f"[{100 * lo:+.1f}, {100 * hi:+.1f}]" if np.isfinite(lo) else "n/a"
-            row["verdict"] = interval_word(lo, hi)
-            row["wilcoxon p"] = (wilcoxon(d).pvalue if len(d) > 1 and np.any(d != 0) else np.nan)
+            row["95% CI (pp)"] = (f"[{100 * bt.low:+.1f}, {100 * bt.high:+.1f}]"
+                                  if np.isfinite(bt.low) else "n/a")
+            row["verdict"] = bt.word
+            row["bootstrap p"] = f"{bt.p:.2g}" if np.isfinite(bt.p) else "n/a"
         rows.append(row)
     return pd.DataFrame(rows).set_index("variant")
 
@@ -769,7 +723,7 @@ def control_table(cr: pd.DataFrame, shares: dict | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("setting") if rows else pd.DataFrame()
 
 
-def control_claims(cr: pd.DataFrame, n_boot: int = 2000) -> list[str]:
+def control_claims(cr: pd.DataFrame, n_boot: int = N_BOOT) -> list[str]:
     """What each paired difference of the control isolates, with its interval over target domains."""
     out = []
     for a, b, what in CONTROL_PAIRS:
@@ -779,8 +733,8 @@ def control_claims(cr: pd.DataFrame, n_boot: int = 2000) -> list[str]:
         if len(d) < 2:
             continue
         targets = d.index.get_level_values("target")
-        lo, hi, dom = cluster_ci(d.to_numpy(), targets, _rng_for("control", a, b), n_boot)
-        word = interval_word(lo, hi)
+        bt = cluster_bootstrap(d.to_numpy(), targets, _rng_for("control", a, b), n_boot)
+        lo, hi, dom, word = bt.low, bt.high, bt.cluster_means, bt.word
         out.append(f"{what}: {100 * d.mean():+.1f} pp (95% CI [{100 * lo:+.1f}, {100 * hi:+.1f}] "
                    f"over {len(dom)} target domains, {len(d)} tasks): "
                    + {"higher": "helps", "lower": "hurts"}.get(word, word) + ".")

@@ -60,7 +60,7 @@ def _per_pair(runs: pd.DataFrame) -> pd.DataFrame:
     return A.add_groups(A.per_task(runs.assign(dataset=runs["pair"])))
 
 
-def pair_table(runs: pd.DataFrame, n_boot: int = 2000) -> pd.DataFrame:
+def pair_table(runs: pd.DataFrame, n_boot: int = A.N_BOOT) -> pd.DataFrame:
     """Per pair: mean accuracy (%) of each method, MRCNN - VGG with its cluster-bootstrap
     interval over target domains, the tasks and seeds, and the mean epsilon."""
     if runs.empty:
@@ -80,7 +80,7 @@ def pair_table(runs: pd.DataFrame, n_boot: int = 2000) -> pd.DataFrame:
             ci = ("CI low", "CI high", "verdict") if cnn else (f"{name} CI low", f"{name} CI high",
                                                                 f"{name} verdict")
             row.update({name: r.mean_diff_pp, ci[0]: r.ci_low_pp, ci[1]: r.ci_high_pp,
-                        ci[2]: A.interval_word(r.ci_low_pp, r.ci_high_pp)})
+                        ci[2]: r.verdict})
             if cnn:
                 row.update({"CNN tasks": int(r.tasks), "target domains": int(r.clusters)})
         cnn = d[d["method"].isin(CNN)]

@@ -224,8 +224,9 @@ def table1(runs: pd.DataFrame, profile: str, shares: dict | None = None) -> Page
     page.add("**What the data says about the paper's claims** (computed from the table's runs; "
              "seeds averaged per task, then paired per task.  The 16 tasks that share a "
              "CIFAR-100 target domain are not independent, so the 95% CI is a bootstrap over "
-             "target domains and the Wilcoxon signed-rank test runs on the per-domain mean "
-             "differences):")
+             "target domains; its p comes from the same resamples, so interval and p agree on the "
+             "side of zero; a verdict needs the interval's bound clear of zero beyond its Monte "
+             "Carlo error):")
     comp = A.comparisons(pt)
     lines = [f"- {A.verdict(comp, a, b, ds)}" + (CONFOUND_NOTE if (a, b, ds) == ("mrcnn", "vgg", "corel")
                                                    else "")
@@ -234,10 +235,11 @@ def table1(runs: pd.DataFrame, profile: str, shares: dict | None = None) -> Page
     page.add("\n".join(lines) if lines else "No pair of methods to compare.")
     if not comp.empty:
         page.add(comp.style.format({"mean_diff_pp": "{:+.1f}", "ci_low_pp": "{:+.1f}",
-                                    "ci_high_pp": "{:+.1f}", "wilcoxon_p": "{:.2g}"})
+                                    "ci_high_pp": "{:+.1f}", "p": "{:.2g}"})
                  .hide(axis="index").set_caption(
                      "Paired differences in percentage points (pp) per group; CI: bootstrap over "
-                     "target domains (clusters); p: Wilcoxon on the domain means"))
+                     f"target domains (clusters), {A.N_BOOT} resamples; p: two-sided, from the same "
+                     "resamples (the smallest it can be is 1/resamples)"))
     return page
 
 
