@@ -250,8 +250,8 @@ def result_folders(profile: str, results_dir: str = "") -> list[str]:
 
 
 TASK_CSV_COLUMNS = ["dataset", "experiment", "variant", "task_id", "source", "target", "method",
-                    "seeds", "n_seeds", "accuracy_mean", "accuracy_std", "epsilon", "profile",
-                    "store"]
+                    "seeds", "n_seeds", "accuracy_mean", "accuracy_std", "epsilon",
+                    "epsilon_source", "profile", "store"]
 
 
 def task_csv(runs: pd.DataFrame) -> pd.DataFrame:
@@ -260,8 +260,18 @@ def task_csv(runs: pd.DataFrame) -> pd.DataFrame:
     if runs.empty:
         return pd.DataFrame(columns=TASK_CSV_COLUMNS)
     d = runs.assign(store=runs.get("store", pd.Series("", index=runs.index)).fillna(""))
+    # a row made without a backbone (pixels) holds no meaningful epsilon (the old baseline
+    # stores hold one constant): publish the task's epsilon measured on the backbone instead,
+    # and say where each value comes from
+    own = d["weights"] != NO_GRAPH if "weights" in d else pd.Series(True, index=d.index)
+    d["epsilon"] = d["epsilon"].where(own)
+    task_eps = d.groupby(["dataset", "task_id"])["epsilon"].transform("mean")
+    d["epsilon_source"] = np.where(own & d["epsilon"].notna(), "this row (backbone)",
+                                   np.where(task_eps.notna(), "the task's backbone rows",
+                                            "not measured (no backbone)"))
+    d["epsilon"] = d["epsilon"].fillna(task_eps)
     keys = ["dataset", "experiment", "variant", "task_id", "source", "target", "method", "profile",
-            "store"]
+            "store", "epsilon_source"]
     g = d.groupby(keys, dropna=False)
     out = g.agg(seeds=("seed", lambda s: ";".join(str(int(x)) for x in sorted(set(s)))),
                 n_seeds=("seed", "nunique"), accuracy_mean=("accuracy", "mean"),

@@ -200,3 +200,31 @@ def test_rows_without_a_backbone_take_the_tasks_epsilon():
     pt = per_task(df).set_index(["task_id", "method"])
     assert pt.loc[("t", "lr"), "epsilon"] == 0.12 and pt.loc[("t", "vgg"), "epsilon"] == 0.12
     assert np.isnan(pt.loc[("u", "lr"), "epsilon"])  # no measured graph for that task
+
+
+def test_per_task_csv_publishes_the_backbones_epsilon_and_its_source():
+    """The CSV downloads published the old baseline stores' constant pixel epsilon (0.5075
+    on every CIFAR-100 row): now a row without a backbone carries its task's measured
+    epsilon, and a column says where each value comes from."""
+    import pandas as pd
+    from mrcnn_core.analysis import task_csv
+
+    base = dict(dataset="cifar100", experiment="main", variant="paper", source="s",
+                profile="p", store="x")
+    df = pd.DataFrame([
+        dict(base, task_id="t", target="d", method="lr", seed=0, accuracy=0.7,
+             epsilon=0.5075, weights="n/a (pixels)"),
+        dict(base, task_id="t", target="d", method="vgg", seed=0, accuracy=0.8,
+             epsilon=0.12, weights="file:x"),
+        dict(base, task_id="t", target="d", method="vgg", seed=1, accuracy=0.9,
+             epsilon=0.12, weights="file:x"),
+        dict(base, task_id="u", target="e", method="lr", seed=0, accuracy=0.6,
+             epsilon=0.5075, weights="n/a (pixels)")])
+    t = task_csv(df).set_index(["task_id", "method"])
+    assert t.loc[("t", "lr"), "epsilon"] == 0.12
+    assert t.loc[("t", "lr"), "epsilon_source"] == "the task's backbone rows"
+    assert t.loc[("t", "vgg"), "epsilon_source"] == "this row (backbone)"
+    assert t.loc[("t", "vgg"), "seeds"] == "0;1"
+    assert np.isnan(t.loc[("u", "lr"), "epsilon"])
+    assert t.loc[("u", "lr"), "epsilon_source"] == "not measured (no backbone)"
+    assert 0.5075 not in set(t["epsilon"])
