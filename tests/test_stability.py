@@ -37,7 +37,20 @@ def test_collapse_is_counted_per_run_and_per_task():
     assert v["collapsed runs (%)"] == pytest.approx(100 / 6)  # t2 seed 1 only
     # an unbalanced domain: a one-class run scores that class's share, not 0.5
     r = runs().assign(accuracy=0.25)
-    assert S.collapsed(r, {"t1": (0.25, 0.75)}).tolist() == [True] * 3 + [False] * 3 + [True] * 3 + [False] * 3
+    assert S.collapsed(r, {"t1": (0.25, 0.75)}).tolist() == [1.0] * 3 + [0.0] * 3 + [1.0] * 3 + [0.0] * 3
+
+
+def test_collapse_is_not_counted_where_the_class_shares_are_unknown():
+    """Corel without its data: its domains are unbalanced, so 0.5 is not what a one-class run
+    scores; the share is unknown (NaN, with a note), not a smaller number."""
+    corel = runs().assign(dataset="corel", accuracy=0.3)
+    assert S.collapsed(corel, {}).isna().all()
+    ct = S.collapse_table(corel)
+    assert ct["collapsed runs (%)"].isna().all()
+    assert "corel: not counted" in S.collapse_note(ct)
+    known = S.collapse_table(corel, {"t1": (0.3, 0.7), "t2": (0.4, 0.6)}).loc[("corel", "MRCNN")]
+    assert known["collapsed runs (%)"] == pytest.approx(50.0)  # t1's three runs
+    assert S.collapse_note(S.collapse_table(runs())) == ""
 
 
 def test_halfwidth_by_hand():

@@ -220,7 +220,7 @@ def table1(runs: pd.DataFrame, profile: str, shares: dict | None = None) -> Page
     ct = S.collapse_table(runs, shares)
     if len(ct):
         page.add(_fmt(ct, 1, "CNN runs that score exactly what predicting one class scores "
-                             "('collapsed'), per run and per task"))
+                             "('collapsed'), per run and per task" + S.collapse_note(ct)))
     page.add("**What the data says about the paper's claims** (computed from the table's runs; "
              "seeds averaged per task, then paired per task.  The 16 tasks that share a "
              "CIFAR-100 target domain are not independent, so the 95% CI is a bootstrap over "
@@ -661,10 +661,10 @@ def stability(runs: pd.DataFrame, profile: str, verify_lines: pd.DataFrame | Non
         page.add(_fmt(gaps, 1, "seed 0 against seed 1 on the same task: mean gap and the share of "
                                "tasks where they differ by more than 10 pp"))
     ct = S.collapse_table(runs, shares)
-    page.values["collapse"] = {f"{a}/{b}": float(v) for (a, b), v in
+    page.values["collapse"] = {f"{a}/{b}": (None if np.isnan(v) else float(v)) for (a, b), v in
                                ct["collapsed runs (%)"].items()} if len(ct) else {}
     page.add(_fmt(ct, 1, "runs that score exactly what predicting one class scores "
-                         "('collapsed'), per run and per task"))
+                         "('collapsed'), per run and per task" + S.collapse_note(ct)))
     if verify_lines is not None and not verify_lines.empty:
         dv = S.device_spread(verify_lines)
         if len(dv):
