@@ -126,11 +126,14 @@ def _cnn_shallow(claim: Claim, pt: pd.DataFrame, ds: str) -> dict:
     word = ("supported" if all(v == "supported" for v in verdicts)
             else "contradicted" if "contradicted" in verdicts
             else "too few clusters" if "too few clusters" in verdicts else "not supported")
-    n_ok = sum(v == "supported" for v in verdicts)
+    names = [f"{A.METHOD_LABEL[x]} - {A.METHOD_LABEL[y]}" for x, y, _ in rows]
+    ok = [n for n, v in zip(names, verdicts) if v == "supported"]
+    rest = [n for n, v in zip(names, verdicts) if v != "supported"]
     return _row(claim, ds, verdict=word, unit="pp",
                 coverage=_coverage(pt[pt["dataset"] == ds], [m for m in (*CNN, *SHALLOW) if m in present]),
-                detail=f"smallest gap: {A.METHOD_LABEL[a]} - {A.METHOD_LABEL[b]}; "
-                       f"{n_ok} of {len(rows)} CNN-shallow pairs supported", **r)
+                detail=f"smallest gap: {A.METHOD_LABEL[a]} - {A.METHOD_LABEL[b]}; interval above "
+                       f"zero for {', '.join(ok) or 'none'}; not for {', '.join(rest) or 'none'}",
+                **r)
 
 
 def _epsilon(claim: Claim, pt: pd.DataFrame, ds: str, a: str = "mrcnn", b: str = "vgg") -> dict:
@@ -184,6 +187,7 @@ def _poor_domains(claim: Claim, pt: pd.DataFrame, ds: str, a: str = "mrcnn", b: 
     word = ("supported" if below else "not supported") if n_dom >= A.MIN_CLUSTERS else "too few clusters"
     return _row(claim, ds, verdict=word, effect=eff, ci_low=lo, ci_high=hi, unit="pp",
                 clusters=n_dom, tasks=len(wide), coverage=_coverage(pt[pt["dataset"] == ds], (a, b)),
+                page=claim.page if ds == "cifar100" else f"{claim.page}_{ds}",
                 detail=f"worst target domain {t} ({A.METHOD_LABEL[a]} - {A.METHOD_LABEL[b]}); "
                        f"{below} of {len(rows)} domains significantly below "
                        f"(Bonferroni {100 * level:.1f}% intervals over each domain's tasks)")
@@ -231,11 +235,29 @@ def _pairs_row(claim: Claim, pairs: pd.DataFrame, main: pd.DataFrame, a: str = "
                        f"zero in {int((t[verdict_col] == 'higher').sum())} of {len(t)} pairs")
 
 
-def findings(runs: pd.DataFrame, pairs: pd.DataFrame | None = None) -> pd.DataFrame:
+def corel_substitute_note(runs: pd.DataFrame, shares: dict | None) -> str:
+    """What Corel's CNN rows rest on: the fc head on 256-d features, and how many of its
+    MRCNN runs collapsed to one class (unknown without the Corel data's class shares)."""
+    from . import stability as St
+
+    ct = St.collapse_table(runs[runs["dataset"] == "corel"], shares)
+    share = (ct.loc[("corel", A.METHOD_LABEL["mrcnn"]), "collapsed runs (%)"]
+             if ("corel", A.METHOD_LABEL["mrcnn"]) in ct.index else np.nan)
+    what = (f"{share:.0f}% of its MRCNN runs collapsed to one class" if np.isfinite(share)
+            else "the share of its MRCNN runs that collapsed is unknown here (no Corel data)")
+    return f"Corel's 'CNNs' are an fc head on the 256-d features, not a network on images; {what}"
+
+
+CNN_CLAIMS = ("cnn_shallow", "mrcnn_vgg", "epsilon", "poor_domains", "seed_spread")
+
+
+def findings(runs: pd.DataFrame, pairs: pd.DataFrame | None = None,
+             shares: dict | None = None) -> pd.DataFrame:
     """One row per claim and data set (``COLUMNS``), from the main experiment's runs.
 
     ``pairs``: the cross-pair study's runs, if a store of it exists (else its
-    row says "not run").
+    row says "not run").  ``shares``: Corel's class shares
+    (``stability.known_class_shares``), for the collapse share its CNN rows state.
     """
     rows = []
     if runs.empty:
@@ -249,6 +271,11 @@ def findings(runs: pd.DataFrame, pairs: pd.DataFrame | None = None) -> pd.DataFr
         rows.append(_epsilon(by["epsilon"], pt, ds))
         rows.append(_poor_domains(by["poor_domains"], pt, ds))
         rows.append(_seed_spread(by["seed_spread"], runs, ds))
+        if ds == "corel":
+            note = corel_substitute_note(runs, shares)
+            for r in rows:
+                if r["dataset"] == "corel" and r["claim"] in {by[k].text for k in CNN_CLAIMS}:
+                    r["detail"] = f"{r['detail']}. {note}" if r["detail"] else note
     if pairs is None or pairs.empty:
         rows.append(_row(by["pairs"], "cifar100 (5 more pairs)",
                          detail="the cross-pair study has no store yet"))

@@ -44,6 +44,19 @@ def class_shares(tasks) -> dict[str, tuple[float, float]]:
     return {t.id: (float(np.mean(t.yt == 1)), float(np.mean(t.yt == 0))) for t in tasks}
 
 
+def known_class_shares() -> dict[str, tuple[float, float]]:
+    """Class shares of every Corel task, or {} where the Corel data is not here.
+
+    Without them Corel's collapse is not counted (``collapsed`` gives NaN): its domains
+    are unbalanced, so 0.5 is not what a one-class run scores there."""
+    from .data import DataError, corel_tasks, load_corel
+
+    try:
+        return class_shares(corel_tasks(load_corel()))
+    except (DataError, OSError):
+        return {}
+
+
 def collapsed(runs: pd.DataFrame, shares: dict | None = None) -> pd.Series:
     """Whether each run scored exactly what predicting one class scores.
 

@@ -128,3 +128,29 @@ def test_glance_table_and_page(tmp_path, monkeypatch):
     assert '<a href="20_table1.html">page</a>' in html and "+2.0 pp [" in html
     saved = pd.read_csv(tmp_path / "findings-unit.csv")
     assert list(saved.columns) == F.COLUMNS and len(saved) == 7  # 6 claims + the pairs row
+
+
+def test_details_name_what_they_count_and_corel_rows_say_what_they_rest_on():
+    f = F.findings(store(sources=4))
+    r = row(f, "cnn_shallow")  # every CNN beats LR and TSVM here: all four pairs named
+    assert "above zero for VGG - LR, VGG - TSVM, MRCNN - LR, MRCNN - TSVM" in r["detail"]
+    assert "not for none" in r["detail"]
+    corel = store(sources=4).assign(dataset="corel")
+    tasks = corel["task_id"].unique()
+    # every MRCNN accuracy of task s0->t0 is its class share: those runs collapsed
+    shares = {t: (0.3, 0.7) for t in tasks}
+    first = (corel["task_id"] == tasks[0]) & (corel["method"] == "mrcnn")
+    corel.loc[first, "accuracy"] = 0.3
+    f = F.findings(corel, shares=shares)
+    c = f[f["dataset"] == "corel"].set_index("claim")
+    mrcnn_claim = next(x.text for x in F.CLAIMS if x.key == "mrcnn_vgg")
+    n_mrcnn = int(((corel["method"] == "mrcnn")).sum())
+    share = 100 * int(first.sum()) / n_mrcnn
+    assert f"fc head on the 256-d features" in c.loc[mrcnn_claim, "detail"]
+    assert f"{share:.0f}% of its MRCNN runs collapsed" in c.loc[mrcnn_claim, "detail"]
+    tsvm_claim = next(x.text for x in F.CLAIMS if x.key == "tsvm_lr")
+    assert "fc head" not in c.loc[tsvm_claim, "detail"]  # a shallow claim: no CNN note
+    assert "unknown here" in F.findings(corel).set_index("claim").loc[mrcnn_claim, "detail"]
+    poor = next(x.text for x in F.CLAIMS if x.key == "poor_domains")
+    assert c.loc[poor, "page"] == "21_fig2a_corel"  # Corel's own Fig. 2(a) page
+    assert row(F.findings(store(sources=4)), "poor_domains")["page"] == "21_fig2a"

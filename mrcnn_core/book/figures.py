@@ -68,7 +68,8 @@ VERDICT_COLOUR = {"supported": "#1b7837", "contradicted": "#b2182b", "not suppor
                   "measured": "#2166ac"}
 
 
-def findings_page(runs: pd.DataFrame, profile: str, pairs: pd.DataFrame | None = None) -> Page:
+def findings_page(runs: pd.DataFrame, profile: str, pairs: pd.DataFrame | None = None,
+                  shares: dict | None = None) -> Page:
     """The front page's table: the paper's claims (and the book's own findings) with the
     verdict, effect and interval computed from the runs (``mrcnn_core.findings``)."""
     from .. import findings as F
@@ -76,7 +77,7 @@ def findings_page(runs: pd.DataFrame, profile: str, pairs: pd.DataFrame | None =
 
     if (empty := _no_runs(runs)) is not None:
         return empty
-    f = F.findings(runs, pairs)
+    f = F.findings(runs, pairs, shares)
     t = F.glance_table(f, link=lambda p: page_link(p, "page"))
     page = Page(values={"findings": {f"{r.claim} | {r.dataset}": r.verdict for r in f.itertuples()},
                         "effects": {f"{r.claim} | {r.dataset}": (None if not np.isfinite(r.effect)
@@ -91,7 +92,8 @@ def findings_page(runs: pd.DataFrame, profile: str, pairs: pd.DataFrame | None =
                           "effects in percentage points, or Spearman's rho)"))
     from .notebook import offer_csv
 
-    page.add(offer_csv(f, f"findings-{profile}"))
+    page.add(offer_csv(f, f"findings-{profile}", "claim, source, dataset, verdict, effect, "
+                       "ci_low, ci_high, unit, clusters, tasks, coverage, page, detail"))
     return page
 
 

@@ -125,19 +125,22 @@ def run_notebook(src: str | os.PathLike, dst: str | os.PathLike, params: dict | 
 DOWNLOADS_ENV = "MRCNN_DOWNLOADS"  # where pages write their CSV files (the book build sets it)
 
 
-def offer_csv(table, name: str) -> str:
+def offer_csv(table, name: str, what: str | None = None) -> str:
     """Write ``table`` as ``<name>.csv`` beside the page and return a link to it.
 
     In the book build the file goes to ``book/generated/`` and is copied next to
     the page's HTML; in Jupyter (a clone, or Colab) it lands in the working
-    folder, beside the notebook (on Colab: in the Files pane).
+    folder, beside the notebook (on Colab: in the Files pane).  ``what`` names a row's
+    columns (default: the table's first eight).
     """
     folder = Path(os.environ.get(DOWNLOADS_ENV) or ".")
     folder.mkdir(parents=True, exist_ok=True)
     fname = re.sub(r"[^A-Za-z0-9_.-]", "-", name) + ".csv"
     table.to_csv(folder / fname, index=False)
+    cols = list(getattr(table, "columns", []))
+    what = what or ", ".join(cols[:8]) + (", ..." if len(cols) > 8 else "")
     return (f'<a href="{fname}" download>Download the numbers behind this page</a> '
-            f"(CSV, {len(table)} rows: task, method, seeds, store): `{fname}`")
+            f"(CSV, {len(table)} rows; columns: {what}): `{fname}`")
 
 
 def _repository() -> tuple[str, str]:
