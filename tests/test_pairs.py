@@ -82,6 +82,12 @@ def test_pair_table_and_claims_by_hand():
     claims = P.pair_claims(t, P.domain_gains(runs))
     assert claims[0].startswith("MRCNN beats VGG (95% interval above zero) in 1 of 3 pairs (a/b)")
     assert "below VGG in 1 (c/d)" in claims[0]
+    # why the shallow methods sit near chance, said last: LR 60 %, VGG 70 % on every pair
+    assert claims[-1].startswith("LR and TSVM read pixels: on the 3 other pairs LR scores 60-60 %")
+    assert "more than 5 points above LR on 3 of them (70-70 %)" in claims[-1]
+    cnn, shallow = P.split_table(t)  # two narrow tables
+    assert {"VGG", "MRCNN", "MRCNN - VGG (pp)", "verdict"} <= set(cnn.columns)
+    assert "LR" not in cnn and "LR" in shallow
 
 
 def test_shallow_runs_alone_give_tsvm_minus_lr_per_pair():

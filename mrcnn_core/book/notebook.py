@@ -119,7 +119,33 @@ def run_notebook(src: str | os.PathLike, dst: str | os.PathLike, params: dict | 
     dst.parent.mkdir(parents=True, exist_ok=True)
     pm.execute_notebook(str(src), str(dst), parameters=params, cwd=str(cwd),
                         kernel_name="python3", progress_bar=False, execution_timeout=timeout)
+    complete_parameters(dst, notebook_parameters(src), params)
     return dst
+
+
+def complete_parameters(path: str | os.PathLike, known: dict, params: dict) -> None:
+    """Let the executed notebook show *every* parameter a visible cell may use.
+
+    The source's ``parameters`` cell is hidden in the book, and papermill's injected cell
+    holds only the values a build passed, so a visible cell used names the page never
+    showed.  The injected cell (or, with no parameters passed, a new one) now lists every
+    parameter: the build's value, else the notebook's default."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    lines = ["# Parameters of this run: the build's values, else the notebook's defaults"]
+    lines += [f"{k} = {params[k]!r}" if k in params else f"{k} = {v['default']}"
+              for k, v in known.items()]
+    cells = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    if cells:
+        cells[0].source = "\n".join(lines)
+    else:
+        at = next((i + 1 for i, c in enumerate(nb.cells)
+                   if "parameters" in c.metadata.get("tags", [])), 0)
+        cell = nbformat.v4.new_code_cell("\n".join(lines))
+        cell.metadata["tags"] = ["injected-parameters"]
+        nb.cells.insert(at, cell)
+    nbformat.write(nb, str(path))
 
 
 DOWNLOADS_ENV = "MRCNN_DOWNLOADS"  # where pages write their CSV files (the book build sets it)
