@@ -249,6 +249,7 @@ def result_folders(profile: str, results_dir: str = "") -> list[str]:
     return folders
 
 
+HP_COLUMNS = ["lr", "alpha", "beta", "k"]  # the hyper-parameters a study varies
 TASK_CSV_COLUMNS = ["dataset", "experiment", "variant", "task_id", "source", "target", "method",
                     "seeds", "n_seeds", "accuracy_mean", "accuracy_std", "epsilon",
                     "epsilon_source", "profile", "store"]
@@ -270,13 +271,17 @@ def task_csv(runs: pd.DataFrame) -> pd.DataFrame:
                                    np.where(task_eps.notna(), "the task's backbone rows",
                                             "not measured (no backbone)"))
     d["epsilon"] = d["epsilon"].fillna(task_eps)
+    # a study's point is its variant *and* its values (the alpha x k grid is one variant): one
+    # row per task and cell, with the hyper-parameters that make the cell
+    hp = [c for c in HP_COLUMNS if c in d]
     keys = ["dataset", "experiment", "variant", "task_id", "source", "target", "method", "profile",
-            "store", "epsilon_source"]
+            "store", "epsilon_source"] + hp
     g = d.groupby(keys, dropna=False)
     out = g.agg(seeds=("seed", lambda s: ";".join(str(int(x)) for x in sorted(set(s)))),
                 n_seeds=("seed", "nunique"), accuracy_mean=("accuracy", "mean"),
                 accuracy_std=("accuracy", "std"), epsilon=("epsilon", "mean")).reset_index()
-    return out[TASK_CSV_COLUMNS].sort_values(["dataset", "task_id", "method", "variant"])
+    cols = TASK_CSV_COLUMNS[:7] + hp + TASK_CSV_COLUMNS[7:]
+    return out[cols].sort_values(["dataset", "task_id", "method", "variant"] + hp)
 
 
 NO_GRAPH = "n/a (pixels)"  # the weights of rows computed without a backbone

@@ -41,19 +41,20 @@ class Method:
         return cls(select=select, seed=seed, **kw) if self.selection else cls(seed=seed, **kw)
 
 
-# seaborn's "colorblind" palette, in Table 1's order (the figures' colours before the registry)
+# Okabe-Ito colour-blind-safe colours, one per method in every figure; VGG (black) and MRCNN
+# (vermillion), the comparison the book is about, are the two most distinct
 REGISTRY: dict[str, Method] = {m.name: m for m in (
-    Method("lr", "LR", "shallow", "#0173b2", "mrcnn_core.baselines.lr:LR", (("C", "LR: C"),)),
-    Method("svm", "SVM", "shallow", "#949494", "mrcnn_core.baselines.svm:SVM", (("C", "SVM: C"),),
+    Method("lr", "LR", "shallow", "#0072b2", "mrcnn_core.baselines.lr:LR", (("C", "LR: C"),)),
+    Method("svm", "SVM", "shallow", "#999999", "mrcnn_core.baselines.svm:SVM", (("C", "SVM: C"),),
            paper=False),
-    Method("tsvm", "TSVM", "shallow", "#de8f05", "mrcnn_core.baselines.tsvm:TSVM",
+    Method("tsvm", "TSVM", "shallow", "#e69f00", "mrcnn_core.baselines.tsvm:TSVM",
            (("lam", "TSVM: lambda"), ("start", "TSVM: winning start"))),
-    Method("tca", "TCA", "shallow", "#029e73", "mrcnn_core.baselines.tca:TCA",
+    Method("tca", "TCA", "shallow", "#009e73", "mrcnn_core.baselines.tca:TCA",
            (("n_components", "TCA: dimension"),)),
-    Method("tlda", "TLDA", "shallow", "#d55e00", "mrcnn_core.baselines.tlda:TLDA",
+    Method("tlda", "TLDA", "shallow", "#56b4e9", "mrcnn_core.baselines.tlda:TLDA",
            selection=False, options={"pretrain_steps": 200, "steps": 1000}),
-    Method("vgg", "VGG", "cnn", "#cc78bc"),
-    Method("mrcnn", "MRCNN", "cnn", "#ca9161"),
+    Method("vgg", "VGG", "cnn", "#000000"),
+    Method("mrcnn", "MRCNN", "cnn", "#d55e00"),
 )}
 
 METHODS = tuple(REGISTRY)  # Table 1's column order

@@ -228,3 +228,20 @@ def test_per_task_csv_publishes_the_backbones_epsilon_and_its_source():
     assert np.isnan(t.loc[("u", "lr"), "epsilon"])
     assert t.loc[("u", "lr"), "epsilon_source"] == "not measured (no backbone)"
     assert 0.5075 not in set(t["epsilon"])
+
+
+def test_per_task_csv_writes_one_row_per_grid_cell():
+    """Fig. 3's alpha x k grid is one variant: the CSV folded its cells into one row per task."""
+    import pandas as pd
+    from mrcnn_core.analysis import task_csv
+
+    rows = [dict(dataset="cifar100", experiment="sensitivity", variant="grid:alphaxk", task_id="t",
+                 source="s", target="d", method="mrcnn", seed=seed, accuracy=acc + 0.01 * seed,
+                 epsilon=0.1, weights="file:x", profile="p", store="x", lr=0.003, beta=0.01,
+                 alpha=a, k=k)
+            for a, k, acc in ((1e-5, 3, 0.8), (1e-5, 10, 0.7), (1e-3, 3, 0.6), (1e-3, 10, 0.5))
+            for seed in (0, 1)]
+    t = task_csv(pd.DataFrame(rows))
+    assert len(t) == 4 and {"alpha", "k", "lr", "beta"} <= set(t.columns)
+    cell = t[(t["alpha"] == 1e-3) & (t["k"] == 10)].iloc[0]
+    assert cell["accuracy_mean"] == pytest.approx(0.505) and cell["seeds"] == "0;1"

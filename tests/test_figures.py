@@ -52,6 +52,32 @@ def test_fig2a_sorts_domains_and_stamps():
     assert labels == ["t0", "t1", "t2", "t3"]  # sorted by LR accuracy (rising with t)
     stamps = [t for t in fig.texts if "profile unit" in t.get_text()]
     assert len(stamps) == 1 and not any("profile unit" in t.get_text() for t in ax.texts)
+    # the stamp sits below the rotated tick labels (it overlapped them)
+    r = fig.canvas.get_renderer()
+    labels_bottom = min(t.get_window_extent(r).y0 for t in ax.get_xticklabels())
+    assert stamps[0].get_window_extent(r).y1 <= labels_bottom
+    # one colour per method, the registry's, in every figure
+    from matplotlib.colors import to_hex
+    from mrcnn_core.methods import COLOURS
+    used = {to_hex(line.get_color()) for line in ax.lines}
+    assert {COLOURS["MRCNN"], COLOURS["VGG"], COLOURS["LR"]} <= used
+    plt.close("all")
+
+
+def test_training_curve_spike_is_clipped_and_said():
+    curves = pd.DataFrame([dict(run_key=f"k{s}", step=i, ce=(10.0 if i == 1 else 0.5), omega=1.0,
+                                l2=0.1, target_acc=0.7) for s in range(3) for i in range(200)])
+    from unittest import mock
+    runs = pd.DataFrame([dict(run_key=f"k{s}", dataset="cifar100", task_id="t", method="mrcnn",
+                              seed=s, profile="unit", weights="w", backbone="vgg16",
+                              accuracy=0.7) for s in range(3)])
+    with mock.patch.object(figures.A, "curves", return_value=curves.merge(
+            runs[["run_key", "dataset", "task_id", "method", "seed"]], on="run_key")):
+        page = figures.training_curves([], runs)
+    fig = next(p for p in page.parts if isinstance(p, plt.Figure))
+    ce = fig.axes[0]
+    assert ce.get_ylim()[1] < 10 and "clipped" in ce.get_title()
+    assert "clipped" not in fig.axes[1].get_title()  # omega: no spike, no clipping
     plt.close("all")
 
 

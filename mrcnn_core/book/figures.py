@@ -282,6 +282,7 @@ def fig2a(runs: pd.DataFrame, dataset: str = "cifar100") -> Page:
     page = Page(values={"n_target_domains": int(td["target"].nunique())})
     fig, ax = plt.subplots(figsize=(10, 4))
     sns.pointplot(data=td, x="target", y="accuracy", hue="Method", ax=ax, markersize=4,
+                  palette=PALETTE,
                   linewidth=1.2)
     ax.set_xlabel("target domain (sorted by LR accuracy)")
     ax.set_ylabel("mean target accuracy")
@@ -316,6 +317,11 @@ def training_curves(folders, runs: pd.DataFrame, dataset: str = "cifar100") -> P
             ax.plot(mean.index, mean.values, color=PALETTE[m], lw=2.2, label=f"{m} (mean)")
         ax.set_title(names[term])
         ax.set_xlabel("full-batch step")
+        if term != "target_acc":  # one early spike (a loss of 10 at step 1) flattened the panel
+            top = float(np.nanpercentile(c[term], 99))
+            if np.isfinite(top) and top > 0 and float(np.nanmax(c[term])) > 1.5 * top:
+                ax.set_ylim(bottom=min(0.0, float(np.nanmin(c[term]))), top=1.2 * top)
+                ax.set_title(f"{names[term]} (y clipped at 1.2 x its 99th percentile)", fontsize=9)
     axes.flat[0].legend(fontsize=9)
     n_runs = int(c[["task_id", "method", "seed"]].drop_duplicates().shape[0])
     fig.suptitle(f"Training curves, {dataset}: {c['task_id'].nunique()} tasks, {n_runs} runs "
@@ -345,7 +351,9 @@ def fig2b(runs: pd.DataFrame, profile: str) -> Page:
     if (empty := _no_runs(runs)) is not None:
         return empty
     pt = A.add_groups(A.per_task(runs))
-    g = sns.relplot(data=labelled(pt), x="epsilon", y="accuracy", hue="Method", col="dataset",
+    # one colour and one marker per method (the registry's), half transparent: 7 methods overlap
+    g = sns.relplot(data=labelled(pt), x="epsilon", y="accuracy", hue="Method", style="Method",
+                    palette=PALETTE, alpha=0.55, col="dataset",
                     kind="scatter", height=3.6, s=25, facet_kws={"sharex": False},
                     aspect=facet_aspect(pt["dataset"].nunique(), 3.6, 1.3))
     for ax in g.axes.flat:
@@ -459,7 +467,9 @@ def ablations(runs: pd.DataFrame, profile: str) -> Page:
                   ax=ax, errorbar=None)
     ax.set_xlabel("target accuracy")
     ax.set_ylabel("")
-    ax.legend(fontsize=7, title="task", loc="lower left")
+    # the tasks' legend beside the axes, readable (it named 10 tasks in ~5 px type inside them)
+    ax.legend(fontsize=8, title="task (seeds averaged in the black mark)", title_fontsize=8,
+              loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     stamp(fig, stamp_text(runs))
     return page.add(fig)
 
@@ -656,7 +666,8 @@ def stability(runs: pd.DataFrame, profile: str, verify_lines: pd.DataFrame | Non
                  "spread needs more (the committed imagenet-vgg16 stores have three).")
     else:
         d = sp.assign(Method=sp["method"].map(A.METHOD_LABEL))
-        g = sns.displot(data=d, x="std_pp", hue="Method", col="dataset", kind="ecdf", height=3.2,
+        g = sns.displot(data=d, x="std_pp", hue="Method", palette=PALETTE, col="dataset",
+                        kind="ecdf", height=3.2,
                         aspect=facet_aspect(d["dataset"].nunique(), 3.2, 1.3), facet_kws={"sharex": False})
         g.set_axis_labels("std of accuracy over a task's seeds (pp)", "share of tasks")
         stamp(g.figure, stamp_text(runs))

@@ -24,7 +24,10 @@ def stamp(fig, text: str) -> None:
     fig = getattr(fig, "figure", fig)  # an Axes or a seaborn grid: its figure
     if getattr(fig, "_mrcnn_stamped", False):
         return
-    fig.text(0.995, -0.01, text, fontsize=7.5, color="0.3", ha="right", va="top")
+    # below everything already drawn (rotated tick labels reach below the figure's edge)
+    bottom = fig.get_tightbbox(fig.canvas.get_renderer()).y0 / fig.get_figheight()
+    fig.text(0.995, min(-0.01, bottom - 0.01), text, fontsize=7.5, color="0.3", ha="right",
+             va="top")
     fig._mrcnn_stamped = True
 
 
