@@ -197,7 +197,7 @@ def provenance_banner(df: pd.DataFrame, folders: Sequence) -> str:
     lines += [f"**Backend/device:** {uniq('backend')} / {uniq('device')} &nbsp; **Commits:** "
               + ", ".join(sorted({str(p.get('git_commit'))[:12] for p in used})),
               "**Data:** " + ", ".join(f"{d} ({n} samples)" for d, n in n_samples)
-              + f" &nbsp; **Dates:** {uniq('date', 120)}",
+              + f" &nbsp; **Dates:** {date_range(used)}",
               f"**Coverage ({len(df)} runs):** {coverage_line(df)}",
               determinism_line(df)]
     diffs = sorted({x for p in used for x in p.get("differences", [])})
@@ -229,6 +229,16 @@ def determinism_line(df: pd.DataFrame) -> str:
     if unrec:
         line += f"; {unrec} shallow-method runs predate the record (`verify` re-runs them exactly)"
     return line + "."
+
+
+def date_range(records) -> str:
+    """'2026-11-26 to 2026-12-04 (9 records)': the span of the provenance records' dates
+    (the list of every time stamp was cut mid-string at a fixed length)."""
+    days = sorted({str(p.get("date"))[:10] for p in records if p.get("date")})
+    if not days:
+        return "?"
+    span = days[0] if len(days) == 1 else f"{days[0]} to {days[-1]}"
+    return f"{span} ({len(records)} provenance record{'s' if len(records) != 1 else ''})"
 
 
 def result_folders(profile: str, results_dir: str = "") -> list[str]:

@@ -245,3 +245,13 @@ def test_per_task_csv_writes_one_row_per_grid_cell():
     assert len(t) == 4 and {"alpha", "k", "lr", "beta"} <= set(t.columns)
     cell = t[(t["alpha"] == 1e-3) & (t["k"] == 10)].iloc[0]
     assert cell["accuracy_mean"] == pytest.approx(0.505) and cell["seeds"] == "0;1"
+
+
+def test_banner_dates_are_a_whole_span():
+    from mrcnn_core.analysis import date_range
+
+    recs = [{"date": "2026-11-26T15:11:09+00:00"}, {"date": "2026-12-04T14:45:43+00:00"},
+            {"date": "2026-11-28T01:02:39+00:00"}]
+    assert date_range(recs) == "2026-11-26 to 2026-12-04 (3 provenance records)"
+    assert date_range(recs[:1]) == "2026-11-26 (1 provenance record)"
+    assert date_range([]) == "?"

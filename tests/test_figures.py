@@ -189,3 +189,14 @@ def test_per_task_csv_names_task_method_seeds_store(tmp_path, monkeypatch):
     assert vgg["seeds"] == "0;1" and vgg["n_seeds"] == 2 and vgg["store"] == "results/x"
     assert vgg["accuracy_mean"] == pytest.approx(0.645)
     assert len(t) == 8 * 4  # 8 tasks x 4 methods
+
+
+def test_selection_page_says_where_choices_pile_at_a_grid_edge():
+    import json
+    rows = [dict(dataset="corel", method="tsvm", task_id=f"t{i}",
+                 chosen=json.dumps({"lam": 1e-5 if i < 7 else 0.1, "start": "a"})) for i in range(10)]
+    rows += [dict(dataset="corel", method="lr", task_id=f"t{i}",
+                  chosen=json.dumps({"C": [0.1, 1.0, 10.0][i % 3]})) for i in range(9)]
+    lines = figures.grid_edge_lines(pd.DataFrame(rows))
+    assert lines[0].startswith("corel, TSVM: lambda: 7 of 10 tasks chose 1e-05, the lowest value")
+    assert lines[-1] == "No edge holds a third of the tasks for: corel LR: C."

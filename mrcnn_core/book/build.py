@@ -36,6 +36,39 @@ OUT = ROOT / "book" / "generated"
 GENERATED = "book/generated/"
 
 
+def page_titles(toc: Path | None = None) -> dict[str, str]:
+    """The ``title:`` of each toc entry that gives one (a ``meta`` page's own title)."""
+    import yaml
+
+    data = yaml.safe_load((toc or ROOT / "_toc.yml").read_text())
+    out: dict[str, str] = {}
+
+    def walk(entries):
+        for e in entries or []:
+            f = str(e.get("file", ""))
+            if f.startswith(GENERATED) and e.get("title"):
+                out[f[len(GENERATED):]] = str(e["title"])
+            walk(e.get("sections"))
+
+    for part in data.get("parts", []):
+        walk(part.get("chapters"))
+    walk(data.get("chapters"))
+    return out
+
+
+def retitle(path: Path, title: str) -> None:
+    """Give an executed page the toc's title as its heading (a meta page showed its source's)."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    for c in nb.cells:
+        if c.cell_type == "markdown" and c.source.lstrip().startswith("# "):
+            first, _, rest = c.source.lstrip().partition("\n")
+            c.source = f"# {title}\n{rest}"
+            break
+    nbformat.write(nb, str(path))
+
+
 def pages(toc: Path | None = None) -> list[tuple[str, str, dict]]:
     """The executed pages, in book order, from ``_toc.yml`` (the one page list).
 
@@ -103,6 +136,7 @@ def main(args) -> int:
     # the front page summarises the others' stores: it runs last (a computing profile,
     # smoke, fills its stores on the experiments page first), whatever its place in the toc
     root = known[0][0] if known and known[0][0] == "index" else None
+    titles = page_titles()
     for page, src, extra in sorted(known, key=lambda p: p[0] == root):
         if only and page not in only:
             continue
@@ -111,6 +145,8 @@ def main(args) -> int:
             params["compute"] = compute
         t = time.perf_counter()
         run_notebook(NB / f"{src}.md", OUT / f"{page}.ipynb", params, cwd=ROOT)
+        if src != page and page in titles:
+            retitle(OUT / f"{page}.ipynb", titles[page])
         print(f"[book] {page}: {time.perf_counter() - t:.0f} s", flush=True)
     print(f"[book] profile {profile}: {'computed' if compute else 'read from the stores'}; "
           f"notebooks done in {time.perf_counter() - t0:.0f} s", flush=True)

@@ -8,6 +8,9 @@ the profile/backbone/coverage stamp of the runs it shows.
 """
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from dataclasses import dataclass, field
 
 import matplotlib.pyplot as plt
@@ -210,6 +213,15 @@ def _fmt(t: pd.DataFrame, precision: int, caption: str):
     return t.style.format(precision=precision, na_rep="-").set_caption(caption)
 
 
+COREL_SUBSTITUTE = (
+    "On Corel the CNN columns (VGG, MRCNN) are a **substitute**: the raw Corel images are not "
+    "public, so they train the MRCNN head's fully connected layers on the 256-d Corel features, "
+    "scaled to [0, 1], each at the paper's Corel setting, which for MRCNN also changes the "
+    "learning rate and $\\beta$ (the Corel control, where its runs exist, separates them: the verdict \"MRCNN "
+    "beats VGG\" on Corel compares two settings, not only the manifold term).  Readers who own "
+    "the images can run the real CNN methods with `load_image_folder` (see *How to re-run*).")
+
+
 def table1(runs: pd.DataFrame, profile: str, shares: dict | None = None) -> Page:
     """Table 1 (mean target accuracy per data set and LR group) with the claims tested."""
     if (empty := _no_runs(runs)) is not None:
@@ -229,6 +241,8 @@ def table1(runs: pd.DataFrame, profile: str, shares: dict | None = None) -> Page
     if len(ct):
         page.add(_fmt(ct, 1, "CNN runs that score exactly what predicting one class scores "
                              "('collapsed'), per run and per task" + S.collapse_note(ct)))
+    if ((runs["dataset"] == "corel") & runs["method"].isin(CNN)).any():
+        page.add(COREL_SUBSTITUTE)
     page.add("**What the data says about the paper's claims** (computed from the table's runs; "
              "seeds averaged per task, then paired per task.  The 16 tasks that share a "
              "CIFAR-100 target domain are not independent, so the 95% CI is a bootstrap over "
@@ -444,7 +458,9 @@ def statistics(runs: pd.DataFrame, profile: str) -> Page:
     cnn = pt[pt["method"].isin(CNN)]
     seeds = int(runs[runs["method"].isin(CNN)]["seed"].nunique()) if len(cnn) else 0
     if seeds > 1:
-        s = cnn.groupby(["dataset", "method"])["accuracy_std"].describe()[["mean", "50%", "max"]]
+        s = (cnn.assign(method=cnn["method"].map(A.METHOD_LABEL))
+             .groupby(["dataset", "method"])["accuracy_std"].describe()[["mean", "50%", "max"]]
+             .rename(columns={"50%": "median"}))
         page.add(_fmt(s * 100, 2, f"std of accuracy over up to {seeds} seeds, per task (pp)"))
     else:
         page.add(f"The CNN methods were run with {seeds} seed(s) in profile **{profile}**; the "
@@ -502,17 +518,30 @@ def target_graph(x: np.ndarray, yt: np.ndarray, k: int, names: tuple[str, str], 
     return fig, eps
 
 
+def _public_path(source) -> str:
+    """A data path as a reader can use it: relative to the data folder's parent (the machine
+    that built the book has its own absolute paths, which mean nothing to a reader)."""
+    p = Path(str(source))
+    base = os.environ.get("MRCNN_DATA_DIR")
+    if base:
+        try:
+            return str(p.resolve().relative_to(Path(base).resolve().parent))
+        except ValueError:
+            pass
+    return "/".join(p.parts[-3:])
+
+
 def data_summary(cifar, tasks, corel, ctasks) -> pd.DataFrame:
     """The two data sets: where they come from, their sizes and their tasks."""
     def span(xs):
         return f"{min(xs)}-{max(xs)}" if min(xs) != max(xs) else str(min(xs))
 
     return pd.DataFrame([
-        {"dataset": "CIFAR-100", "source": cifar.source, "samples": len(cifar.x),
+        {"dataset": "CIFAR-100", "source": _public_path(cifar.source), "samples": len(cifar.x),
          "preprocessing": cifar.preprocessing, "classes used": 10, "tasks": len(tasks),
          "source domain": span([t.n_source for t in tasks]),
          "target domain": span([t.n_target for t in tasks])},
-        {"dataset": "Corel (256-d features)", "source": corel.source, "samples": len(corel.x),
+        {"dataset": "Corel (256-d features)", "source": _public_path(corel.source), "samples": len(corel.x),
          "preprocessing": corel.preprocessing, "classes used": 8, "tasks": len(ctasks),
          "source domain": span([t.n_source for t in ctasks]),
          "target domain": span([t.n_target for t in ctasks])}]).set_index("dataset")
@@ -574,7 +603,9 @@ def experiments_overview(prof, results: str, datasets, experiments, compute: boo
              "**Read from the committed stores** (nothing trained while building this page); a "
              "run that is planned but not stored is *missing*, and the pages show only what is "
              "stored.")
-    page.add(table)
+    if len(table):
+        page.add(table.style.hide(axis="index").set_caption(
+            "runs per experiment and data set: planned by the profile, stored, missing"))
     if errors:
         page.add("Failed runs:\n" + "\n".join(f"- {e}" for e in errors))
     return page
@@ -608,6 +639,49 @@ def moons_boundaries(models: dict, Xs, ys, Xt, yt, k: int) -> plt.Figure:
 
 
 SELECTED = {m: x.selects for m, x in REGISTRY.items() if x.selects}  # from the registry
+
+
+def selection_grids() -> dict[tuple[str, str], tuple]:
+    """(method, key of ``chosen``) -> the grid its source-only selection searches."""
+    from ..baselines.lr import C_GRID
+    from ..baselines.tca import DIM_GRID
+    from ..baselines.tsvm import LAMBDA_GRID
+
+    return {("lr", "C"): C_GRID, ("svm", "C"): C_GRID, ("tsvm", "lam"): LAMBDA_GRID,
+            ("tca", "n_components"): DIM_GRID}
+
+
+def selection_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """The shallow methods' runs (the registry's), whose choices the selection page shows."""
+    return runs[runs["method"].isin([m for m, x in REGISTRY.items() if not x.cnn])]
+
+
+def grid_edge_lines(runs: pd.DataFrame) -> list[str]:
+    """Computed sentences: where a selection piles at an edge of its grid (a third of the
+    tasks or more), per data set; the rest are summarised in one line."""
+    import json
+
+    out, quiet = [], []
+    for (m, key), grid in selection_grids().items():
+        label = dict(SELECTED.get(m, ())).get(key, f"{m}: {key}")
+        for ds, d in runs[runs["method"] == m].groupby("dataset"):
+            vals = [json.loads(c).get(key) for c in d["chosen"] if isinstance(c, str) and c.startswith("{")]
+            vals = [float(v) for v in vals if isinstance(v, (int, float))]
+            if not vals:
+                continue
+            for edge, name in ((min(grid), "lowest"), (max(grid), "highest")):
+                n = sum(np.isclose(v, edge) for v in vals)
+                if n >= len(vals) / 3:
+                    out.append(f"{ds}, {label}: {n} of {len(vals)} tasks chose {edge:g}, the "
+                               f"{name} value of its grid ({min(grid):g} to {max(grid):g}): the "
+                               "source-CV optimum may lie beyond it, and a wider grid could "
+                               "change this method's column.")
+                    break
+            else:
+                quiet.append(f"{ds} {label}")
+    if quiet:
+        out.append("No edge holds a third of the tasks for: " + ", ".join(quiet) + ".")
+    return out
 
 
 def selected_hparams(runs: pd.DataFrame) -> Page:
@@ -649,7 +723,12 @@ def selected_hparams(runs: pd.DataFrame) -> Page:
     fig.suptitle("Hyper-parameters chosen without target labels (tasks per value)", y=1.0)
     fig.tight_layout()
     stamp(fig, stamp_text(runs))
-    return page.add(fig)
+    page.add(fig)
+    lines = grid_edge_lines(runs)
+    page.values["edge_lines"] = lines
+    if lines:
+        page.add("**At the edges of the grids** (computed):\n" + "\n".join(f"- {x}" for x in lines))
+    return page
 
 
 def stability(runs: pd.DataFrame, profile: str, verify_lines: pd.DataFrame | None = None,
@@ -672,11 +751,15 @@ def stability(runs: pd.DataFrame, profile: str, verify_lines: pd.DataFrame | Non
         g.set_axis_labels("std of accuracy over a task's seeds (pp)", "share of tasks")
         stamp(g.figure, stamp_text(runs))
         page.add(g.figure)
-        tab = sp.groupby(["dataset", "method"])["std_pp"].describe()[["count", "mean", "50%", "75%", "max"]]
-        page.add(_fmt(tab.rename(columns={"count": "tasks"}), 2,
-                      "per-task standard deviation over seeds (pp), seeds 0-2 where run"))
+        tab = (sp.assign(method=sp["method"].map(A.METHOD_LABEL))
+               .groupby(["dataset", "method"])["std_pp"].describe()[["count", "mean", "50%", "75%", "max"]]
+               .rename(columns={"count": "tasks", "50%": "median"}))
+        tab["tasks"] = tab["tasks"].astype(int)  # a count, not "256.00"
+        page.add(tab.style.format(precision=2, na_rep="-").format({"tasks": "{:d}"}).set_caption(
+            "per-task standard deviation over seeds (pp), seeds 0-2 where run"))
     gaps = S.seed_pair_gaps(runs)
     if not gaps.empty:
+        gaps = gaps.rename(index=A.METHOD_LABEL, level="method")  # the methods' labels everywhere
         page.add(_fmt(gaps, 1, "seed 0 against seed 1 on the same task: mean gap and the share of "
                                "tasks where they differ by more than 10 pp"))
     ct = S.collapse_table(runs, shares)
@@ -687,8 +770,9 @@ def stability(runs: pd.DataFrame, profile: str, verify_lines: pd.DataFrame | Non
     if verify_lines is not None and not verify_lines.empty:
         dv = S.device_spread(verify_lines)
         if len(dv):
+            dv = dv.rename(index=A.METHOD_LABEL, level="method")
             page.add(_fmt(dv, 2, "the same runs re-run on another backend, device or precision "
-                                 "(`python -m mrcnn_core verify`, files in benchmarks/verify): "
+                                 "(python -m mrcnn_core verify; its files are in benchmarks/verify): "
                                  "|difference| of accuracy (pp)"))
         if (sent := S.legacy_reruns(verify_lines)):
             page.add(sent)

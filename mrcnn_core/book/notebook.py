@@ -200,10 +200,11 @@ def page_link(page: str, text: str) -> str:
     return f'<a href="{href}">{text}</a>'
 
 
-def page_setup(notebook: str | None = None) -> None:
+def page_setup(notebook: str | None = None, params: dict | None = None) -> None:
     """What every page does first: quiet logs, the plot style and (given the page's
     notebook name) a link that opens it on Colab.  (On Colab the page's first cell
-    installs this package before importing it.)"""
+    installs this package before importing it.)  ``params``: this page is the notebook
+    run with other parameters (a ``meta`` page of the toc): the link says which to set."""
     import warnings
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -215,5 +216,11 @@ def page_setup(notebook: str | None = None) -> None:
     if notebook:
         from IPython.display import Markdown, display
 
+        if params:
+            sets = ", ".join(f"`{k} = {v!r}`" for k, v in params.items())
+            display(Markdown(f"This page is the notebook `{notebook}` run with {sets}: "
+                             f"[open it on Colab]({colab_link(notebook)}) and set them in its "
+                             "Parameters cell (its first cell installs the package)."))
+            return
         display(Markdown(f"[Open this page as a notebook on Colab]({colab_link(notebook)}) "
                          "(its first cell installs the package)."))
