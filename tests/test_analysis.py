@@ -152,6 +152,9 @@ def test_ablation_table_averages_seeds_before_pairing():
     # task a: 0.9 - mean(0.6, 0.8) = +0.2; task b: 0.6 - 0.7 = -0.1 -> mean +0.05
     assert row["diff vs paper (pp)"] == pytest.approx(5.0) and row["tasks"] == 2
     assert t.loc["paper (pool4 graph, binary edges, whole domain)", "runs"] == 4
+    # 2 tasks are 2 clusters: no interval and no test at all (it printed a Wilcoxon p)
+    assert row["95% CI (pp)"] == "n/a" and row["bootstrap p"] == "n/a"
+    assert row["verdict"].startswith("too few clusters")
 
 
 def test_domain_claims_list_where_mrcnn_loses():
