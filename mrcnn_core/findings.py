@@ -150,7 +150,7 @@ def _epsilon(claim: Claim, pt: pd.DataFrame, ds: str, a: str = "mrcnn", b: str =
     dom = wide.dropna(subset=["gain", "epsilon"]).groupby("target")[["epsilon", "gain"]].mean()
     if dom.empty:
         return _row(claim, ds)
-    bt = S.rank_corr_bootstrap(dom["epsilon"], dom["gain"], A._rng_for("findings", ds, "eps"))
+    bt = S.rank_corr_bootstrap(dom["epsilon"], dom["gain"], S.rng_for("findings", ds, "eps"))
     acc = d.groupby(["target", "method"])["accuracy"].mean().unstack()
     edom = d.groupby("target")["epsilon"].mean()
     context = "; ".join(f"{A.METHOD_LABEL[m]} accuracy rho {edom.rank().corr(acc[m].rank()):+.2f}"
@@ -177,7 +177,7 @@ def _poor_domains(claim: Claim, pt: pd.DataFrame, ds: str, a: str = "mrcnn", b: 
     for t, d in wide.groupby("target"):
         x = d["diff"].to_numpy()
         if len(x) >= 2:
-            rng = A._rng_for("findings", ds, "poor", t)
+            rng = S.rng_for("findings", ds, "poor", t)
             boots = x[rng.integers(0, len(x), (S.N_BOOT, len(x)))].mean(1)
             rows.append((t, x.mean(), np.percentile(boots, q), np.percentile(boots, 100 - q)))
     if not rows:
@@ -200,7 +200,7 @@ def _seed_spread(claim: Claim, runs: pd.DataFrame, ds: str, method: str = "mrcnn
     if 0 not in w or 1 not in w or w.dropna().empty:
         return _row(claim, ds, detail="needs seeds 0 and 1 of the same tasks")
     gap = (100 * (w[0] - w[1]).abs()).dropna().reset_index(name="gap")
-    lo, hi, _ = A.cluster_ci(gap["gap"], gap["target"], A._rng_for("findings", ds, "seed"))
+    lo, hi, _ = A.cluster_ci(gap["gap"], gap["target"], S.rng_for("findings", ds, "seed"))
     n = gap["target"].nunique()
     return _row(claim, ds, verdict="measured" if n >= A.MIN_CLUSTERS else "too few clusters",
                 effect=gap["gap"].mean(), ci_low=lo, ci_high=hi, unit="pp",
@@ -216,7 +216,7 @@ def _pairs_row(claim: Claim, pairs: pd.DataFrame, main: pd.DataFrame, a: str = "
 
     runs = P.pair_runs(pairs, main, P.paper_sample(main))
     t = P.pair_table(runs)
-    col = P._gain_name(a, b)
+    col = P.gain_name(a, b)
     verdict_col = "verdict" if a in CNN else f"{col} verdict"
     t = t.dropna(subset=[col]) if col in t else t.iloc[:0]
     if not (t.index != P.PAPER_PAIR).any():  # the paper's pair alone answers nothing here
@@ -224,7 +224,7 @@ def _pairs_row(claim: Claim, pairs: pd.DataFrame, main: pd.DataFrame, a: str = "
                     detail=f"no other pair has {A.METHOD_LABEL[b]} and {A.METHOD_LABEL[a]} "
                            "runs yet")
     g = t[col].to_numpy()
-    bt = S.cluster_bootstrap(g, t.index, A._rng_for("findings", "pairs", a, b))
+    bt = S.cluster_bootstrap(g, t.index, S.rng_for("findings", "pairs", a, b))
     lo, hi = bt.low, bt.high
     tasks = runs[runs["method"] == a].drop_duplicates(["pair", "task_id"])
     return _row(claim, f"cifar100 ({len(t)} pairs)", verdict=_verdict(lo, hi, +1, len(t), bt.word),

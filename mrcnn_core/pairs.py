@@ -22,7 +22,7 @@ PAPER_PAIR = "fruit_and_vegetables/household_electrical_devices"
 PAIR_GAINS = (("mrcnn", "vgg"), ("tsvm", "lr"))
 
 
-def _gain_name(a: str, b: str) -> str:
+def gain_name(a: str, b: str) -> str:
     return f"{A.METHOD_LABEL[a]} - {A.METHOD_LABEL[b]} (pp)"
 
 
@@ -69,14 +69,14 @@ def pair_table(runs: pd.DataFrame, n_boot: int = A.N_BOOT) -> pd.DataFrame:
     rows = []
     for pair, d in pt.groupby("dataset"):
         row = {"pair": pair}
-        for m in A._methods(d["method"]):
+        for m in A.methods_in(d["method"]):
             row[A.METHOD_LABEL[m]] = 100 * d[d["method"] == m]["accuracy"].mean()
         for a, b in PAIR_GAINS:
             comp = A.paired(d, a, b, n_boot=n_boot)
             tot = comp[comp["group"] == "Total"] if len(comp) else comp
             if not len(tot):
                 continue
-            r, name, cnn = tot.iloc[0], _gain_name(a, b), a in CNN
+            r, name, cnn = tot.iloc[0], gain_name(a, b), a in CNN
             ci = ("CI low", "CI high", "verdict") if cnn else (f"{name} CI low", f"{name} CI high",
                                                                 f"{name} verdict")
             row.update({name: r.mean_diff_pp, ci[0]: r.ci_low_pp, ci[1]: r.ci_high_pp,
@@ -89,8 +89,8 @@ def pair_table(runs: pd.DataFrame, n_boot: int = A.N_BOOT) -> pd.DataFrame:
         rows.append(row)
     t = pd.DataFrame(rows).set_index("pair")
     order = [PAPER_PAIR] + sorted(p for p in t.index if p != PAPER_PAIR)
-    labels = [A.METHOD_LABEL[m] for m in A._methods(pt["method"])]
-    gains = [c for a, b in PAIR_GAINS for n in [_gain_name(a, b)]
+    labels = [A.METHOD_LABEL[m] for m in A.methods_in(pt["method"])]
+    gains = [c for a, b in PAIR_GAINS for n in [gain_name(a, b)]
              for c in ((n, "CI low", "CI high", "verdict", "CNN tasks", "target domains")
                        if a in CNN else (n, f"{n} CI low", f"{n} CI high", f"{n} verdict"))]
     cols = [c for c in [*labels, *gains, "seeds", "mean epsilon"] if c in t.columns]
@@ -99,7 +99,7 @@ def pair_table(runs: pd.DataFrame, n_boot: int = A.N_BOOT) -> pd.DataFrame:
 
 def split_table(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`pair_table` as two narrow tables: the CNN half and the shallow half."""
-    ts = _gain_name("tsvm", "lr")
+    ts = gain_name("tsvm", "lr")
     shallow = [c for c in (A.METHOD_LABEL["lr"], A.METHOD_LABEL["tsvm"], ts) if c in t]
     shallow_ci = {f"{ts} CI low": "CI low", f"{ts} CI high": "CI high", f"{ts} verdict": "verdict"}
     s = t[shallow + [c for c in shallow_ci if c in t]].rename(columns=shallow_ci)

@@ -1,8 +1,25 @@
-"""Profiles, the sweep runner, the results store and their analysis."""
-from .profile import Profile, ProfileError, load_profile
-from .driver import SweepStopped, sweep
-from .runner import SweepSummary, load_context, plan, profile_context, status
-from .store import ResultsStore, StoreError
+"""Profiles, the sweep runner and the results store.
 
-__all__ = ["Profile", "ProfileError", "ResultsStore", "StoreError", "SweepStopped", "SweepSummary",
-           "load_context", "load_profile", "plan", "profile_context", "status", "sweep"]
+The names below load on first use (PEP 562), so that importing one module of this package
+(``experiments.store``, say, from the read-only analysis) does not import the sweep's
+driver and runner with it: the layers stay apart at run time too.
+"""
+from importlib import import_module
+
+_WHERE = {"Profile": "profile", "ProfileError": "profile", "load_profile": "profile",
+          "SweepStopped": "driver", "sweep": "driver",
+          "SweepSummary": "runner", "load_context": "runner", "plan": "runner",
+          "profile_context": "runner", "status": "runner",
+          "ResultsStore": "store", "StoreError": "store", "store_folders": "store"}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(import_module(f".{_WHERE[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

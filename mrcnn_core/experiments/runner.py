@@ -432,7 +432,7 @@ def status(profile: str | Profile, *, dataset: str, experiment: str = "main",
     from ..data import DataError
     from ..features import WeightsUnavailable
 
-    from ..analysis import store_folders
+    from .store import store_folders
 
     # a profile's folder may hold several stores (results/<profile>/<store>): a run counts
     # as stored if any of them holds its key, and as deterministic if one holds it so

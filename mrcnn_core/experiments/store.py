@@ -288,3 +288,16 @@ class ResultsStore:
                     continue  # an interrupted last line
                 raise StoreError(f"{self.provenance}, line {i}: not JSON ({e})") from e
         return out
+
+
+def store_folders(*folders) -> list[Path]:
+    """Each folder that is a store, or holds stores one level down (results/<profile>/<part>)."""
+    out = []
+    for f in folders:
+        if f is None:
+            continue
+        f = Path(f)
+        if (f / "runs.csv").exists():
+            out.append(f)
+        out += sorted(p.parent for p in f.glob("*/runs.csv"))
+    return out

@@ -1,0 +1,153 @@
+"""What every page says about its numbers: the provenance banner and the per-task CSV."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..methods import CNN
+from .reading import NO_GRAPH, load_provenance
+from .tables import METHOD_LABEL, methods_in
+
+def coverage_line(df: pd.DataFrame) -> str:
+    """'cifar100: VGG 400 tasks x 1 seed, ...': what the numbers on a page average over."""
+    parts = []
+    for ds, d in df.groupby("dataset"):
+        items = []
+        for m in methods_in(d["method"]):
+            x = d[d["method"] == m]
+            seeds = x.groupby("task_id")["seed"].nunique()
+            s = f"{seeds.min()}" if seeds.min() == seeds.max() else f"{seeds.min()}-{seeds.max()}"
+            items.append(f"{METHOD_LABEL.get(m, m)} {x['task_id'].nunique()} tasks x {s} seed(s)")
+        parts.append(f"{ds}: " + ", ".join(items))
+    return "; ".join(parts)
+
+
+def provenance_banner(df: pd.DataFrame, folders: Sequence) -> str:
+    """A Markdown banner: one visible line (profile, backbone, data, coverage, commit, and a
+    warning where the numbers are not a result), and everything else (stores, weights,
+    backend, device, dates, coverage per method, determinism, the profile's differences
+    from the paper) in a folded ``<details>`` block, which renders alike in the built
+    book, in Jupyter and on Colab."""
+    if df.empty:
+        return "**No results found** in " + ", ".join(map(str, folders))
+    prov = {p["prov_id"]: p for p in load_provenance(*folders)}
+    used = [prov[i] for i in df["prov_id"].dropna().unique() if i in prov]
+    profiles = sorted(df["profile"].dropna().unique())
+    cnn = df[df["method"].isin(CNN)]
+    images = cnn[cnn["dataset"] != "corel"]
+    backbones = sorted({str(b) for b in images.get("backbone", pd.Series(dtype=str)).dropna()
+                        if str(b)}) or (["vgg19"] if len(images) else [])
+    weights = sorted(images["weights"].dropna().unique())
+
+    def uniq(key, n=200):
+        return ", ".join(sorted({str(p.get(key)) for p in used}))[:n] or "?"
+
+    n_samples = sorted({(p.get("dataset"), p.get("n_samples")) for p in used})
+    commits = sorted({str(p.get("git_commit"))[:7] for p in used})
+    reduced = any(n and d == "cifar100" and n < 60000 for d, n in n_samples)
+    random_w = any(str(w).startswith("none") for w in weights)
+    # the visible line
+    kind = ("random weights" if random_w else "ImageNet weights") if len(images) else ""
+    data = ", ".join(f"{d}" + (" (reduced)" if d == "cifar100" and reduced else "")
+                     for d in sorted(df["dataset"].unique()))
+    short_cov = ", ".join(f"{d} {x['task_id'].nunique()} tasks" for d, x in df.groupby("dataset"))
+    seeds = df.groupby(["dataset", "task_id", "method"])["seed"].nunique()
+    seed_txt = f"{seeds.min()}" if seeds.min() == seeds.max() else f"{seeds.min()}-{seeds.max()}"
+    head = [f"**{', '.join(profiles)}**"]
+    if backbones:
+        head.append(f"backbone {', '.join(backbones)} ({kind})")
+    head += [f"data {data}", f"{short_cov}, {seed_txt} seed(s) per task, {len(df)} runs",
+             f"commit {', '.join(commits)}"]
+    warn = []
+    if random_w:
+        warn.append("random backbone weights: not the paper's setting")
+    if "smoke" in profiles:
+        warn.append("smoke profile: a pipeline check, not a result")
+    line = " · ".join(head) + ("  ⚠️ " + "; ".join(warn) if warn else "")
+    # the folded details
+    lines = ["**Stores:** " + ", ".join(f"`{f}`" for f in sorted({str(x) for x in df.get('store', [])}))]
+    if len(images):
+        lines.append(f"**Backbone:** {', '.join(backbones)} &nbsp; **Weights:** "
+                     + ", ".join(f"`{w}`" for w in weights))
+    lines += [f"**Backend/device:** {uniq('backend')} / {uniq('device')} &nbsp; **Commits:** "
+              + ", ".join(sorted({str(p.get('git_commit'))[:12] for p in used})),
+              "**Data:** " + ", ".join(f"{d} ({n} samples)" for d, n in n_samples)
+              + f" &nbsp; **Dates:** {date_range(used)}",
+              f"**Coverage ({len(df)} runs):** {coverage_line(df)}",
+              determinism_line(df)]
+    diffs = sorted({x for p in used for x in p.get("differences", [])})
+    if reduced and not any(x.startswith("Data:") for x in diffs):
+        diffs.append("Data: the reduced CIFAR-100 (100 images per class: domains of 200, not "
+                     "1,200 images), where the same alpha weighs Omega about 6x less.")
+    if diffs:
+        lines.append("**Differences from the paper:** " + " ".join(diffs))
+    return (f"{line}\n\n<details><summary>Provenance: stores, weights, backend, device, dates, "
+            f"coverage per method, differences from the paper</summary>\n\n"
+            + "\n\n".join(lines) + "\n\n</details>")
+
+
+def determinism_line(df: pd.DataFrame) -> str:
+    """How many of the runs re-run to themselves (the store's ``deterministic`` column)."""
+    d = df.get("deterministic", pd.Series("", index=df.index)).fillna("").astype(str)
+    cnn = df["method"].isin(CNN)
+    n_no = int(((d == "no") & cnn).sum())
+    line = (f"**Deterministic:** {int((d == 'yes').sum())} of {len(df)} runs re-run bit for bit "
+            "on their backend and device")
+    if n_no:
+        line += (f"; **{n_no} CNN runs were made before training was deterministic**: valid "
+                 "samples, but a re-run gives another draw (see *How much one run tells*)")
+    replaced = int(df.attrs.get("replaced", 0))
+    if replaced:
+        line += (f"; {replaced} runs are stored twice (an earlier, non-deterministic run and its "
+                 "deterministic re-run): the re-run is shown")
+    unrec = int((d == "unrecorded").sum())
+    if unrec:
+        line += f"; {unrec} shallow-method runs predate the record (`verify` re-runs them exactly)"
+    return line + "."
+
+
+def date_range(records) -> str:
+    """'2026-11-26 to 2026-12-04 (9 records)': the span of the provenance records' dates
+    (the list of every time stamp was cut mid-string at a fixed length)."""
+    days = sorted({str(p.get("date"))[:10] for p in records if p.get("date")})
+    if not days:
+        return "?"
+    span = days[0] if len(days) == 1 else f"{days[0]} to {days[-1]}"
+    return f"{span} ({len(records)} provenance record{'s' if len(records) != 1 else ''})"
+
+
+HP_COLUMNS = ["lr", "alpha", "beta", "k"]  # the hyper-parameters a study varies
+TASK_CSV_COLUMNS = ["dataset", "experiment", "variant", "task_id", "source", "target", "method",
+                    "seeds", "n_seeds", "accuracy_mean", "accuracy_std", "epsilon",
+                    "epsilon_source", "profile", "store"]
+
+
+def task_csv(runs: pd.DataFrame) -> pd.DataFrame:
+    """The numbers behind a page: one row per task, method and study point, with the seeds
+    averaged (listed as ``0;1;2``), and the store each row came from."""
+    if runs.empty:
+        return pd.DataFrame(columns=TASK_CSV_COLUMNS)
+    d = runs.assign(store=runs.get("store", pd.Series("", index=runs.index)).fillna(""))
+    # a row made without a backbone (pixels) holds no meaningful epsilon (the old baseline
+    # stores hold one constant): publish the task's epsilon measured on the backbone instead,
+    # and say where each value comes from
+    own = d["weights"] != NO_GRAPH if "weights" in d else pd.Series(True, index=d.index)
+    d["epsilon"] = d["epsilon"].where(own)
+    task_eps = d.groupby(["dataset", "task_id"])["epsilon"].transform("mean")
+    d["epsilon_source"] = np.where(own & d["epsilon"].notna(), "this row (backbone)",
+                                   np.where(task_eps.notna(), "the task's backbone rows",
+                                            "not measured (no backbone)"))
+    d["epsilon"] = d["epsilon"].fillna(task_eps)
+    # a study's point is its variant *and* its values (the alpha x k grid is one variant): one
+    # row per task and cell, with the hyper-parameters that make the cell
+    hp = [c for c in HP_COLUMNS if c in d]
+    keys = ["dataset", "experiment", "variant", "task_id", "source", "target", "method", "profile",
+            "store", "epsilon_source"] + hp
+    g = d.groupby(keys, dropna=False)
+    out = g.agg(seeds=("seed", lambda s: ";".join(str(int(x)) for x in sorted(set(s)))),
+                n_seeds=("seed", "nunique"), accuracy_mean=("accuracy", "mean"),
+                accuracy_std=("accuracy", "std"), epsilon=("epsilon", "mean")).reset_index()
+    cols = TASK_CSV_COLUMNS[:7] + hp + TASK_CSV_COLUMNS[7:]
+    return out[cols].sort_values(["dataset", "task_id", "method", "variant"] + hp)
