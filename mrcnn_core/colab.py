@@ -140,7 +140,7 @@ def compute_slice(profile: str, n_tasks: int, steps: int | None = None, seed: in
     from .analysis import load_runs
     from .experiments import load_profile, profile_context, sweep
     from .experiments.profile import Profile, validate
-    from .experiments.runner import _pick_tasks
+    from .experiments.planner import pick_tasks
 
     prof = load_profile(profile)
     exps = prof.data["experiments"]
@@ -149,14 +149,14 @@ def compute_slice(profile: str, n_tasks: int, steps: int | None = None, seed: in
     folder = results or f"{SLICE_RESULTS}/{prof.name}"
     if experiment == "main":
         ctx = profile_context(prof, "cifar100", features=False, cnn=False)
-        pool = _pick_tasks(ctx.tasks, exps["main"]["cifar100"].get("tasks", "all"))
+        pool = pick_tasks(ctx.tasks, exps["main"]["cifar100"].get("tasks", "all"))
         ids = [t.id for t in stratified_tasks(pool, n_tasks, seed)]  # tasks the store has
         sp, dataset = slice_profile(prof, ids, steps=steps), "cifar100"
     else:
         spec = dict(exps[experiment])
         dataset = spec.get("dataset", "cifar100")
         ctx = profile_context(prof, dataset, features=False, cnn=False)
-        ids = [t.id for t in _pick_tasks(ctx.tasks, spec.get("tasks", 10))[:n_tasks]]
+        ids = [t.id for t in pick_tasks(ctx.tasks, spec.get("tasks", 10))[:n_tasks]]
         spec.update(tasks=ids, seeds=[0], **({"steps": int(steps)} if steps else {}))
         base = slice_profile(prof, ids, dataset=dataset, steps=steps) if dataset in exps.get(
             "main", {}) else prof

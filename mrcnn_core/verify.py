@@ -35,11 +35,11 @@ from .methods import CNN
 
 def _current_env() -> dict:
     from .experiments.provenance import cpu_model
-    from .experiments.runner import _matmul_precision
+    from .experiments.executor import matmul_precision
     from . import backend as B
 
     return {"backend": B.name(), "device": B.device(), "cpu": cpu_model(),
-            "matmul_precision": _matmul_precision()}
+            "matmul_precision": matmul_precision()}
 
 
 def _same_env(prov: dict, here: dict, method: str = "mrcnn") -> bool:

@@ -56,16 +56,26 @@ def page_titles(toc: Path | None = None) -> dict[str, str]:
     return out
 
 
-def retitle(path: Path, title: str) -> None:
-    """Give an executed page the toc's title as its heading (a meta page showed its source's)."""
+def as_meta_page(path: Path, src: str, params: dict, title: str | None) -> None:
+    """An executed meta page (``src`` run with other ``params``): the toc's title as its
+    heading, and a Colab line that names the parameters to set (it showed ``src``'s own
+    heading and a link that opens ``src`` with its defaults)."""
     import nbformat
+
+    from .notebook import COLAB_LINE, colab_line
 
     nb = nbformat.read(str(path), as_version=4)
     for c in nb.cells:
-        if c.cell_type == "markdown" and c.source.lstrip().startswith("# "):
+        if title and c.cell_type == "markdown" and c.source.lstrip().startswith("# "):
             first, _, rest = c.source.lstrip().partition("\n")
             c.source = f"# {title}\n{rest}"
             break
+    shown = {k: v for k, v in params.items() if k != "title"}  # the heading says the title
+    for c in nb.cells:
+        for o in c.get("outputs", []):
+            md = o.get("data", {}).get("text/markdown")
+            if md and COLAB_LINE in "".join(md):
+                o["data"]["text/markdown"] = colab_line(src, shown)
     nbformat.write(nb, str(path))
 
 
@@ -145,8 +155,8 @@ def main(args) -> int:
             params["compute"] = compute
         t = time.perf_counter()
         run_notebook(NB / f"{src}.md", OUT / f"{page}.ipynb", params, cwd=ROOT)
-        if src != page and page in titles:
-            retitle(OUT / f"{page}.ipynb", titles[page])
+        if src != page:
+            as_meta_page(OUT / f"{page}.ipynb", src, params, titles.get(page))
         print(f"[book] {page}: {time.perf_counter() - t:.0f} s", flush=True)
     print(f"[book] profile {profile}: {'computed' if compute else 'read from the stores'}; "
           f"notebooks done in {time.perf_counter() - t0:.0f} s", flush=True)

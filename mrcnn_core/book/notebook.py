@@ -216,11 +216,18 @@ def page_setup(notebook: str | None = None, params: dict | None = None) -> None:
     if notebook:
         from IPython.display import Markdown, display
 
-        if params:
-            sets = ", ".join(f"`{k} = {v!r}`" for k, v in params.items())
-            display(Markdown(f"This page is the notebook `{notebook}` run with {sets}: "
-                             f"[open it on Colab]({colab_link(notebook)}) and set them in its "
-                             "Parameters cell (its first cell installs the package)."))
-            return
-        display(Markdown(f"[Open this page as a notebook on Colab]({colab_link(notebook)}) "
-                         "(its first cell installs the package)."))
+        display(Markdown(colab_line(notebook, params)))
+
+
+COLAB_LINE = "[Open this page as a notebook on Colab]"
+
+
+def colab_line(notebook: str, params: dict | None = None) -> str:
+    """The page's Colab line; for a page that is ``notebook`` run with other ``params`` (a
+    toc ``meta`` page), the parameters a reader must set there."""
+    if params:
+        sets = ", ".join(f"`{k} = {v!r}`" for k, v in params.items())
+        return (f"This page is the notebook `{notebook}` run with {sets}: "
+                f"[open it on Colab]({colab_link(notebook)}) and set them in its Parameters "
+                "cell (its first cell installs the package).")
+    return f"{COLAB_LINE}({colab_link(notebook)}) (its first cell installs the package)."

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .profile import Profile
-from .runner import _row, execute, needs_cnn, plan, profile_context, run_provenance
+from .runner import execute, needs_cnn, plan, profile_context, result_row, run_provenance
 
 LOOPBACK = "127.0.0.1"
 # Fault injection for tests: the first chunk that finds this file absent
@@ -68,7 +68,7 @@ def run_chunk(prof: Profile, dataset: str, experiment: str, keys: Sequence[str],
         got = {r["run_key"] for r, _ in out}
         for s in specs:
             if s.key not in got:
-                out.append((_row(s, prof, ctx.weights, ctx.backbone, "", float("nan"), float("nan"),
+                out.append((result_row(s, prof, ctx.weights, ctx.backbone, "", float("nan"), float("nan"),
                                  status="failed", error=f"{type(e).__name__}: {e}"), None))
     missing = wanted - {s.key for s in specs}
     if missing:  # the worker planned differently (other data or weights): refuse, loudly
@@ -117,7 +117,7 @@ def run_distributed(todo, *, prof: Profile, dataset: str, experiment: str, plan_
             except Exception as e:  # the chunk failed on every try: store its runs as failed
                 for s in futures[fut]:
                     if s.key not in stored:
-                        row = _row(s, prof, "", "", "", float("nan"), float("nan"),
+                        row = result_row(s, prof, "", "", "", float("nan"), float("nan"),
                                    status="failed", error=f"worker: {type(e).__name__}: {e}")
                         record(s, row, None)
                         stored.add(s.key)
