@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+
+from mrcnn_core.methods import SHALLOW
 from keras import ops
 
 from mrcnn_core import cifar100_tasks, corel_tasks, load_cifar100, load_corel
@@ -108,7 +110,7 @@ def test_tlda_training_lowers_each_term():
     assert k.history_["kl"][-1] < 0.5 * k.history_["kl"][0]
 
 
-@pytest.mark.parametrize("method", ["lr", "tsvm", "tca", "tlda"])
+@pytest.mark.parametrize("method", SHALLOW)  # every registered shallow method
 def test_runner_two_tasks_each(method, real_cifar_root, real_corel_path):
     """run_baseline = the estimator fitted by hand on the task's matrices; LR and
     TSVM are well above chance on the first Corel task ([0, 1]-scaled features)."""

@@ -93,7 +93,7 @@ def download_cifar100(dest: Path, timeout: float = 15.0) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _content_hash(*arrays: np.ndarray) -> str:
+def content_hash(*arrays: np.ndarray) -> str:
     h = hashlib.sha256()
     for a in arrays:
         h.update(np.ascontiguousarray(a).tobytes())
@@ -155,7 +155,7 @@ def load_cifar100(root: str | os.PathLike | None = None, download: bool = True) 
         groups[coarse_names[c]].append(fine_names[f])
     return Dataset(name="cifar100", x=x, classes=fine, class_names=tuple(fine_names),
                    groups={k: tuple(sorted(v)) for k, v in groups.items()},
-                   kind="images", content_hash=_content_hash(x, fine), source=str(folder))
+                   kind="images", content_hash=content_hash(x, fine), source=str(folder))
 
 
 # The 20 CIFAR-100 superclasses (coarse labels), as the official meta file names them.

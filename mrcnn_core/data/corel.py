@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .cifar100 import DataError, _content_hash
+from .cifar100 import DataError, content_hash
 from .tasks import Dataset, Task, make_tasks
 
 TOPS = ("flower", "traffic")
@@ -80,7 +80,7 @@ def load_corel(path: str | os.PathLike | None = None, scale: str = "minmax") -> 
     names = tuple(f"{top}{i}" for top in TOPS for i in range(1, 5))
     groups = {top: tuple(n for n in names if n.startswith(top)) for top in TOPS}
     return Dataset(name="corel", x=x, classes=classes.astype(np.int64), class_names=names,
-                   groups=groups, kind="features", content_hash=_content_hash(x), source=str(p),
+                   groups=groups, kind="features", content_hash=content_hash(x), source=str(p),
                    preprocessing=prep)
 
 
@@ -123,4 +123,4 @@ def load_image_folder(root: str | os.PathLike, size: int = 32, name: str = "imag
     x = np.stack(images)
     classes = np.asarray(classes, dtype=np.int64)
     return Dataset(name=name, x=x, classes=classes, class_names=tuple(names), groups=groups,
-                   kind="images", content_hash=_content_hash(x, classes), source=str(root))
+                   kind="images", content_hash=content_hash(x, classes), source=str(root))

@@ -20,7 +20,10 @@ EXPERIMENTS = ("main", "sensitivity", "ablation", "control", "pairs")
 STUDIES = ("sensitivity", "control")
 ABLATIONS = tuple(VARIANTS)  # mrcnn_core/ablations.py holds the table
 
-_TOP = {"name", "description", "differences", "experiments", "options"}
+_TOP = {"name", "description", "differences", "experiments", "options", "covers"}
+#: what a profile may claim to run in every main data set (``covers:``), from the registry
+COVERS = {"all": lambda m: True, "paper": lambda m: m.paper, "shallow": lambda m: not m.cnn,
+          "cnn": lambda m: m.cnn}
 _MAIN = {"tasks", "methods", "seeds", "steps", "cnn_overrides", "positive", "negative"}
 _PAIRS = {"data", "pairs", "per_target", "sample_seed", "methods", "shallow_methods", "seeds",
           "steps", "cnn_overrides"}
@@ -59,6 +62,12 @@ class Profile:
     def differences(self) -> list[str]:
         """What this profile changes against the paper's protocol (shown in every banner)."""
         return list(self.data.get("differences", []))
+
+    @property
+    def covers(self) -> list[str]:
+        """The registered methods this profile claims to run (``covers:``), in registry order."""
+        claim = self.data.get("covers")
+        return [n for n, m in REGISTRY.items() if claim and COVERS[claim](m)]
 
     @property
     def digest(self) -> str:
@@ -187,9 +196,18 @@ def validate(data: dict, where: str = "profile") -> None:
     for name, spec in exps.items():
         if not isinstance(spec, dict):
             raise ProfileError(f"{where}.experiments.{name} must be a mapping, got {spec!r}")
+    claim = data.get("covers")
+    if claim is not None and claim not in COVERS:
+        raise ProfileError(f"{where}.covers: {claim!r} is not one of {sorted(COVERS)}")
     for ds, spec in exps.get("main", {}).items():
         if not isinstance(spec, dict):
             raise ProfileError(f"{where}.experiments.main.{ds} must be a mapping, got {spec!r}")
+        if claim is not None:  # a method added to the registry but not here fails at once
+            lacks = [n for n, m in REGISTRY.items() if COVERS[claim](m)
+                     and n not in spec.get("methods", METHODS)]
+            if lacks:
+                raise ProfileError(f"{where} covers {claim!r} methods, but "
+                                   f"experiments.main.{ds}.methods lacks {lacks}")
         w = f"{where}.experiments.main.{ds}"
         if ds not in DATASETS:
             raise ProfileError(f"unknown dataset {ds!r} in {where}.experiments.main; "

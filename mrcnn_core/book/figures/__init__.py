@@ -1,0 +1,20 @@
+"""Every figure and table of the book, as functions of the stored runs, one module per part
+of the book in page order (``front``, ``setup``, ``table1``, ``fig2_fig3``, ``studies``,
+``stability_pairs``; ``page`` holds what they share).
+
+A page calls one function and shows what it returns; nothing here trains.  Each function
+takes the rows of a results store (``analysis.load_runs``) and returns matplotlib figures,
+pandas tables and Markdown strings, so a test can check them on a small store
+(tests/test_figures.py).  Every figure carries the profile/backbone/coverage stamp of the
+runs it shows.
+"""
+from ... import analysis as A  # noqa: F401  (the pages' tests patch A through here)
+from .page import CONFOUND_NOTE, PARAM_NAMES, Page, downloads, fmt, no_runs  # noqa: F401
+from .front import VERDICT_COLOUR, findings_page  # noqa: F401
+from .setup import (data_summary, experiments_overview, moons_boundaries,  # noqa: F401
+                    sample_images, target_graph)
+from .table1 import COREL_SUBSTITUTE, corel_control, slice_comparison, table1  # noqa: F401
+from .fig2_fig3 import epsilon_claims, fig2a, fig2b, fig3, training_curves  # noqa: F401
+from .studies import (SELECTED, ablations, grid_edge_lines, selected_hparams,  # noqa: F401
+                      selection_grids, selection_runs, statistics)
+from .stability_pairs import pairs_page, stability  # noqa: F401

@@ -1,0 +1,164 @@
+"""Fig. 2(a) and the training curves (21), Fig. 2(b) and Table 2 (22), Fig. 3 (23)."""
+from __future__ import annotations
+
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from ... import analysis as A
+from ..plots import MIN_WIDTH, PALETTE, facet_aspect, labelled, stamp, stamp_text
+from .page import PARAM_NAMES, Page, fmt, no_runs
+
+
+def fig2a(runs: pd.DataFrame, dataset: str = "cifar100") -> Page:
+    """Fig. 2(a): LR, VGG, MRCNN averaged per target domain, domains sorted by LR."""
+    if (empty := no_runs(runs)) is not None:
+        return empty
+    runs = runs[runs["dataset"] == dataset]
+    td = labelled(A.by_target_domain(A.per_task(runs), dataset))
+    page = Page(values={"n_target_domains": int(td["target"].nunique())})
+    fig, ax = plt.subplots(figsize=(10, 4))
+    sns.pointplot(data=td, x="target", y="accuracy", hue="Method", ax=ax, markersize=4,
+                  palette=PALETTE,
+                  linewidth=1.2)
+    ax.set_xlabel("target domain (sorted by LR accuracy)")
+    ax.set_ylabel("mean target accuracy")
+    ax.tick_params(axis="x", rotation=75)
+    ax.set_title(f"Fig. 2(a), {dataset}: tasks per domain: {td['tasks'].min()}-{td['tasks'].max()}")
+    stamp(fig, stamp_text(runs))
+    page.add(fig)
+    claims = A.domain_claims(A.per_task(runs), dataset)
+    if claims:
+        page.add("**Per target domain** (computed; seeds averaged per task, then tasks per "
+                 "domain):\n" + "\n".join(f"- {c}" for c in claims))
+    return page
+
+
+def training_curves(folders, runs: pd.DataFrame, dataset: str = "cifar100") -> Page:
+    """The per-step loss terms and target accuracy of the runs whose curves are stored:
+    each run a faint unlabelled line, the mean per method in bold (a legend of methods
+    only, so it stays readable however many tasks are stored)."""
+    runs = runs[runs["dataset"] == dataset]
+    c = A.curves(folders, runs)
+    if c.empty:
+        return Page().add("No training curves stored.")
+    names = {"ce": "source cross-entropy", "omega": r"$\Omega = \mathrm{tr}(F^\top L F)$",
+             "l2": "R (sum of squared weights / 2)", "target_acc": "target accuracy"}
+    c = c.assign(Method=c["method"].map(A.METHOD_LABEL))
+    fig, axes = plt.subplots(2, 2, figsize=(MIN_WIDTH, 6.2))
+    for ax, term in zip(axes.flat, names):
+        for (m, _, _), d in c.groupby(["Method", "task_id", "seed"]):
+            ax.plot(d["step"], d[term], color=PALETTE[m], lw=0.6, alpha=0.18)
+        for m, d in c.groupby("Method"):
+            mean = d.groupby("step")[term].mean()
+            ax.plot(mean.index, mean.values, color=PALETTE[m], lw=2.2, label=f"{m} (mean)")
+        ax.set_title(names[term])
+        ax.set_xlabel("full-batch step")
+        if term != "target_acc":  # one early spike (a loss of 10 at step 1) flattened the panel
+            top = float(np.nanpercentile(c[term], 99))
+            if np.isfinite(top) and top > 0 and float(np.nanmax(c[term])) > 1.5 * top:
+                ax.set_ylim(bottom=min(0.0, float(np.nanmin(c[term]))), top=1.2 * top)
+                ax.set_title(f"{names[term]} (y clipped at 1.2 x its 99th percentile)", fontsize=9)
+    axes.flat[0].legend(fontsize=9)
+    n_runs = int(c[["task_id", "method", "seed"]].drop_duplicates().shape[0])
+    fig.suptitle(f"Training curves, {dataset}: {c['task_id'].nunique()} tasks, {n_runs} runs "
+                 "(faint: each run; bold: the mean per method)", fontsize=10)
+    fig.tight_layout()
+    stamp(fig, stamp_text(runs))
+    return Page(values={"n_curve_runs": n_runs}).add(fig)
+
+
+def epsilon_claims(pt: pd.DataFrame) -> list[str]:
+    """Spearman correlation of epsilon and accuracy over target-domain means, per method."""
+    from scipy.stats import spearmanr
+
+    rows = []
+    for (ds, m), d in labelled(pt).groupby(["dataset", "Method"]):
+        dom = d.groupby("target")[["epsilon", "accuracy"]].mean()
+        if len(dom) > 2:
+            r = spearmanr(dom["epsilon"], dom["accuracy"])
+            word = "supports it" if r.statistic < 0 and r.pvalue < 0.05 else "does not support it"
+            rows.append(f"{ds}, {m}: Spearman rho = {r.statistic:+.2f} (p = {r.pvalue:.2g}, "
+                        f"{len(dom)} target domains, {len(d)} tasks): {word}")
+    return rows
+
+
+def fig2b(runs: pd.DataFrame, profile: str) -> Page:
+    """Fig. 2(b) (accuracy against epsilon) and Table 2 (accuracy per epsilon group)."""
+    if (empty := no_runs(runs)) is not None:
+        return empty
+    pt = A.add_groups(A.per_task(runs))
+    # one colour and one marker per method (the registry's), half transparent: 7 methods overlap
+    g = sns.relplot(data=labelled(pt), x="epsilon", y="accuracy", hue="Method", style="Method",
+                    palette=PALETTE, alpha=0.55, col="dataset",
+                    kind="scatter", height=3.6, s=25, facet_kws={"sharex": False},
+                    aspect=facet_aspect(pt["dataset"].nunique(), 3.6, 1.3))
+    for ax in g.axes.flat:
+        ax.axvline(0.10, color="0.6", ls=":")
+        ax.axvline(0.15, color="0.6", ls=":")
+        ax.set_xlabel(r"neighbour confusion $\epsilon$ of the target graph")
+        ax.set_ylabel("target accuracy")
+    stamp(g.figure, stamp_text(runs))
+    g.fig.suptitle("Fig. 2(b): accuracy against epsilon", y=1.04)
+    t2 = A.table2(pt)
+    page = Page(values={"table2_rows": int(len(t2))}).add(g.fig)
+    page.add(fmt(t2, 1, f"Table 2 (profile {profile}): mean accuracy (%) per epsilon group, "
+                         "the paper's bins"))
+    bc = A.bin_counts(pt)
+    page.add(fmt(bc, 0, "target domains and tasks in each of the paper's bins: on this "
+                         "backbone's graph they do not split the data evenly"))
+    t3 = A.table2_terciles(pt)
+    page.values["tercile_rows"] = int(len(t3))
+    if len(t3):
+        page.add(fmt(t3, 1, "Table 2 by terciles of the target domains' epsilon (groups that "
+                             "split the data: about a third of the domains each)"))
+    page.add("Claim 'accuracy drops as epsilon grows' (tested on target-domain means, since a "
+             "domain's tasks share its epsilon; a significantly negative rank correlation "
+             "supports it):\n" + "\n".join(f"- {r}" for r in epsilon_claims(pt)))
+    gains = A.gain_vs_epsilon(pt)
+    if gains:
+        page.add("The paper's explanation of where MRCNN fails (more neighbour confusion, less "
+                 "gain over VGG), tested on target-domain means:\n"
+                 + "\n".join(f"- {r}" for r in gains))
+    return page
+
+
+def fig3(runs: pd.DataFrame, profile: str) -> Page:
+    """Fig. 3: MRCNN's sensitivity to r, alpha, beta and k, one at a time, and the grid."""
+    sens = A.sensitivity(runs)
+    params = [p for p in ("lr", "alpha", "beta", "k") if p in sens]
+    page = Page(values={"sensitivity_params": params, "n_tasks": int(runs["task_id"].nunique())})
+    if not params:
+        return page.add("No sensitivity runs in this store.")
+    fig, axes = plt.subplots(2, 2, figsize=(MIN_WIDTH, 6.5), sharey=True)
+    for ax, p in zip(axes.flat, params):
+        d = sens[p].copy()
+        vals = sorted(d[p].unique())
+        d["value"] = pd.Categorical(d[p].map(lambda v: f"{v:g}"),
+                                    categories=[f"{v:g}" for v in vals], ordered=True)
+        sns.pointplot(data=d, x="value", y="accuracy", errorbar=("ci", 95), ax=ax, markersize=5)
+        ax.set_xlabel(PARAM_NAMES[p] + ("" if p == "k" else " (log-spaced values)"))
+        ax.set_ylabel("target accuracy")
+        ax.tick_params(axis="x", rotation=30)
+    for ax in list(axes.flat)[len(params):]:
+        ax.set_visible(False)
+    n_curve = {p: sens[p]["task_id"].nunique() for p in params}
+    fig.suptitle("Fig. 3: MRCNN, mean over "
+                 + ", ".join(f"{n} tasks ({p})" for p, n in n_curve.items())
+                 + "; 95% CI over tasks", y=1.05, fontsize=10)
+    fig.tight_layout()
+    stamp(fig, stamp_text(runs))
+    page.add(fig)
+    base = runs[runs["variant"] == "base"].iloc[0]
+    claims = A.sensitivity_claims(sens, {p: float(base[p]) for p in ("k", "alpha", "beta", "lr")})
+    page.add("**What the runs show** (computed):\n" + "\n".join(f"- {c}" for c in claims))
+    if "grid" in sens:
+        gfig, ax = plt.subplots(figsize=(MIN_WIDTH, 4.2))
+        sns.heatmap(sens["grid"] * 100, annot=True, fmt=".1f", cmap="viridis", ax=ax,
+                    cbar_kws={"label": "target accuracy (%)"})
+        ax.set_title(f"accuracy (%) over the grid (profile {profile})")
+        stamp(gfig, stamp_text(runs))
+        page.add(gfig)
+    return page

@@ -1,0 +1,124 @@
+"""How much one run tells (27) and the cross-pair study (28)."""
+from __future__ import annotations
+
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from ... import analysis as A
+from ..plots import MIN_WIDTH, PALETTE, facet_aspect, stamp, stamp_text
+from .page import Page, fmt, no_runs
+
+
+def stability(runs: pd.DataFrame, profile: str, verify_lines: pd.DataFrame | None = None,
+              shares: dict | None = None, effect_pp: float | None = None) -> Page:
+    """How much one run tells: seed spread, collapsed runs, device spread, tasks x seeds needed."""
+    from ... import stability as S
+
+    if (empty := no_runs(runs)) is not None:
+        return empty
+    sp = S.seed_spread(runs)
+    page = Page(values={"tasks_with_seeds": int(len(sp))})
+    if sp.empty:
+        page.add(f"No task of profile **{profile}** was run with more than one seed: the seed "
+                 "spread needs more (the committed imagenet-vgg16 stores have three).")
+    else:
+        d = sp.assign(Method=sp["method"].map(A.METHOD_LABEL))
+        g = sns.displot(data=d, x="std_pp", hue="Method", palette=PALETTE, col="dataset",
+                        kind="ecdf", height=3.2,
+                        aspect=facet_aspect(d["dataset"].nunique(), 3.2, 1.3), facet_kws={"sharex": False})
+        g.set_axis_labels("std of accuracy over a task's seeds (pp)", "share of tasks")
+        stamp(g.figure, stamp_text(runs))
+        page.add(g.figure)
+        tab = (sp.assign(method=sp["method"].map(A.METHOD_LABEL))
+               .groupby(["dataset", "method"])["std_pp"].describe()[["count", "mean", "50%", "75%", "max"]]
+               .rename(columns={"count": "tasks", "50%": "median"}))
+        tab["tasks"] = tab["tasks"].astype(int)  # a count, not "256.00"
+        page.add(tab.style.format(precision=2, na_rep="-").format({"tasks": "{:d}"}).set_caption(
+            "per-task standard deviation over seeds (pp), seeds 0-2 where run"))
+    gaps = S.seed_pair_gaps(runs)
+    if not gaps.empty:
+        gaps = gaps.rename(index=A.METHOD_LABEL, level="method")  # the methods' labels everywhere
+        page.add(fmt(gaps, 1, "seed 0 against seed 1 on the same task: mean gap and the share of "
+                               "tasks where they differ by more than 10 pp"))
+    ct = S.collapse_table(runs, shares)
+    page.values["collapse"] = {f"{a}/{b}": (None if np.isnan(v) else float(v)) for (a, b), v in
+                               ct["collapsed runs (%)"].items()} if len(ct) else {}
+    page.add(fmt(ct, 1, "runs that score exactly what predicting one class scores "
+                         "('collapsed'), per run and per task" + S.collapse_note(ct)))
+    if verify_lines is not None and not verify_lines.empty:
+        dv = S.device_spread(verify_lines)
+        if len(dv):
+            dv = dv.rename(index=A.METHOD_LABEL, level="method")
+            page.add(fmt(dv, 2, "the same runs re-run on another backend, device or precision "
+                                 "(python -m mrcnn_core verify; its files are in benchmarks/verify): "
+                                 "|difference| of accuracy (pp)"))
+        if (sent := S.legacy_reruns(verify_lines)):
+            page.add(sent)
+    # what follows: tasks x seeds a statement needs
+    pt = A.per_task(runs[runs["dataset"] == "cifar100"])
+    wide = A.task_table(A.add_groups(pt)) if len(pt) else pd.DataFrame()
+    if {"mrcnn", "vgg"} <= set(wide.columns) and not sp.empty:
+        diff = (wide["mrcnn"] - wide["vgg"]).dropna()
+        dom = diff.groupby(wide.loc[diff.index, "target"]).mean()
+        seed_sd = float(sp[(sp["dataset"] == "cifar100")]["std_pp"].mean())
+        task_sd = float(100 * dom.std(ddof=1))
+        eff = effect_pp if effect_pp is not None else float(100 * diff.mean())
+        page.values.update(seed_sd_pp=seed_sd, domain_sd_pp=task_sd, effect_pp=eff)
+        page.add(fmt(S.halfwidth_table(seed_sd, task_sd), 1,
+                      f"approximate 95% half-width of a mean MRCNN - VGG difference on CIFAR-100 "
+                      f"(seed spread {seed_sd:.1f} pp, spread between target domains "
+                      f"{task_sd:.1f} pp, tasks of one target domain as one cluster)"))
+        page.add("**What follows** (computed): " + S.needs_sentence(seed_sd, task_sd, eff)
+                 + " A figure over 3 tasks and 1 seed cannot separate effects of a few points; "
+                 "the study pages state their intervals and say *indistinguishable* where the "
+                 "interval covers zero.")
+    return page
+
+
+def pairs_page(pairs: pd.DataFrame, main: pd.DataFrame, profile: str, per_target: int = 2,
+               seed: int = 0) -> Page:
+    """Across superclass pairs: per-pair means and MRCNN - VGG, the gain against epsilon."""
+    from ... import pairs as P
+
+    runs = P.pair_runs(pairs, main, P.paper_sample(main, per_target, seed))
+    page = Page(values={"pairs_with_runs": sorted(set(pairs["variant"])) if len(pairs) else []})
+    if pairs.empty:
+        page.add(f"**The cross-pair study has no runs yet** (profile `{profile}`): this page "
+                 "shows the paper's pair only.  The study is GPU work; *How to re-run* and the "
+                 "profile `pairs-vgg16` say how to make it.")
+    t = P.pair_table(runs)
+    if t.empty:
+        return page.add("No runs to compare.")
+    page.values["table"] = t.round(3).reset_index().to_dict(orient="list")
+    cnn, shallow = P.split_table(t)  # two narrow tables rather than one of 18 columns
+    if len(cnn.columns):
+        page.add(fmt(cnn, 1, "the CNN half, per pair: mean accuracy (%), MRCNN - VGG (pp) with "
+                              "its 95% interval (bootstrap over target domains), tasks, seeds, "
+                              "mean epsilon"))
+    if len(shallow.columns):
+        page.add(fmt(shallow, 1, "the shallow half, per pair (all 400 tasks): mean accuracy (%), "
+                                  "TSVM - LR (pp) with its 95% interval"))
+    dom = P.domain_gains(runs)
+    claims = P.pair_claims(t, dom)
+    page.values["claims"] = claims
+    page.add("**What the runs show** (computed):\n" + "\n".join(f"- {c}" for c in claims))
+    if "MRCNN - VGG (pp)" in t and t["MRCNN - VGG (pp)"].notna().any():
+        tt = t.dropna(subset=["MRCNN - VGG (pp)"])
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(MIN_WIDTH + 2, 4.2))
+        y = np.arange(len(tt))
+        ax1.errorbar(tt["MRCNN - VGG (pp)"], y, fmt="o", color="k",
+                     xerr=[tt["MRCNN - VGG (pp)"] - tt["CI low"], tt["CI high"] - tt["MRCNN - VGG (pp)"]])
+        ax1.axvline(0, color="0.5", lw=0.8)
+        ax1.set_yticks(y, [p.replace("/", "\n/ ") for p in tt.index], fontsize=7)
+        ax1.set_xlabel("MRCNN - VGG (pp), 95% interval")
+        sns.scatterplot(data=dom, x="epsilon", y="gain_pp", hue="pair", ax=ax2, s=25, legend=False)
+        ax2.axhline(0, color="0.5", lw=0.8)
+        ax2.set_xlabel(r"target domain's neighbour confusion $\epsilon$")
+        ax2.set_ylabel("MRCNN - VGG (pp), domain mean")
+        fig.tight_layout()
+        stamp(fig, stamp_text(runs))
+        page.add(fig)
+    return page

@@ -1,0 +1,157 @@
+"""The statistics (24), the ablations (25) and what the baselines' selection chose (26)."""
+from __future__ import annotations
+
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from ... import analysis as A
+from ...methods import CNN, REGISTRY, STATS_PAIRS as PAIRS_STATS
+from ..plots import MIN_WIDTH, facet_aspect, stamp, stamp_text
+from .page import Page, fmt, no_runs
+
+
+def statistics(runs: pd.DataFrame, profile: str) -> Page:
+    """Per-task paired differences (strip plot) and the CNN methods' spread over seeds."""
+    if (empty := no_runs(runs)) is not None:
+        return empty
+    pt = A.add_groups(A.per_task(runs))
+    long = A.paired_differences(pt, PAIRS_STATS)
+    page = Page(values={"n_pairs": int(long["comparison"].nunique()) if len(long) else 0})
+    if not long.empty:
+        g = sns.catplot(data=long, x="difference (pp)", y="comparison", hue="group", col="dataset",
+                        kind="strip", height=3.2, dodge=True, alpha=0.6, s=12,
+                        aspect=facet_aspect(long["dataset"].nunique(), 3.2, 1.4))
+        for ax in g.axes.flat:
+            ax.axvline(0, color="k", lw=0.8)
+        stamp(g.figure, stamp_text(runs))
+        g.fig.suptitle("per-task accuracy differences (percentage points)", y=1.05)
+        page.add(g.fig)
+    cnn = pt[pt["method"].isin(CNN)]
+    seeds = int(runs[runs["method"].isin(CNN)]["seed"].nunique()) if len(cnn) else 0
+    if seeds > 1:
+        s = (cnn.assign(method=cnn["method"].map(A.METHOD_LABEL))
+             .groupby(["dataset", "method"])["accuracy_std"].describe()[["mean", "50%", "max"]]
+             .rename(columns={"50%": "median"}))
+        page.add(fmt(s * 100, 2, f"std of accuracy over up to {seeds} seeds, per task (pp)"))
+    else:
+        page.add(f"The CNN methods were run with {seeds} seed(s) in profile **{profile}**; the "
+                 "seed spread needs more.")
+    return page
+
+
+def ablations(runs: pd.DataFrame, profile: str) -> Page:
+    """The ablation table (paired to the paper's variant) and each task's accuracy."""
+    t = A.ablation_table(runs)
+    page = Page(values={"ablation_variants": list(t.index)})
+    if t.empty:
+        return page.add("No ablation runs in this store.")
+    page.add(fmt(t, 2, f"Ablations (profile {profile}): mean target accuracy and paired "
+                        "difference to the paper's variant"))
+    d = runs.assign(Variant=runs["variant"].map(A.ABLATION_LABEL))
+    fig, ax = plt.subplots(figsize=(MIN_WIDTH, 3.8))
+    sns.stripplot(data=d, y="Variant", x="accuracy", hue="task_id", ax=ax, s=6)
+    sns.pointplot(data=d, y="Variant", x="accuracy", color="k", markers="|", linestyles="none",
+                  ax=ax, errorbar=None)
+    ax.set_xlabel("target accuracy")
+    ax.set_ylabel("")
+    # the tasks' legend beside the axes, readable (it named 10 tasks in ~5 px type inside them)
+    ax.legend(fontsize=8, title="task (seeds averaged in the black mark)", title_fontsize=8,
+              loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    stamp(fig, stamp_text(runs))
+    return page.add(fig)
+
+
+SELECTED = {m: x.selects for m, x in REGISTRY.items() if x.selects}  # from the registry
+
+
+def selection_grids() -> dict[tuple[str, str], tuple]:
+    """(method, key of ``chosen``) -> the grid its source-only selection searches."""
+    from ...baselines.lr import C_GRID
+    from ...baselines.tca import DIM_GRID
+    from ...baselines.tsvm import LAMBDA_GRID
+
+    return {("lr", "C"): C_GRID, ("svm", "C"): C_GRID, ("tsvm", "lam"): LAMBDA_GRID,
+            ("tca", "n_components"): DIM_GRID}
+
+
+def selection_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """The shallow methods' runs (the registry's), whose choices the selection page shows."""
+    return runs[runs["method"].isin([m for m, x in REGISTRY.items() if not x.cnn])]
+
+
+def grid_edge_lines(runs: pd.DataFrame) -> list[str]:
+    """Computed sentences: where a selection piles at an edge of its grid (a third of the
+    tasks or more), per data set; the rest are summarised in one line."""
+    import json
+
+    out, quiet = [], []
+    for (m, key), grid in selection_grids().items():
+        label = dict(SELECTED.get(m, ())).get(key, f"{m}: {key}")
+        for ds, d in runs[runs["method"] == m].groupby("dataset"):
+            vals = [json.loads(c).get(key) for c in d["chosen"] if isinstance(c, str) and c.startswith("{")]
+            vals = [float(v) for v in vals if isinstance(v, (int, float))]
+            if not vals:
+                continue
+            for edge, name in ((min(grid), "lowest"), (max(grid), "highest")):
+                n = sum(np.isclose(v, edge) for v in vals)
+                if n >= len(vals) / 3:
+                    out.append(f"{ds}, {label}: {n} of {len(vals)} tasks chose {edge:g}, the "
+                               f"{name} value of its grid ({min(grid):g} to {max(grid):g}): the "
+                               "source-CV optimum may lie beyond it, and a wider grid could "
+                               "change this method's column.")
+                    break
+            else:
+                quiet.append(f"{ds} {label}")
+    if quiet:
+        out.append("No edge holds a third of the tasks for: " + ", ".join(quiet) + ".")
+    return out
+
+
+def selected_hparams(runs: pd.DataFrame) -> Page:
+    """What the shallow baselines' honest selection chose, per data set: a choice piled
+    at the edge of its grid says the grid (or the input scaling) is wrong."""
+    import json
+
+    rows = []
+    for _, r in runs[runs["method"].isin(list(SELECTED))].iterrows():
+        try:
+            c = json.loads(r["chosen"]) if isinstance(r["chosen"], str) else {}
+        except ValueError:
+            continue
+        for key, label in SELECTED[r["method"]]:
+            if key in c:  # numbers in numeric form, names (TSVM's winning start) as they are
+                v = c[key]
+                rows.append({"dataset": r["dataset"], "parameter": label,
+                             "value": f"{v:g}" if isinstance(v, (int, float)) else str(v)})
+    d = pd.DataFrame(rows)
+    page = Page(values={"n_choices": int(len(d))})
+    if d.empty:
+        return page.add("No shallow-baseline runs with recorded choices in this store.")
+    panels = list(d.groupby(["dataset", "parameter"]))
+    ncol = 4
+    nrow = -(-len(panels) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, 2.6 * nrow), squeeze=False)
+    for ax, ((ds, param), sub) in zip(axes.flat, panels):
+        counts = sub["value"].value_counts()
+        try:  # numeric grids in numeric order, the start names as they come
+            order = sorted(counts.index, key=float)
+        except ValueError:
+            order = sorted(counts.index)
+        ax.bar(range(len(order)), [counts[v] for v in order], color="tab:blue")
+        ax.set_xticks(range(len(order)), order, rotation=45, fontsize=8)
+        ax.set_title(f"{ds}: {param}", fontsize=9)
+        ax.set_ylabel("tasks")
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    fig.suptitle("Hyper-parameters chosen without target labels (tasks per value)", y=1.0)
+    fig.tight_layout()
+    stamp(fig, stamp_text(runs))
+    page.add(fig)
+    lines = grid_edge_lines(runs)
+    page.values["edge_lines"] = lines
+    if lines:
+        page.add("**At the edges of the grids** (computed):\n" + "\n".join(f"- {x}" for x in lines))
+    return page

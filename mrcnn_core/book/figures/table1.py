@@ -1,0 +1,144 @@
+"""Table 1 (20): accuracy of every method, the claims tested, the Corel control, a compute slice."""
+from __future__ import annotations
+
+
+import numpy as np
+import pandas as pd
+
+from ... import analysis as A
+from ...methods import REGISTRY, CNN, TABLE1_PAIRS as PAIRS_TABLE1
+from .page import CONFOUND_NOTE, Page, fmt, no_runs
+
+
+COREL_SUBSTITUTE = (
+    "On Corel the CNN columns (VGG, MRCNN) are a **substitute**: the raw Corel images are not "
+    "public, so they train the MRCNN head's fully connected layers on the 256-d Corel features, "
+    "scaled to [0, 1], each at the paper's Corel setting, which for MRCNN also changes the "
+    "learning rate and $\\beta$ (the Corel control, where its runs exist, separates them: the verdict \"MRCNN "
+    "beats VGG\" on Corel compares two settings, not only the manifold term).  Readers who own "
+    "the images can run the real CNN methods with `load_image_folder` (see *How to re-run*).")
+
+
+def table1(runs: pd.DataFrame, profile: str, shares: dict | None = None) -> Page:
+    """Table 1 (mean target accuracy per data set and LR group) with the claims tested."""
+    if (empty := no_runs(runs)) is not None:
+        return empty
+    pt = A.add_groups(A.per_task(runs))
+    t1 = A.table1(pt)
+    page = Page(values={"table1": t1.reset_index().to_dict(orient="list")})
+    page.add(fmt(t1, 1, f"Table 1 (profile {profile}): mean target accuracy (%), "
+                         "tasks counted per group"))
+    absent = [x.label for m, x in REGISTRY.items() if m not in set(runs["method"])]
+    page.values["methods_without_runs"] = absent
+    if absent:  # a registered method the stores lack shows as no column: say so
+        page.add(f"**Registered methods with no runs in these stores:** {', '.join(absent)} "
+                 "(no column above; *How to re-run* says how to make them).")
+    cov = A.coverage(pt)
+    if (cov.nunique(axis=1) > 1).any():
+        page.add("**Not every method ran on every task**: its mean is over the tasks below.")
+    page.add(cov.style.set_caption("tasks with a result, per method"))
+    from ... import stability as S
+
+    ct = S.collapse_table(runs, shares)
+    if len(ct):
+        page.add(fmt(ct, 1, "CNN runs that score exactly what predicting one class scores "
+                             "('collapsed'), per run and per task" + S.collapse_note(ct)))
+    if ((runs["dataset"] == "corel") & runs["method"].isin(CNN)).any():
+        page.add(COREL_SUBSTITUTE)
+    page.add("**What the data says about the paper's claims** (computed from the table's runs; "
+             "seeds averaged per task, then paired per task.  The 16 tasks that share a "
+             "CIFAR-100 target domain are not independent, so the 95% CI is a bootstrap over "
+             "target domains; its p comes from the same resamples, so interval and p agree on the "
+             "side of zero; a verdict needs the interval's bound clear of zero beyond its Monte "
+             "Carlo error):")
+    comp = A.comparisons(pt)
+    lines = [f"- {A.verdict(comp, a, b, ds)}" + (CONFOUND_NOTE if (a, b, ds) == ("mrcnn", "vgg", "corel")
+                                                   else "")
+             for ds in sorted(pt["dataset"].unique())
+             for a, b in PAIRS_TABLE1 if {a, b} <= set(pt[pt["dataset"] == ds]["method"])]
+    page.add("\n".join(lines) if lines else "No pair of methods to compare.")
+    if not comp.empty:
+        page.add(comp.style.format({"mean_diff_pp": "{:+.1f}", "ci_low_pp": "{:+.1f}",
+                                    "ci_high_pp": "{:+.1f}", "p": "{:.2g}"})
+                 .hide(axis="index").set_caption(
+                     "Paired differences in percentage points (pp) per group; CI: bootstrap over "
+                     f"target domains (clusters), {A.N_BOOT} resamples; p: two-sided, from the same "
+                     "resamples (the smallest it can be is 1/resamples)"))
+    return page
+
+
+def corel_control(runs: pd.DataFrame, control: pd.DataFrame, shares: dict | None = None) -> Page:
+    """The Corel control beside Table 1: which part of MRCNN's Corel setting does what."""
+    page = Page()
+    if control.empty or (control["dataset"] != "corel").all():
+        return page
+    cr = A.control_runs(runs, control)
+    t = A.control_table(cr, shares)
+    page.values["control"] = t["accuracy (%)"].round(2).to_dict() if len(t) else {}
+    page.add("### The Corel control: the manifold term apart from lr and beta\n\n"
+             "The paper's Corel MRCNN differs from its VGG in three settings at once: the "
+             "manifold term ($\\alpha = 10^{-3}$), the learning rate ($10^{-2.5}$ against "
+             "$10^{-4}$) and $\\beta$ ($0.1$ against $0.01$).  The control separates them on "
+             f"the same {cr['task_id'].nunique()} tasks and seeds (runs of one store set, seeds "
+             "averaged per task, differences paired per task, intervals a bootstrap over the "
+             "target domains):")
+    page.add(fmt(t, 1, "Corel control: mean accuracy and runs that predict one class"))
+    claims = A.control_claims(cr)
+    page.values["control_claims"] = claims
+    page.add("\n".join(f"- {c}" for c in claims))
+    return page
+
+
+def slice_comparison(slice_runs: pd.DataFrame, committed: pd.DataFrame, profile: str,
+                     folder: str) -> Page:
+    """A slice re-computed here, beside the committed numbers of the same tasks and points."""
+    from ...colab import t4_minutes
+
+    if slice_runs.empty:
+        return Page().add(f"The compute slice stored no run in `{folder}`.")
+    # a study's point is its variant *and* its values (vary:alpha holds several alphas)
+    keys = ["task_id", "variant", "method", "lr", "alpha", "beta", "k"]
+    here = slice_runs.groupby(keys)["accuracy"].mean().rename("accuracy here")
+    ref = committed[committed["task_id"].isin(slice_runs["task_id"])].groupby(keys)["accuracy"].agg(
+        ["mean", "nunique"]).rename(columns={"mean": "accuracy committed", "nunique": "seeds"})
+    t = here.to_frame().join(ref, how="left").reset_index()
+    t["difference (pp)"] = 100 * (t["accuracy here"] - t["accuracy committed"])
+    t["method"] = t["method"].map(A.METHOD_LABEL)
+    one_point = t["variant"].nunique() == 1
+    def point(r) -> str:
+        v = str(r["variant"])
+        names = (v.split(":", 1)[1].split("x") if v.startswith(("vary:", "grid:")) else [])
+        vals = ",".join(f"{n}={r[n]:g}" for n in names if n in r)
+        return f"{v.split(':')[0]} {vals} {r['method']}".replace("  ", " ") if vals else f"{v} {r['method']}"
+
+    t["point"] = t["method"] if one_point else t.apply(point, axis=1)
+    means = t.groupby("point")[["accuracy here", "accuracy committed"]].mean()
+    steps = sorted(slice_runs["steps"].dropna().astype(int).unique())
+    n_runs = len(slice_runs)
+    prov = {p["prov_id"]: p for p in A.load_provenance(folder)}
+    dev = sorted({f"{prov[i].get('backend')} / {prov[i].get('device')}"
+                  for i in slice_runs["prov_id"].unique() if i in prov})
+    wall = float(slice_runs["wall_time"].sum())
+    cnn = slice_runs[slice_runs["backbone"].isin(["vgg16", "vgg19"])]
+    est = (t4_minutes(n_runs, int(cnn["n_source"].max()), int(cnn["n_target"].max()), max(steps),
+                      str(cnn["backbone"].iloc[0])) if len(cnn) else float("nan"))
+    est_txt = ("" if not np.isfinite(est) else
+               f" (a T4 in float32 would need about {f'{est:.1f} min' if est >= 1 else f'{60 * est:.1f} s'}"
+               " by FLOP count: an estimate, not a measurement)")
+    page = Page(values={"slice_tasks": int(t["task_id"].nunique()), "slice_runs": n_runs,
+                        "slice_steps": steps,
+                        "slice_mean": {m: round(float(v), 6) for m, v in means["accuracy here"].items()},
+                        "committed_mean": {m: (None if pd.isna(v) else round(float(v), 6))
+                                           for m, v in means["accuracy committed"].items()}})
+    page.add(f"### The slice re-computed here\n\n{t['task_id'].nunique()} tasks, "
+             f"{t['point'].nunique()} method(s) or point(s), {n_runs} runs of "
+             f"{', '.join(map(str, steps))} steps, seed 0, on {', '.join(dev) or '?'}: {wall:.0f} s "
+             f"of training here{est_txt}."
+             + (" **Fewer steps than the profile's: a check that the pipeline runs, not its "
+                "numbers.**" if steps and max(steps) < int(committed["steps"].max() or 0) else "")
+             + f"  Store: `{folder}`.  Committed runs made before training was deterministic "
+               "are one draw each: differences of a few points are expected there (*How much one "
+               "run tells*).")
+    page.add(fmt(t.drop(columns="point").set_index(keys[:3]), 3,
+                  "accuracy here and in the committed store (mean over its seeds), same tasks"))
+    return page

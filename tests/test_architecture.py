@@ -1,0 +1,141 @@
+"""The package's shape: no import circle, layers that only look down, no private name
+crossing a module, modules of a readable size, and a method registry that cannot be
+half-wired (a registered method missing from a profile that claims it, or from the stores
+the book reads, fails here)."""
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1] / "mrcnn_core"
+MAX_LINES = 400
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for f in ROOT.rglob("*.py"):
+        name = ".".join(f.relative_to(ROOT.parent).with_suffix("").parts)
+        out[name.removesuffix(".__init__")] = f
+    return out
+
+
+def _imports(mods: dict[str, Path]) -> dict[str, set[str]]:
+    """Module -> the package modules it imports (anywhere in it, lazily too).  Importing
+    ``a.b.c`` also runs ``a.b``'s ``__init__``, except for a module inside ``a.b`` itself."""
+    graph = {}
+    for m, f in mods.items():
+        pkg = m if f.name == "__init__.py" else m.rsplit(".", 1)[0]
+        deps = set()
+        for node in ast.walk(ast.parse(f.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                base = (".".join(pkg.split(".")[:len(pkg.split(".")) - node.level + 1])
+                        if node.level else "")
+                mod = ".".join(x for x in (base, node.module or "") if x)
+                for a in node.names:
+                    deps.add(f"{mod}.{a.name}" if f"{mod}.{a.name}" in mods else mod)
+            elif isinstance(node, ast.Import):
+                deps |= {a.name for a in node.names}
+        full = set()
+        for d in (d for d in deps if d in mods):
+            parts = d.split(".")
+            full |= {".".join(parts[:i]) for i in range(2, len(parts) + 1)
+                     if ".".join(parts[:i]) in mods and not m.startswith(".".join(parts[:i]) + ".")}
+        graph[m] = full - {m}
+    return graph
+
+
+def _reach(graph, start) -> set[str]:
+    seen, todo = set(), [start]
+    while todo:
+        for d in graph[todo.pop()]:
+            if d not in seen:
+                seen.add(d)
+                todo.append(d)
+    return seen
+
+
+def test_no_import_circle():
+    graph = _imports(_modules())
+    circles = sorted(m for m in graph if m in _reach(graph, m))
+    assert not circles, f"modules on an import circle: {circles}"
+
+
+@pytest.mark.parametrize("low,high", [
+    ("mrcnn_core.analysis", "mrcnn_core.experiments.runner"),  # the read side never runs sweeps
+    ("mrcnn_core.analysis", "mrcnn_core.experiments.driver"),
+    ("mrcnn_core.analysis", "mrcnn_core.stability"),  # stability, pairs, findings sit above it
+    ("mrcnn_core.experiments.runner", "mrcnn_core.analysis"),  # the sweep never reads analysis
+    ("mrcnn_core.experiments.driver", "mrcnn_core.analysis"),
+    ("mrcnn_core.experiments.distributed", "mrcnn_core.analysis"),
+    ("mrcnn_core.methods", "mrcnn_core.experiments"),  # the registry is the bottom layer
+    ("mrcnn_core.stats", "mrcnn_core.analysis"),
+])
+def test_layers_only_look_down(low, high):
+    graph = _imports(_modules())
+    assert low in graph and any(m == high or m.startswith(high + ".") for m in graph)
+    assert not any(m == high or m.startswith(high + ".") for m in _reach(graph, low)), \
+        f"{low} imports {high} (directly or through another module)"
+
+
+def test_no_private_name_crosses_a_module():
+    bad = []
+    for m, f in _modules().items():
+        for node in ast.walk(ast.parse(f.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module != "__future__":
+                bad += [f"{m}: from {node.module} import {a.name}" for a in node.names
+                        if a.name.startswith("_") and not a.name.startswith("__")]
+            if (isinstance(node, ast.Attribute) and node.attr.startswith("_")
+                    and not node.attr.startswith("__") and isinstance(node.value, ast.Name)
+                    and node.value.id in {"A", "S", "P", "F", "St"}):  # the module aliases we use
+                bad.append(f"{m}: {node.value.id}.{node.attr}")
+    assert not bad, bad
+
+
+def test_modules_are_of_a_readable_size():
+    long = {m: n for m, f in _modules().items() if (n := len(f.read_text().splitlines())) >= MAX_LINES}
+    assert not long, f"modules of {MAX_LINES} lines or more: {long}"
+
+
+# ---- the registry cannot be half-wired ---------------------------------------------------
+
+def test_a_profile_that_covers_a_kind_must_list_each_of_its_methods(monkeypatch):
+    """A new shallow method in the registry without its profile line: the baselines
+    profile (``covers: shallow``) fails at load, naming the method and the data set."""
+    from mrcnn_core import methods
+    from mrcnn_core.experiments import load_profile
+    from mrcnn_core.experiments.profile import ProfileError
+
+    for name in ("baselines", "imagenet-vgg16", "paper", "smoke"):
+        assert load_profile(name).covers  # each claims a kind, and loads today
+    new = methods.Method("coral", "CORAL", "shallow", "#123456", "mrcnn_core.baselines.lr:LR")
+    monkeypatch.setitem(methods.REGISTRY, "coral", new)
+    with pytest.raises(ProfileError, match=r"covers 'shallow' methods.*lacks \['coral'\]"):
+        load_profile("baselines")
+    assert "coral" not in load_profile("paper").covers  # paper=False by default: not the paper's
+
+
+def test_the_book_stores_hold_every_registered_method():
+    """Table 1 of the default profile reads its store and the baseline store: every
+    registered method has runs on both data sets (a method without runs would only be a
+    missing column)."""
+    from mrcnn_core.analysis import load_runs, result_folders
+    from mrcnn_core.methods import REGISTRY
+
+    runs = load_runs(*result_folders("imagenet-vgg16", ""), experiment="main")
+    for ds in ("cifar100", "corel"):
+        have = set(runs[runs["dataset"] == ds]["method"])
+        assert set(REGISTRY) <= have, f"{ds}: no stored runs of {sorted(set(REGISTRY) - have)}"
+
+
+def test_table1_page_names_registered_methods_without_runs():
+    import pandas as pd
+    from mrcnn_core.book import figures
+
+    rows = [dict(dataset="cifar100", task_id=f"t{i}", source="s", target=f"d{i % 5}", method=m,
+                 seed=0, accuracy=0.6 + 0.01 * i, epsilon=0.1, profile="unit", weights="w",
+                 backbone="vgg16", run_key=f"{i}{m}", experiment="main", variant="paper",
+                 deterministic="yes")
+            for i in range(10) for m in ("lr", "vgg")]
+    page = figures.table1(pd.DataFrame(rows), "unit")
+    assert set(page.values["methods_without_runs"]) == {"SVM", "TSVM", "TCA", "TLDA", "MRCNN"}
+    assert any("Registered methods with no runs" in p for p in page.parts if isinstance(p, str))
