@@ -79,16 +79,22 @@ def main(argv=None) -> int:
             tar.add(data / "cifar-100-python", arcname="data-pairs/cifar-100-python")
             tar.add(cache, arcname=f"cache/{cache.name}")
         os.replace(part, out)
+    return report_carry(out, f"{len(pairs)} pair(s), {len(rows)} of {len(ctx.features.x)} "
+                             f"images, {len(specs)} planned runs", "pack fewer pairs")
+
+
+def report_carry(out: Path, what: str, advice: str = "") -> int:
+    """Print the archive's size and the whole call's carry (archive, wheels, working tree)
+    against the limit; 1 when over."""
     root = Path(__file__).resolve().parents[1]
     wheels = sum(f.stat().st_size for f in (root / ".whl").glob("*.whl"))
     tree = working_tree_bytes(root)
     total = out.stat().st_size + wheels + tree
-    print(f"{out}: {_mib(out.stat().st_size):.1f} MiB ({len(pairs)} pair(s), {len(rows)} of "
-          f"{len(ctx.features.x)} images, {len(specs)} planned runs)")
+    print(f"{out}: {_mib(out.stat().st_size):.1f} MiB ({what})")
+    over = _mib(total) >= LIMIT_MIB
     print(f"carry estimate: archive + .whl {_mib(wheels):.1f} + working tree {_mib(tree):.1f} = "
-          f"{_mib(total):.1f} MiB of {LIMIT_MIB}" + ("" if _mib(total) < LIMIT_MIB else
-                                                     "  -- OVER: pack fewer pairs"))
-    return 0 if _mib(total) < LIMIT_MIB else 1
+          f"{_mib(total):.1f} MiB of {LIMIT_MIB}" + (f"  -- OVER: {advice}" if over else ""))
+    return 1 if over else 0
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import os
 import tarfile
 from pathlib import Path
 
-from pack_pairs import LIMIT_MIB, _mib, working_tree_bytes
+from pack_pairs import report_carry
 
 
 def main(argv=None) -> int:
@@ -41,15 +41,8 @@ def main(argv=None) -> int:
             tar.add(data / "corel", arcname="data/corel")
         tar.add(ctx.features.path, arcname=f"cache/{Path(ctx.features.path).name}")
     os.replace(part, out)
-    root = Path(__file__).resolve().parents[1]
-    wheels = sum(f.stat().st_size for f in (root / ".whl").glob("*.whl"))
-    tree = working_tree_bytes(root)
-    total = out.stat().st_size + wheels + tree
-    print(f"{out}: {_mib(out.stat().st_size):.1f} MiB (profile {a.profile}, "
-          f"{len(ctx.features.x)} images, features {ctx.features.key[:12]})")
-    print(f"carry estimate: archive + .whl {_mib(wheels):.1f} + working tree {_mib(tree):.1f} = "
-          f"{_mib(total):.1f} MiB of {LIMIT_MIB}" + ("" if _mib(total) < LIMIT_MIB else "  -- OVER"))
-    return 0 if _mib(total) < LIMIT_MIB else 1
+    return report_carry(out, f"profile {a.profile}, {len(ctx.features.x)} images, "
+                             f"features {ctx.features.key[:12]}")
 
 
 if __name__ == "__main__":

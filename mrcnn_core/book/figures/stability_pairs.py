@@ -97,7 +97,7 @@ def pairs_page(pairs: pd.DataFrame, main: pd.DataFrame, profile: str, per_target
     if len(cnn.columns):
         page.add(fmt(cnn, 1, "the CNN half, per pair: mean accuracy (%), MRCNN - VGG (pp) with "
                               "its 95% interval (bootstrap over target domains), tasks, seeds, "
-                              "mean epsilon"))
+                              "mean epsilon").format({c: "{:.3f}" for c in ["mean epsilon"] if c in cnn}))
     if len(shallow.columns):
         page.add(fmt(shallow, 1, "the shallow half, per pair (all 400 tasks): mean accuracy (%), "
                                   "TSVM - LR (pp) with its 95% interval"))
