@@ -200,3 +200,11 @@ def test_selection_page_says_where_choices_pile_at_a_grid_edge():
     lines = figures.grid_edge_lines(pd.DataFrame(rows))
     assert lines[0].startswith("corel, TSVM: lambda: 7 of 10 tasks chose 1e-05, the lowest value")
     assert lines[-1] == "No edge holds a third of the tasks for: corel LR: C."
+
+
+def test_ablation_page_falls_back_to_the_earlier_store_only_without_deterministic_runs(tmp_path):
+    legacy = "results/legacy/imagenet-vgg16-nondeterministic"
+    runs, where, note = figures.ablation_runs("results/imagenet-vgg16", legacy)
+    assert note == "" and where == "results/imagenet-vgg16" and (runs["deterministic"] == "yes").all()
+    runs, where, note = figures.ablation_runs(str(tmp_path), legacy)  # a store with none
+    assert where == legacy and len(runs) and "No deterministic ablation run" in note

@@ -156,3 +156,34 @@ def _committed_store_pages_render_without_training(real_cifar_root):
     f = read_records(gen / "index.ipynb")
     assert f["findings"]["TSVM beats LR | cifar100"] in ("supported", "not supported", "contradicted")
     assert isinstance(f["effects"]["MRCNN beats VGG | cifar100"], float)
+
+
+def test_the_parameters_cell_of_a_page_lists_every_name_its_visible_cells_use(tmp_path):
+    """papermill's injected cell held only the values a build passed, and the notebook's own
+    parameters cell is hidden in the book: a visible cell used names the page never showed."""
+    import nbformat
+
+    from mrcnn_core.book.notebook import complete_parameters
+
+    def nb_with(visible_tags):
+        nb = nbformat.v4.new_notebook()
+        p = nbformat.v4.new_code_cell('profile = "smoke"\npairs_dir = ""')
+        p.metadata["tags"] = ["parameters", "remove-cell"]
+        inj = nbformat.v4.new_code_cell('# Parameters\nprofile = "imagenet-vgg16"\n')
+        inj.metadata["tags"] = ["injected-parameters"]
+        use = nbformat.v4.new_code_cell("print(profile, pairs_dir)")
+        use.metadata["tags"] = visible_tags
+        nb.cells = [p, inj, use]
+        path = tmp_path / f"nb{len(visible_tags)}.ipynb"
+        nbformat.write(nb, str(path))
+        return path
+
+    known = {"profile": {"default": '"smoke"'}, "pairs_dir": {"default": '""'}}
+    path = nb_with([])
+    complete_parameters(path, known, {"profile": "imagenet-vgg16"})
+    cell = nbformat.read(str(path), as_version=4).cells[1]
+    assert "profile = 'imagenet-vgg16'" in cell.source and 'pairs_dir = ""' in cell.source
+    assert "remove-cell" not in cell.metadata["tags"]
+    path = nb_with(["remove-input"])  # no visible code: the page shows no parameters either
+    complete_parameters(path, known, {"profile": "imagenet-vgg16"})
+    assert "remove-cell" in nbformat.read(str(path), as_version=4).cells[1].metadata["tags"]

@@ -138,13 +138,18 @@ def complete_parameters(path: str | os.PathLike, known: dict, params: dict) -> N
               for k, v in known.items()]
     cells = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     if cells:
-        cells[0].source = "\n".join(lines)
+        cell = cells[0]
+        cell.source = "\n".join(lines)
     else:
         at = next((i + 1 for i, c in enumerate(nb.cells)
                    if "parameters" in c.metadata.get("tags", [])), 0)
         cell = nbformat.v4.new_code_cell("\n".join(lines))
         cell.metadata["tags"] = ["injected-parameters"]
         nb.cells.insert(at, cell)
+    hidden = {"remove-input", "remove-cell", "parameters", "injected-parameters"}
+    if not any(c.cell_type == "code" and not hidden & set(c.metadata.get("tags", []))
+               for c in nb.cells):  # no visible code uses the names: the page shows none
+        cell.metadata["tags"] = ["injected-parameters", "remove-cell"]
     nbformat.write(nb, str(path))
 
 

@@ -15,6 +15,6 @@ from .setup import (data_summary, experiments_overview, moons_boundaries,  # noq
                     sample_images, target_graph)
 from .table1 import COREL_SUBSTITUTE, corel_control, slice_comparison, table1  # noqa: F401
 from .fig2_fig3 import epsilon_claims, fig2a, fig2b, fig3, training_curves  # noqa: F401
-from .studies import (SELECTED, ablations, grid_edge_lines, selected_hparams,  # noqa: F401
+from .studies import (SELECTED, ablation_runs, ablations, grid_edge_lines, selected_hparams,  # noqa: F401
                       selection_grids, selection_runs, statistics)
 from .stability_pairs import pairs_page, stability  # noqa: F401

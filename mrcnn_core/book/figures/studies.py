@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -40,6 +42,19 @@ def statistics(runs: pd.DataFrame, profile: str) -> Page:
         page.add(f"The CNN methods were run with {seeds} seed(s) in profile **{profile}**; the "
                  "seed spread needs more.")
     return page
+
+
+def ablation_runs(results: str, legacy_dir: str = "") -> tuple[pd.DataFrame, str, str]:
+    """The ablation runs a page shows: the store's, or, where it holds none and an earlier
+    (non-deterministic) store exists, that one with a note saying what its runs are."""
+    runs = A.load_runs(results, experiment="ablation")
+    if not runs.empty or not legacy_dir or not Path(legacy_dir).is_dir():
+        return runs, results, ""
+    note = (f"⚠️ **No deterministic ablation run exists** in `{results}`.  Shown instead: the "
+            f"earlier store `{legacy_dir}`, made before training was deterministic: its runs are "
+            "samples, not reproducible numbers, and too few for an interval (*How much one run "
+            "tells*).")
+    return A.load_runs(legacy_dir, experiment="ablation"), legacy_dir, note
 
 
 def ablations(runs: pd.DataFrame, profile: str) -> Page:
