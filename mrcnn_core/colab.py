@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .data.tasks import stratified_tasks  # noqa: F401 (the slice's sample; re-exported)
+from .methods import CNN
 
 REPO_ENV = "MRCNN_REPO_URL"
 DEFAULT_REPO = "https://github.com/mrcnn-repro/mrcnn-book"
@@ -95,7 +96,7 @@ def sync_install_cells(nb_dir: str | Path, url: str | None = None) -> list[str]:
 
 
 def slice_profile(prof, task_ids: Sequence[str], dataset: str = "cifar100",
-                  methods: Sequence[str] = ("vgg", "mrcnn"), steps: int | None = None,
+                  methods: Sequence[str] = CNN, steps: int | None = None,
                   seeds: Sequence[int] = (0,)):
     """The profile's main grid restricted to ``task_ids`` (and ``steps``, if given).
 

@@ -43,7 +43,7 @@ def _current_env() -> dict:
 
 
 def _same_env(prov: dict, here: dict, method: str = "mrcnn") -> bool:
-    if method not in ("vgg", "mrcnn"):  # the shallow methods run in numpy / scikit-learn on the CPU
+    if method not in CNN:  # the shallow methods run in numpy / scikit-learn on the CPU
         return str(prov.get("device", "cpu")).startswith("cpu") and here["device"].startswith("cpu")
     if prov.get("backend") != here["backend"] or prov.get("device") != here["device"]:
         return False

@@ -11,6 +11,7 @@ import numpy as np
 from ..data import cifar100_tasks, corel_tasks, load_cifar100, load_corel
 from ..data.tasks import Dataset, Task
 from ..hparams import CNN_METHODS
+from ..methods import CNN
 from .profile import DATASETS, METHODS, Profile, ProfileError
 
 
@@ -92,7 +93,7 @@ def needs_cnn(prof: Profile, experiment: str, dataset: str,
     """
     if experiment == "pairs":
         s = prof.data["experiments"]["pairs"]
-        ms = list(s.get("methods", ["vgg", "mrcnn"])) + list(s.get("shallow_methods", []))
+        ms = list(s.get("methods", CNN)) + list(s.get("shallow_methods", []))
     elif experiment != "main":
         return True
     else:

@@ -13,7 +13,7 @@ from ..data import select_tasks
 from ..data.tasks import Task, stratified_tasks
 from ..fit import resolve_hparams
 from ..hparams import CNN_METHODS
-from ..methods import method as registered
+from ..methods import CNN, method as registered
 from .context import Context
 from .profile import ABLATIONS, METHODS, Profile, ProfileError, check_unique_seeds
 from .store import run_key
@@ -59,7 +59,7 @@ def plan_pairs(s: dict, dataset: str, ctx: Context, opts: dict, methods, n_tasks
     of its tasks.  The pair is the run's ``variant`` (``positive/negative``)."""
     if dataset != "cifar100":
         raise ProfileError(f"the cross-pair study runs on cifar100, not {dataset!r}")
-    meths = list(methods or list(s.get("methods", ["vgg", "mrcnn"]))
+    meths = list(methods or list(s.get("methods", CNN))
                  + list(s.get("shallow_methods", [])))
     for x in meths:
         if x not in METHODS:
