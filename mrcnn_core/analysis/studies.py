@@ -189,6 +189,11 @@ def control_table(cr: pd.DataFrame, shares: dict | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("setting") if rows else pd.DataFrame()
 
 
+def _pp(x: float) -> str:
+    """A bound in pp: one decimal, or two where one would print a bound near zero as 0.0."""
+    return f"{x:+.2f}" if abs(x) < 0.1 else f"{x:+.1f}"
+
+
 def control_claims(cr: pd.DataFrame, n_boot: int = N_BOOT) -> list[str]:
     """What each paired difference of the control isolates, with its interval over target domains."""
     out = []
@@ -201,7 +206,7 @@ def control_claims(cr: pd.DataFrame, n_boot: int = N_BOOT) -> list[str]:
         targets = d.index.get_level_values("target")
         bt = cluster_bootstrap(d.to_numpy(), targets, rng_for("control", a, b), n_boot)
         lo, hi, dom, word = bt.low, bt.high, bt.cluster_means, bt.word
-        out.append(f"{what}: {100 * d.mean():+.1f} pp (95% CI [{100 * lo:+.1f}, {100 * hi:+.1f}] "
+        out.append(f"{what}: {100 * d.mean():+.1f} pp (95% CI [{_pp(100 * lo)}, {_pp(100 * hi)}] "
                    f"over {len(dom)} target domains, {len(d)} tasks): "
                    + {"higher": "helps", "lower": "hurts"}.get(word, word) + ".")
     return out
