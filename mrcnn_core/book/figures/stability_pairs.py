@@ -36,8 +36,9 @@ def stability(runs: pd.DataFrame, profile: str, verify_lines: pd.DataFrame | Non
                .groupby(["dataset", "method"])["std_pp"].describe()[["count", "mean", "50%", "75%", "max"]]
                .rename(columns={"count": "tasks", "50%": "median"}))
         tab["tasks"] = tab["tasks"].astype(int)  # a count, not "256.00"
-        page.add(tab.style.format(precision=2, na_rep="-").format({"tasks": "{:d}"}).set_caption(
-            "per-task standard deviation over seeds (pp), seeds 0-2 where run"))
+        page.add(tab.style.format(precision=2, na_rep="-").format("{:d}", subset=["tasks"])
+                 .set_caption("per-task standard deviation over seeds (pp), over each task's "
+                              "stored seeds"))
     gaps = S.seed_pair_gaps(runs)
     if not gaps.empty:
         gaps = gaps.rename(index=A.METHOD_LABEL, level="method")  # the methods' labels everywhere
