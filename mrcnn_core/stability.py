@@ -1,6 +1,6 @@
 """How much one run tells: seed spread, collapsed runs, device spread, runs a claim needs.
 
-Read-only on the stores, like analysis.py.  Training at the paper's setting is
+Read-only on the stores, like the analysis package.  Training at the paper's setting is
 chaotic (a 1e-7 difference at step 2 can end 8 points apart), so one run is a
 draw from a distribution; these functions measure that distribution's width
 from the stored seeds and turn it into the number of tasks and seeds a

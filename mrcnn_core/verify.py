@@ -86,7 +86,7 @@ def _spec_for(row: pd.Series, cache: dict, prov: dict):
 
     pairs = row["experiment"] == "pairs"  # the cross-pair study has data and tasks of its own
     # the context the run was planned in, as its row says: a shallow run of a profile with
-    # CNN methods was planned with the backbone (runner.needs_cnn), one of a shallow-only
+    # CNN methods was planned with the backbone (context.needs_cnn), one of a shallow-only
     # profile on pixels ("n/a (pixels)"); Corel's features need neither
     cnn = row["method"] in CNN or not str(row.get("weights", "")).startswith("n/a")
     pkey = (row["profile"], row["dataset"], cnn, pairs)

@@ -60,7 +60,7 @@ def with_paper_point(df: pd.DataFrame, experiment: str) -> pd.DataFrame:
     """Add a study's paper point from the main grid.
 
     The planner stores the paper's configuration once, as the main grid's MRCNN
-    run of the same task and seed (runner.plan); a study page shows those
+    run of the same task and seed (planner.plan); a study page shows those
     runs under the study's name for that point.  Stores made before that
     (with their own "base" / "paper" rows) are left as they are.
     """
