@@ -205,11 +205,11 @@ def page_link(page: str, text: str) -> str:
     return f'<a href="{href}">{text}</a>'
 
 
-def page_setup(notebook: str | None = None, params: dict | None = None) -> None:
+def page_setup(notebook: str | None = None) -> None:
     """What every page does first: quiet logs, the plot style and (given the page's
     notebook name) a link that opens it on Colab.  (On Colab the page's first cell
-    installs this package before importing it.)  ``params``: this page is the notebook
-    run with other parameters (a ``meta`` page of the toc): the link says which to set."""
+    installs this package before importing it.)  A toc ``meta`` page gets its own line from
+    the build (``build.as_meta_page``)."""
     import warnings
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -221,7 +221,7 @@ def page_setup(notebook: str | None = None, params: dict | None = None) -> None:
     if notebook:
         from IPython.display import Markdown, display
 
-        display(Markdown(colab_line(notebook, params)))
+        display(Markdown(colab_line(notebook)))
 
 
 COLAB_LINE = "[Open this page as a notebook on Colab]"
