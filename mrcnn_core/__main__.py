@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     sw.add_argument("--experiment", default="main", help="main (Table 1) or sensitivity (Fig. 3)")
     sw.add_argument("--methods", type=lambda s: [m.strip() for m in s.split(",") if m.strip()],
                     help="comma-separated subset of " + ",".join(METHODS))
-    sw.add_argument("--tasks", type=int, help="main: the first N tasks in id order; sensitivity "
+    sw.add_argument("--tasks", type=int, help="main: the first N tasks in the profile's order (id, or "
+                    "stratified: every target domain in turn); sensitivity "
                     "and ablation: the first N of the profile's task sample")
     sw.add_argument("--variants", type=lambda s: [v.strip() for v in s.split(",") if v.strip()],
                     help="sensitivity/ablation: only these points, e.g. base,vary:alpha,vary "

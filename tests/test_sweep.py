@@ -35,9 +35,40 @@ def small(tmp_path, steps=5, methods=("lr", "vgg", "mrcnn"), tasks=2):
 
 
 def test_shipped_profiles_are_valid():
-    for name in ("smoke", "paper", "imagenet-vgg16", "baselines"):
+    for name in ("smoke", "paper", "imagenet-vgg16", "imagenet-vgg19", "baselines"):
         p = load_profile(name)
         assert p.name == name and "main" in p.data["experiments"]
+
+
+def test_stratified_order_covers_every_domain_first(tmp_path, tiny_cifar, monkeypatch):
+    """``order: {stratified: 0}``: the first 25 tasks are one per target domain, --tasks N is a
+    prefix of the full order (a stopped sweep extends, never replans), curves go with the first
+    ``curves_tasks`` tasks and every seed; the keys are those of the id-ordered grid."""
+    from mrcnn_core.experiments import plan, profile_context
+
+    monkeypatch.setenv("MRCNN_DATA_DIR", str(tiny_cifar))
+    main = {"cifar100": {"tasks": "all", "methods": ["vgg", "mrcnn"], "seeds": [0, 1],
+                         "order": {"stratified": 0}}}
+    prof = load_profile(write_profile(tmp_path, main=main, options={"curves_tasks": 25}))
+    ctx = profile_context(prof, "cifar100", weights="none", features=False)
+    full = plan(prof, "main", "cifar100", ctx)
+    vgg0 = [s for s in full if s.method == "vgg" and s.seed == 0]
+    assert len(vgg0) == 400
+    assert len({s.task.target_domain for s in vgg0[:25]}) == 25
+    assert len({s.task.id for s in vgg0}) == 400
+    part = plan(prof, "main", "cifar100", ctx, n_tasks=30)
+    assert [s.key for s in part] == [s.key for s in full if s.task.id in
+                                     {x.task.id for x in vgg0[:30]}]
+    curves = [s for s in full if s.keep_curves]
+    assert {s.task.target_domain for s in curves} == {s.task.target_domain for s in vgg0}
+    assert len(curves) == 25 * 2 * 2  # 25 tasks x 2 methods x 2 seeds
+    by_id = load_profile(write_profile(tmp_path, main={"cifar100": {
+        k: v for k, v in main["cifar100"].items() if k != "order"}}, name="byid"))
+    assert {s.key for s in plan(by_id, "main", "cifar100", ctx)} == {s.key for s in full}
+    bad = write_profile(tmp_path, main={"cifar100": {**main["cifar100"],
+                                                     "order": {"stratified": "x"}}}, name="bad")
+    with pytest.raises(ProfileError, match="order"):
+        load_profile(bad)
 
 
 def test_sweep_stores_and_resumes(tmp_path, corel_env):

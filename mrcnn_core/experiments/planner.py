@@ -155,8 +155,13 @@ def plan_main(p: PlanInput) -> list[RunSpec]:
     if p.dataset not in p.spec:
         raise ProfileError(f"profile {p.profile.name!r} has no main runs for {p.dataset!r}")
     m = p.spec[p.dataset]
-    tasks = (select_tasks(p.ctx.tasks, n=p.n_tasks) if p.n_tasks
-             else pick_tasks(p.ctx.tasks, m.get("tasks", "all")))
+    order = m.get("order", "id")
+    if order == "id":
+        tasks = (select_tasks(p.ctx.tasks, n=p.n_tasks) if p.n_tasks
+                 else pick_tasks(p.ctx.tasks, m.get("tasks", "all")))
+    else:  # every target domain once, then twice, ...: --tasks N is a prefix of that order
+        chosen = pick_tasks(p.ctx.tasks, m.get("tasks", "all"))
+        tasks = stratified_tasks(chosen, len(chosen), order["stratified"])[:p.n_tasks or None]
     curves_n = int(p.opts.get("curves_tasks", 3))
     out = []
     for method in _methods_in_order(p.methods or m.get("methods", METHODS)):

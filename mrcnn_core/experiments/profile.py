@@ -24,7 +24,7 @@ _TOP = {"name", "description", "differences", "experiments", "options", "covers"
 #: what a profile may claim to run in every main data set (``covers:``), from the registry
 COVERS = {"all": lambda m: True, "paper": lambda m: m.paper, "shallow": lambda m: not m.cnn,
           "cnn": lambda m: m.cnn}
-_MAIN = {"tasks", "methods", "seeds", "steps", "cnn_overrides", "positive", "negative"}
+_MAIN = {"tasks", "methods", "seeds", "steps", "cnn_overrides", "positive", "negative", "order"}
 _PAIRS = {"data", "pairs", "per_target", "sample_seed", "methods", "shallow_methods", "seeds",
           "steps", "cnn_overrides"}
 _SENS = {"dataset", "tasks", "seeds", "steps", "vary", "grid", "cnn_overrides"}
@@ -146,6 +146,18 @@ def _check_study(spec: dict, allowed: set, where: str) -> None:
     _check_overrides(spec.get("cnn_overrides", {}), where)
 
 
+def _check_order(order, where: str) -> None:
+    """``order: id`` (the default) or ``order: {stratified: SEED}``: one task of each target
+    domain in turn, so a sweep stopped part-way still covers every domain."""
+    if order == "id":
+        return
+    ok = (isinstance(order, dict) and set(order) == {"stratified"}
+          and isinstance(order["stratified"], int) and not isinstance(order["stratified"], bool))
+    if not ok:
+        raise ProfileError(f"{where}.order: {order!r} is not 'id' or {{stratified: SEED}} "
+                           "(an integer seed)")
+
+
 def _check_pairs(spec: dict, where: str) -> None:
     """The cross-pair study: a list of CIFAR-100 superclass pairs and a stratified sample."""
     from ..data.cifar100 import SUPERCLASSES
@@ -214,6 +226,7 @@ def validate(data: dict, where: str = "profile") -> None:
                                f"choose from {DATASETS}")
         _unknown(spec, _MAIN, w)
         _check_tasks(spec.get("tasks", "all"), w)
+        _check_order(spec.get("order", "id"), w)
         for m in spec.get("methods", []):
             if m not in METHODS:
                 raise ProfileError(f"{w}: unknown method {m!r}; choose from {METHODS}")
