@@ -50,6 +50,8 @@ def test_plan_samples_every_target_domain(tmp_path, tiny_cifar, monkeypatch):
     assert len(per_domain) == 25 and (per_domain == 2).all()
     lr = [s for s in specs if s.method == "lr"]
     assert len(lr) == 400 and {s.seed for s in lr} == {0}
+    # the shallow runs that pair with the CNN sample come first (a stopped sweep holds them)
+    assert {s.task.id for s in lr[:50]} == {s.task.id for s in vgg}
     assert {s.variant for s in specs} == {"fruit_and_vegetables/household_electrical_devices"}
     again = plan(prof, "pairs", "cifar100", ctx)
     assert [s.key for s in again] == [s.key for s in specs]  # deterministic

@@ -97,3 +97,96 @@ def test_rank_correlation_by_hand():
     assert b.mean == pytest.approx(-1.0) and b.high == pytest.approx(-1.0)
     assert b.word == "lower" and b.clusters == 8
     assert np.isnan(S.rank_corr_bootstrap(x[:3], x[:3], S.rng_for("rho")).low)
+
+
+def _seeded_store(seed_effect: float, n_dom: int = 20, per_dom: int = 4, seeds: int = 3):
+    """(values, tasks, domains): per (task, seed) differences whose seeds disagree by a
+    task-specific, systematic amount (``seed_effect``: seed s shifts a task's value by
+    +/- seed_effect, with a sign drawn per task), around a domain effect."""
+    rng = np.random.default_rng(3)
+    v, t, c = [], [], []
+    for d in range(n_dom):
+        dom = rng.normal(1.0, 1.0)
+        for k in range(per_dom):
+            sign = rng.choice([-1, 1])
+            for s in range(seeds):
+                v.append(dom + sign * seed_effect * (s - 1) + rng.normal(0, 0.1))
+                t.append(f"d{d}t{k}")
+                c.append(f"D{d}")
+    return np.array(v), t, c
+
+
+def test_two_stage_is_wider_when_seeds_disagree():
+    """Seeds that disagree systematically: resampling them (stage 2) widens the interval;
+    seeds that agree: the two intervals are about as wide."""
+    v, t, c = _seeded_store(seed_effect=10.0)
+    one = S.two_stage_bootstrap(v, t, c, np.random.default_rng(0), stages=1)
+    two = S.two_stage_bootstrap(v, t, c, np.random.default_rng(0), stages=2)
+    assert one.mean == pytest.approx(two.mean)
+    assert (two.high - two.low) > 1.3 * (one.high - one.low)
+    v, t, c = _seeded_store(seed_effect=0.0)
+    one = S.two_stage_bootstrap(v, t, c, np.random.default_rng(0), stages=1)
+    two = S.two_stage_bootstrap(v, t, c, np.random.default_rng(0), stages=2)
+    assert (two.high - two.low) == pytest.approx(one.high - one.low, rel=0.1)
+
+
+def test_two_stage_estimate_and_one_stage_by_hand():
+    """The estimate is the mean over tasks of each task's seed mean (a task with fewer seeds
+    counts once, like the others); with one stage it is the cluster bootstrap of task means."""
+    v = [1.0, 3.0, 10.0, 0.0, 0.0, 0.0]
+    t = ["a", "a", "b", "c", "c", "c"]
+    c = ["X", "X", "Y", "Z", "Z", "Z"]
+    b = S.two_stage_bootstrap(v, t, c, np.random.default_rng(0), stages=1, min_clusters=2)
+    assert b.mean == pytest.approx((2.0 + 10.0 + 0.0) / 3)
+    tm = [2.0, 10.0, 0.0]  # one task per domain: the same as the cluster bootstrap of task means
+    ref = S.cluster_bootstrap(tm, ["X", "Y", "Z"], np.random.default_rng(0), min_clusters=2)
+    assert b.mean == pytest.approx(ref.mean)
+    assert b.cluster_means == pytest.approx([2.0, 10.0, 0.0])
+    with pytest.raises(ValueError, match="one cluster"):
+        S.two_stage_bootstrap([1.0, 2.0], ["a", "a"], ["X", "Y"], np.random.default_rng(0))
+
+
+def test_two_stage_strata_keep_each_stratum_share():
+    """Resampling within strata: a stratum whose every value is 10 and one whose every value is
+    0, with equal task counts, give a mean of exactly 5 in every resample."""
+    v = [10.0] * 12 + [0.0] * 12
+    t = [f"t{i}" for i in range(24)]
+    c = [f"D{i // 2}" for i in range(24)]
+    st = ["A"] * 12 + ["B"] * 12
+    b = S.two_stage_bootstrap(v, t, c, np.random.default_rng(1), strata=st)
+    assert (b.mean, b.low, b.high) == pytest.approx((5.0, 5.0, 5.0))
+    free = S.two_stage_bootstrap(v, t, c, np.random.default_rng(1))
+    assert free.high - free.low > 2.0  # without strata the pairs' shares vary
+
+
+@pytest.mark.parametrize("low, high, direction, est, neg, word", [
+    (0.8, 2.0, +1, None, 0.5, "supported"),     # beyond zero, in the claimed direction
+    (-2.0, -0.8, +1, None, 0.5, "contradicted"),  # beyond zero, the other way
+    (-0.3, 1.5, +1, None, 0.5, "inconclusive"),  # holds zero
+    (0.1, 0.4, +1, None, 0.5, "negligible"),     # beyond zero, all within +/- 0.5 pp
+    (-0.4, -0.1, +1, None, 0.5, "negligible"),
+    (-0.5, -0.2, -1, -0.35, 0.1, "supported"),   # a rho claimed negative
+    (-0.09, -0.01, -1, -0.05, 0.1, "negligible"),  # |rho| < 0.1
+])
+def test_verdict_words_by_hand(low, high, direction, est, neg, word):
+    assert S.verdict(low, high, direction, negligible=neg, estimate=est) == word
+    assert word in S.VERDICTS
+
+
+def test_p_at_the_floor_is_said_as_a_bound():
+    assert S.p_text(1 / 10_000, 10_000) == "p < 0.0001"
+    assert S.p_text(0.0321, 10_000) == "p = 0.032"
+
+
+def test_t_interval_of_six_points_by_hand():
+    x = [2.5, -0.2, 1.0, -1.5, 1.8, 3.2]
+    m, lo, hi, n = S.t_interval(x)
+    sd = np.std(x, ddof=1)
+    half = 2.5705818366147395 * sd / np.sqrt(6)  # t(0.975, 5)
+    np.testing.assert_allclose([m, lo, hi], [np.mean(x), np.mean(x) - half, np.mean(x) + half])
+    assert n == 6
+
+
+def test_holm_by_hand():
+    np.testing.assert_allclose(S.holm([0.01, 0.04, 0.03]), [0.03, 0.06, 0.06])
+    np.testing.assert_allclose(S.holm([0.5, 0.001]), [0.5, 0.002])

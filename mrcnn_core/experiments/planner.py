@@ -70,25 +70,31 @@ def plan_pairs(s: dict, dataset: str, ctx: Context, opts: dict, methods, n_tasks
     for t in ctx.tasks:
         by_pair.setdefault((super_of[t.source_classes[0]], super_of[t.source_classes[1]]), []).append(t)
     per, sample_seed = int(s.get("per_target", 2)), int(s.get("sample_seed", 0))
-    out = []
+    # the sample's runs of every pair first (the CNN runs and the shallow runs they pair
+    # with), then the shallow runs of the other tasks: a stopped sweep holds the paired
+    # comparisons of every pair before the rest
+    first: list = []
+    later: list = []
     for pos, neg in (tuple(p) for p in s["pairs"]):
         tasks = by_pair.get((pos, neg), [])
         n_dom = len({t.target_domain for t in tasks})
         sample = stratified_tasks(tasks, per * n_dom, sample_seed) if tasks else []
+        in_sample = {t.id for t in sample}
+        rest = sorted((t for t in tasks if t.id not in in_sample), key=lambda t: t.id)
         for method in meths:
             cnn = method in CNN_METHODS
-            chosen = sample if cnn else sorted(tasks, key=lambda t: t.id)
+            chosen = sample if cnn else list(sample) + rest
             all_seeds = list(seeds if seeds is not None else s.get("seeds", [0]))
-            for task in chosen[:n_tasks or None]:
+            for i, task in enumerate(chosen[:n_tasks or None]):
                 for seed in (all_seeds if cnn else all_seeds[:1]):  # shallow: one seed
                     over = dict(s.get("cnn_overrides", {})) if method in CNN_METHODS else {}
                     if method == "vgg":
                         over.pop("alpha", None)
                     hp = hp_for(method, dataset, task, s.get("steps", 200), opts, **over)
                     check_k(hp, task)
-                    out.append(RunSpec(dataset, task, method, int(seed), "pairs",
-                                       f"{pos}/{neg}", hp))
-    return out
+                    (first if i < len(sample) else later).append(
+                        RunSpec(dataset, task, method, int(seed), "pairs", f"{pos}/{neg}", hp))
+    return first + later
 
 
 def check_k(hp: dict, task: Task) -> None:
