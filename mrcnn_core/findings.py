@@ -8,11 +8,12 @@ tasks that share a target domain (16 per CIFAR-100 domain) are not
 independent, so the domain is the unit that is resampled, and the number of
 clusters is given beside the interval.
 
-Verdicts (one rule for every claim):
+Verdicts (one rule for every claim, ``stats.verdict``; the glossary defines them):
 
-- **supported**: the interval lies on the side the paper claims;
-- **contradicted**: it lies on the other side;
-- **not supported**: it contains 0 (no difference can be told);
+- **supported**: the interval lies beyond zero on the side the paper claims;
+- **contradicted**: it lies beyond zero on the other side;
+- **inconclusive**: it holds zero (this sample cannot tell; not "shown false");
+- **negligible**: beyond zero, but the whole interval within +/-0.5 pp (|rho| < 0.1);
 - **too few clusters**: fewer than ``analysis.MIN_CLUSTERS`` target domains;
 - **not run**: the store holds none of the runs the claim needs.
 
@@ -62,17 +63,12 @@ COLUMNS = ["claim", "source", "dataset", "verdict", "effect", "ci_low", "ci_high
            "clusters", "tasks", "coverage", "page", "detail"]
 
 
-def _verdict(lo: float, hi: float, sign: int, clusters: int, word: str | None = None) -> str:
-    """The one rule: where the interval lies relative to 0, on the claimed side (sign).
-
-    ``word``: the bootstrap's own verdict (``stats.Boot.word``: 'higher' / 'lower' only when
-    the bound is clear of zero beyond its Monte Carlo error); without it, the bounds alone."""
-    if clusters < A.MIN_CLUSTERS or not (np.isfinite(lo) and np.isfinite(hi)):
+def _verdict(lo: float, hi: float, sign: int, clusters: int, min_clusters: int = A.MIN_CLUSTERS,
+             **kw) -> str:
+    """The one rule (``stats.verdict``) on the bounds alone, or "too few clusters"."""
+    if clusters < min_clusters or not (np.isfinite(lo) and np.isfinite(hi)):
         return "too few clusters"
-    if word is None:
-        word = A.interval_word(lo, hi)
-    side = {"higher": sign, "lower": -sign}.get(word, 0)
-    return "supported" if side > 0 else "contradicted" if side < 0 else "not supported"
+    return S.verdict(lo, hi, sign, **kw)
 
 
 def _row(claim: Claim, dataset: str, **kw) -> dict:
@@ -90,7 +86,7 @@ def _pair(pt: pd.DataFrame, a: str, b: str, dataset: str) -> dict | None:
         return None
     r = comp[comp["group"] == "Total"].iloc[0]
     return dict(effect=r.mean_diff_pp, ci_low=r.ci_low_pp, ci_high=r.ci_high_pp,
-                clusters=int(r.clusters), tasks=int(r.tasks), word=r.verdict)
+                clusters=int(r.clusters), tasks=int(r.tasks), verdict=r.verdict)
 
 
 def _coverage(pt: pd.DataFrame, methods) -> str:
@@ -107,9 +103,7 @@ def _pair_claim(claim: Claim, pt: pd.DataFrame, ds: str, a: str, b: str) -> dict
     if r is None:
         return _row(claim, ds)
     note = (CONFOUND if (a, b, ds) == ("mrcnn", "vgg", "corel") else "")
-    word = r.pop("word")
-    return _row(claim, ds, verdict=_verdict(r["ci_low"], r["ci_high"], +1, r["clusters"], word),
-                unit="pp", coverage=_coverage(pt[pt["dataset"] == ds], (a, b)),
+    return _row(claim, ds, unit="pp", coverage=_coverage(pt[pt["dataset"] == ds], (a, b)),
                 detail=f"{A.METHOD_LABEL[a]} - {A.METHOD_LABEL[b]}{note}", **r)
 
 
@@ -120,12 +114,11 @@ def _cnn_shallow(claim: Claim, pt: pd.DataFrame, ds: str) -> dict:
     rows = [(a, b, r) for a, b, r in rows if r is not None]
     if not rows:
         return _row(claim, ds)
-    verdicts = [_verdict(r["ci_low"], r["ci_high"], +1, r["clusters"], r.pop("word"))
-                for _, _, r in rows]
+    verdicts = [r.pop("verdict") for _, _, r in rows]
     a, b, r = min(rows, key=lambda x: x[2]["effect"])
     word = ("supported" if all(v == "supported" for v in verdicts)
             else "contradicted" if "contradicted" in verdicts
-            else "too few clusters" if "too few clusters" in verdicts else "not supported")
+            else "too few clusters" if "too few clusters" in verdicts else "inconclusive")
     names = [f"{A.METHOD_LABEL[x]} - {A.METHOD_LABEL[y]}" for x, y, _ in rows]
     ok = [n for n, v in zip(names, verdicts) if v == "supported"]
     rest = [n for n, v in zip(names, verdicts) if v != "supported"]
@@ -155,8 +148,7 @@ def _epsilon(claim: Claim, pt: pd.DataFrame, ds: str, a: str = "mrcnn", b: str =
     edom = d.groupby("target")["epsilon"].mean()
     context = "; ".join(f"{A.METHOD_LABEL[m]} accuracy rho {edom.rank().corr(acc[m].rank()):+.2f}"
                         for m in (b, a) if m in acc)
-    return _row(claim, ds, verdict=_verdict(bt.low, bt.high, -1, bt.clusters, bt.word),
-                effect=bt.mean, ci_low=bt.low, ci_high=bt.high, unit="rho", clusters=bt.clusters,
+    return _row(claim, ds, verdict=bt.verdict(-1, rho=True), effect=bt.mean, ci_low=bt.low, ci_high=bt.high, unit="rho", clusters=bt.clusters,
                 tasks=int(wide.dropna(subset=["gain"])["task_id"].nunique()),
                 coverage=_coverage(pt[pt["dataset"] == ds], (a, b)),
                 detail=f"Spearman rho of epsilon and {A.METHOD_LABEL[a]} - {A.METHOD_LABEL[b]} "
@@ -184,7 +176,7 @@ def _poor_domains(claim: Claim, pt: pd.DataFrame, ds: str, a: str = "mrcnn", b: 
         return _row(claim, ds, verdict="too few clusters", clusters=n_dom, tasks=len(wide))
     t, eff, lo, hi = min(rows, key=lambda r: r[1])
     below = sum(r[3] < 0 for r in rows)
-    word = ("supported" if below else "not supported") if n_dom >= A.MIN_CLUSTERS else "too few clusters"
+    word = ("supported" if below else "inconclusive") if n_dom >= A.MIN_CLUSTERS else "too few clusters"
     return _row(claim, ds, verdict=word, effect=eff, ci_low=lo, ci_high=hi, unit="pp",
                 clusters=n_dom, tasks=len(wide), coverage=_coverage(pt[pt["dataset"] == ds], (a, b)),
                 page=claim.page if ds == "cifar100" else f"{claim.page}_{ds}",
@@ -224,15 +216,19 @@ def _pairs_row(claim: Claim, pairs: pd.DataFrame, main: pd.DataFrame, a: str = "
                     detail=f"no other pair has {A.METHOD_LABEL[b]} and {A.METHOD_LABEL[a]} "
                            "runs yet")
     g = t[col].to_numpy()
-    bt = S.cluster_bootstrap(g, t.index, S.rng_for("findings", "pairs", a, b))
-    lo, hi = bt.low, bt.high
+    # each pair is one point: a percentile bootstrap of 6 points is too narrow, so the
+    # interval is Student's t over the pairs, with n said
+    mean, lo, hi, n = S.t_interval(g)
     tasks = runs[runs["method"] == a].drop_duplicates(["pair", "task_id"])
-    return _row(claim, f"cifar100 ({len(t)} pairs)", verdict=_verdict(lo, hi, +1, len(t), bt.word),
-                effect=float(g.mean()), ci_low=lo, ci_high=hi, unit="pp", clusters=len(t),
-                tasks=int(len(tasks[tasks["pair"].isin(t.index)])), coverage=f"{len(t)} pairs",
+    above = int((t[verdict_col] == "supported").sum())
+    return _row(claim, f"cifar100 ({n} pairs)",
+                verdict=_verdict(lo, hi, +1, n, min_clusters=3), effect=mean, ci_low=lo,
+                ci_high=hi, unit="pp", clusters=n,
+                tasks=int(len(tasks[tasks["pair"].isin(t.index)])), coverage=f"{n} pairs",
                 page="28_pairs" if claim.key != "pairs" else claim.page,
-                detail=f"mean over pairs of {A.METHOD_LABEL[a]} - {A.METHOD_LABEL[b]}; above "
-                       f"zero in {int((t[verdict_col] == 'higher').sum())} of {len(t)} pairs")
+                detail=f"mean over pairs of {A.METHOD_LABEL[a]} - {A.METHOD_LABEL[b]}, t interval "
+                       f"over the {n} pairs (each one point); interval above zero in {above} of "
+                       f"{len(t)} pairs")
 
 
 def corel_substitute_note(runs: pd.DataFrame, shares: dict | None) -> str:
@@ -251,8 +247,49 @@ def corel_substitute_note(runs: pd.DataFrame, shares: dict | None) -> str:
 CNN_CLAIMS = ("cnn_shallow", "mrcnn_vgg", "epsilon", "poor_domains", "seed_spread")
 
 
+def heldout_rows(heldout: pd.DataFrame) -> list[dict]:
+    """One row per pre-registered hypothesis on the three held-out pairs (``heldout``): its
+    verdict once every planned run is stored, else "pending" with the interim estimate."""
+    from . import heldout as H
+
+    out = []
+    for r in H.analyse(heldout):
+        claim = Claim(f"heldout_{r.hypothesis}", f"{r.claim[0].upper()}{r.claim[1:]} ({r.hypothesis}, on three held-out "
+                      "pairs, pre-registered)", "29_heldout", "paper")
+        out.append(_row(claim, "cifar100 (3 held-out pairs)",
+                        verdict=r.verdict if r.complete else "pending",
+                        effect=r.estimate, ci_low=r.low, ci_high=r.high, unit=r.unit,
+                        clusters=r.domains, tasks=r.tasks,
+                        coverage=f"{r.runs} of {r.planned_runs} planned runs",
+                        detail="confirmatory, as planned" if r.complete else
+                        "interim: the verdict waits for every planned run"))
+    return out
+
+
+def vgg19_rows(vgg19: pd.DataFrame) -> list[dict]:
+    """The paper's backbone (profile imagenet-vgg19, CIFAR-100 only): MRCNN - VGG and the
+    epsilon claim on the tasks and seeds stored so far, with the coverage said."""
+    d = vgg19[(vgg19["dataset"] == "cifar100") & vgg19["method"].isin(["vgg", "mrcnn"])]
+    if d.empty:
+        return []
+    pt = A.add_groups(A.per_task(d))
+    both = set(pt[pt["method"] == "vgg"]["task_id"]) & set(pt[pt["method"] == "mrcnn"]["task_id"])
+    pt = pt[pt["task_id"].isin(both)]
+    seeds = ", ".join(str(x) for x in sorted(d["seed"].unique()))
+    label = f"cifar100, VGG19 ({len(both)} of 400 tasks, seed {seeds})"
+    by = {c.key: c for c in CLAIMS}
+    rows = [_pair_claim(by["mrcnn_vgg"], pt, "cifar100", "mrcnn", "vgg"),
+            _epsilon(by["epsilon"], pt, "cifar100")]
+    for r in rows:
+        r["dataset"] = label
+        r["detail"] = (f"{r['detail']}; the paper's backbone, ImageNet VGG19: the "
+                       f"deterministic grid so far (CPU), the rest pending")
+    return rows
+
+
 def findings(runs: pd.DataFrame, pairs: pd.DataFrame | None = None,
-             shares: dict | None = None) -> pd.DataFrame:
+             shares: dict | None = None, heldout: pd.DataFrame | None = None,
+             vgg19: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per claim and data set (``COLUMNS``), from the main experiment's runs.
 
     ``pairs``: the cross-pair study's runs, if a store of it exists (else its
@@ -283,6 +320,10 @@ def findings(runs: pd.DataFrame, pairs: pd.DataFrame | None = None,
         rows.append(_pairs_row(by["pairs"], pairs, runs))
         if {"tsvm", "lr"} <= set(pairs["method"]):  # the paper's first claim on other pairs
             rows.append(_pairs_row(by["tsvm_lr"], pairs, runs, "tsvm", "lr"))
+    if vgg19 is not None and len(vgg19):
+        rows += vgg19_rows(vgg19)
+    if heldout is not None and len(heldout):
+        rows += heldout_rows(heldout)
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

@@ -28,6 +28,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
+from .analysis import compare
 from .data.tasks import stratified_tasks
 from .stats import (NEGLIGIBLE_PP, NEGLIGIBLE_RHO, N_BOOT, holm, p_text, rank_corr_bootstrap,
                     rng_for, two_stage_bootstrap, verdict)
@@ -88,14 +89,7 @@ def sample_runs(runs: pd.DataFrame, pairs=PAIRS) -> pd.DataFrame:
 
 def seed_differences(runs: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
     """One row per (pair, task, seed) with both methods ok: d = 100 (acc_a - acc_b)."""
-    ok = runs[(runs["status"] == "ok") & runs["method"].isin([a, b])]
-    w = ok.pivot_table(index=["variant", "target", "task_id", "seed"], columns="method",
-                       values="accuracy", aggfunc="mean")
-    if not {a, b} <= set(w.columns):
-        return pd.DataFrame(columns=["variant", "target", "task_id", "seed", "d"])
-    w = w.dropna(subset=[a, b])
-    return w.assign(d=100 * (w[a] - w[b])).reset_index()[["variant", "target", "task_id", "seed",
-                                                          "d"]]
+    return compare.seed_differences(runs, a, b, by="variant")
 
 
 @dataclass(frozen=True)
@@ -173,11 +167,13 @@ def results_table(results: list[Result]) -> pd.DataFrame:
         fmt = "{:+.2f}" if r.unit == "rho" else "{:+.1f}"
         rows.append({
             "hypothesis": r.hypothesis, "claim": r.claim,
-            "estimate": fmt.format(r.estimate) + (" pp" if r.unit == "pp" else ""),
+            "estimate": (fmt.format(r.estimate) + (" pp" if r.unit == "pp" else "")
+                         if np.isfinite(r.estimate) else "n/a"),
             "95% interval": (f"[{fmt.format(r.low)}, {fmt.format(r.high)}]"
                              if np.isfinite(r.low) else "n/a"),
             "bootstrap p": p_text(r.p, r.n_boot), "Holm-adjusted p": p_text(pa, r.n_boot),
-            "verdict": r.verdict if r.complete else f"pending (interim: {r.verdict})",
+            "verdict": (r.verdict if r.complete else
+                        f"pending (interim: {r.verdict})" if np.isfinite(r.low) else "pending"),
             "sample": f"{r.tasks} tasks, {r.domains} target domains; "
                       f"{r.runs} of {r.planned_runs} runs"})
     return pd.DataFrame(rows)

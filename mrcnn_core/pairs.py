@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import analysis as A
+from . import stats as S
 from .data.tasks import stratified_tasks
 from .methods import CNN
 
@@ -146,8 +147,8 @@ def pair_claims(table: pd.DataFrame, domains: pd.DataFrame) -> list[str]:
     ts = "TSVM - LR (pp)"
     if not table.empty and ts in table and table[ts].notna().any():
         s = table.dropna(subset=[ts])
-        hi = s[s[f"{ts} verdict"] == "higher"].index.tolist()
-        lo = s[s[f"{ts} verdict"] == "lower"].index.tolist()
+        hi = s[s[f"{ts} verdict"] == "supported"].index.tolist()
+        lo = s[s[f"{ts} verdict"] == "contradicted"].index.tolist()
         out.append(f"TSVM beats LR (95% interval above zero) in {len(hi)} of {len(s)} pairs; it is "
                    f"below LR in {len(lo)}" + (f" ({', '.join(lo)})" if lo else "")
                    + f"; the difference ranges from {s[ts].min():+.1f} to {s[ts].max():+.1f} pp.")
@@ -159,21 +160,23 @@ def pair_claims(table: pd.DataFrame, domains: pd.DataFrame) -> list[str]:
         return out + [f"No pair beside the paper's has VGG and MRCNN runs yet (GPU work); on "
                       f"the paper's pair, at the study's sample, MRCNN - VGG = "
                       f"{r['MRCNN - VGG (pp)']:+.1f} pp [{r['CI low']:+.1f}, {r['CI high']:+.1f}]."]
-    higher = t[t["verdict"] == "higher"].index.tolist()
-    lower = t[t["verdict"] == "lower"].index.tolist()
+    higher = t[t["verdict"] == "supported"].index.tolist()
+    lower = t[t["verdict"] == "contradicted"].index.tolist()
     out.append(f"MRCNN beats VGG (95% interval above zero) in {len(higher)} of {len(t)} pairs"
                + (f" ({', '.join(higher)})" if higher else "")
                + f"; it is below VGG in {len(lower)}" + (f" ({', '.join(lower)})" if lower else "")
                + f"; the gain ranges from {t['MRCNN - VGG (pp)'].min():+.1f} to "
                f"{t['MRCNN - VGG (pp)'].max():+.1f} pp (mean over pairs "
-               f"{t['MRCNN - VGG (pp)'].mean():+.1f} pp, each pair one point).")
+               f"{t['MRCNN - VGG (pp)'].mean():+.1f} pp, each pair one point"
+               + (", t interval [{1:+.1f}, {2:+.1f}] over n = {3} pairs)".format(
+                   *S.t_interval(t["MRCNN - VGG (pp)"])) if len(t) >= 2 else ")") + ".")
     if len(t) >= 4 and t["mean epsilon"].notna().all():
         r = spearmanr(t["mean epsilon"], t["MRCNN - VGG (pp)"])
         out.append(f"Pair level: Spearman rho of a pair's mean epsilon and its gain = "
                    f"{r.statistic:+.2f} over {len(t)} pairs (p = {r.pvalue:.2g}): "
                    + ("less gain where neighbours are more confused, as the paper explains."
                       if r.statistic < 0 and r.pvalue < 0.05 else
-                      "no significant dependence: the paper's explanation is not supported "
+                      "no significant dependence: inconclusive for the paper's explanation "
                       "across pairs." if r.pvalue >= 0.05 else
                       "more gain where neighbours are more confused: the opposite of the "
                       "paper's explanation."))

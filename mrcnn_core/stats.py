@@ -55,7 +55,21 @@ class Boot:
 
     @property
     def word(self) -> str:
+        """'higher' / 'lower' / 'indistinguishable': where the interval lies (no claim)."""
         return interval_word(self.low, self.high, self.low_band, self.high_band)
+
+    def verdict(self, direction: int = +1, scale: float = 1.0, rho: bool = False) -> str:
+        """The verdict word (:func:`verdict`) of the claim that the effect has sign
+        ``direction``; ``scale`` turns the statistic into pp (100 for fractions); ``rho``:
+        a correlation, negligible below ``NEGLIGIBLE_RHO`` in size."""
+        if self.clusters < MIN_CLUSTERS or not (np.isfinite(self.low) and np.isfinite(self.high)):
+            return "too few clusters"
+        band = lambda b: (scale * b[0], scale * b[1])  # noqa: E731
+        if rho:
+            return verdict(self.low, self.high, direction, self.low_band, self.high_band,
+                           negligible=NEGLIGIBLE_RHO, estimate=self.mean)
+        return verdict(scale * self.low, scale * self.high, direction, band(self.low_band),
+                       band(self.high_band))
 
 
 def bootstrap_p(boots: np.ndarray) -> float:

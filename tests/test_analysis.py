@@ -51,7 +51,7 @@ def test_paired_and_verdict():
     tot = comp[(comp.group == "Total") & (comp.comparison == "TSVM - LR")].iloc[0]
     assert tot.mean_diff_pp == pytest.approx(5.0) and tot.wins == 30
     assert "**supported**" in verdict(comp, "tsvm", "lr", "corel")
-    assert "not supported" in verdict(comp, "vgg", "lr", "corel")
+    assert "inconclusive" in verdict(comp, "vgg", "lr", "corel")
     assert "not run" in verdict(comp, "mrcnn", "vgg", "corel")
 
 

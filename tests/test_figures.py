@@ -97,6 +97,9 @@ def test_statistics_differences():
 
     d = paired_differences(add_groups(per_task(store_rows())), [("mrcnn", "vgg")])
     np.testing.assert_allclose(d["difference (pp)"], 2.0)
+    # every task gains exactly 2 pp on every seed: one and two stages give the same interval
+    assert set(page.values["stage_width_ratio"].values()) <= {1.0} or all(
+        np.isnan(v) for v in page.values["stage_width_ratio"].values())
     plt.close("all")
 
 

@@ -67,7 +67,7 @@ def test_findings_by_hand():
     assert r["verdict"] == "measured"
     np.testing.assert_allclose(r["effect"], 3.0, atol=1e-9)
     r = row(f, "poor_domains")  # no domain where MRCNN is below VGG
-    assert r["verdict"] == "not supported"
+    assert r["verdict"] == "inconclusive"
     assert f.iloc[-1]["verdict"] == "not run"  # the cross-pair study has no store
 
 
@@ -78,17 +78,17 @@ def test_verdict_flips_with_the_data():
     np.testing.assert_allclose(r["effect"], -2.0, atol=1e-9)
     assert r["ci_high"] < 0
     f = F.findings(store(mrcnn_gain=0.0, sources=4))  # +-0.5 pp around zero: no difference
-    assert row(f, "mrcnn_vgg")["verdict"] == "not supported"
+    assert row(f, "mrcnn_vgg")["verdict"] == "inconclusive"
     f = F.findings(store(gain_slope=+1.0, sources=4))  # the gain now rises with epsilon
     assert row(f, "epsilon")["verdict"] == "contradicted"
 
 
 def test_epsilon_claim_tests_the_gain_not_the_accuracy():
     """Accuracy of both CNNs falls with epsilon (rho -1), but MRCNN's gain over VGG does not
-    follow epsilon: the paper's explanation is not supported, whatever accuracy does."""
+    follow epsilon: the paper's explanation is inconclusive, whatever accuracy does."""
     f = F.findings(store(sources=4, eps_slope=-1.0, gain_slope=0.0, gain_zigzag=1.0))
     r = row(f, "epsilon")
-    assert r["verdict"] == "not supported"
+    assert r["verdict"] == "inconclusive"
     assert r["ci_low"] < 0 < r["ci_high"]
     assert "MRCNN accuracy rho -1.00" in r["detail"]  # shown as context only
 
@@ -110,8 +110,9 @@ def test_too_few_clusters_gives_no_verdict():
 
 
 @pytest.mark.parametrize("lo,hi,sign,expected", [
-    (0.1, 2.0, +1, "supported"), (-2.0, -0.1, +1, "contradicted"), (-1.0, 1.0, +1, "not supported"),
-    (-2.0, -0.1, -1, "supported"), (np.nan, np.nan, +1, "too few clusters")])
+    (0.1, 2.0, +1, "supported"), (-2.0, -0.1, +1, "contradicted"), (-1.0, 1.0, +1, "inconclusive"),
+    (-2.0, -0.1, -1, "supported"), (0.1, 0.4, +1, "negligible"),
+    (np.nan, np.nan, +1, "too few clusters")])
 def test_the_one_verdict_rule(lo, hi, sign, expected):
     assert F._verdict(lo, hi, sign, clusters=10) == expected
 

@@ -79,8 +79,8 @@ def test_pair_table_and_claims_by_hand():
     t = P.pair_table(runs)
     np.testing.assert_allclose(t.loc["a/b", "MRCNN - VGG (pp)"], 3.0)
     np.testing.assert_allclose(t.loc["c/d", "MRCNN - VGG (pp)"], -2.0)
-    assert t.loc["a/b", "verdict"] == "higher" and t.loc["c/d", "verdict"] == "lower"
-    assert t.loc["e/f", "verdict"] == "indistinguishable"
+    assert t.loc["a/b", "verdict"] == "supported" and t.loc["c/d", "verdict"] == "contradicted"
+    assert t.loc["e/f", "verdict"] in ("inconclusive", "negligible")
     claims = P.pair_claims(t, P.domain_gains(runs))
     assert claims[0].startswith("MRCNN beats VGG (95% interval above zero) in 1 of 3 pairs (a/b)")
     assert "below VGG in 1 (c/d)" in claims[0]
@@ -103,7 +103,7 @@ def test_shallow_runs_alone_give_tsvm_minus_lr_per_pair():
                        run_key=runs["run_key"] + "t")
     t = P.pair_table(P.pair_runs(pd.concat([runs, tsvm], ignore_index=True)))
     np.testing.assert_allclose(t["TSVM - LR (pp)"], [4.0, -3.0])
-    assert list(t["TSVM - LR (pp) verdict"]) == ["higher", "lower"]
+    assert list(t["TSVM - LR (pp) verdict"]) == ["supported", "contradicted"]
     assert "MRCNN - VGG (pp)" not in t
     claims = P.pair_claims(t, P.domain_gains(P.pair_runs(runs)))
     assert claims[0].startswith("TSVM beats LR (95% interval above zero) in 1 of 2 pairs; it is "

@@ -166,3 +166,17 @@ def test_analysis_on_the_planned_sample():
     assert not part.complete and part.runs == 300
     table = H.results_table([part, h2, h3])
     assert table.loc[0, "verdict"].startswith("pending")
+
+
+def test_front_page_rows_say_pending_until_complete():
+    from mrcnn_core import findings as F
+
+    def real_pairs(runs):
+        names = {f"P{p}/N{p}": H.pair_name(*H.PAIRS[p]) for p in range(3)}
+        return runs.assign(variant=runs["variant"].map(names))
+
+    rows = F.heldout_rows(real_pairs(_synthetic_runs(gain=3.0)))
+    assert [r["verdict"] for r in rows[:2]] == ["supported", "supported"]
+    assert all(r["page"] == "29_heldout" and "pre-registered" in r["claim"] for r in rows)
+    part = F.heldout_rows(real_pairs(_synthetic_runs(gain=3.0, seeds=(0,))))
+    assert part[0]["verdict"] == "pending" and part[0]["coverage"] == "300 of 900 planned runs"

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from ..methods import TABLE1_PAIRS
-from ..stats import MIN_CLUSTERS, N_BOOT, cluster_bootstrap, rng_for
+from ..stats import MIN_CLUSTERS, N_BOOT, cluster_bootstrap, p_text, rng_for
 from .tables import METHOD_LABEL, by_target_domain, task_table
 
 def paired_differences(pt: pd.DataFrame, pairs) -> pd.DataFrame:
@@ -49,7 +49,8 @@ def paired(pt: pd.DataFrame, a: str, b: str, n_boot: int = N_BOOT, seed: int = 0
                          "mean_diff_pp": 100 * diff.mean(),
                          "ci_low_pp": 100 * bt.low, "ci_high_pp": 100 * bt.high,
                          "wins": int((diff > 0).sum()), "losses": int((diff < 0).sum()),
-                         "p": bt.p, "verdict": bt.word})
+                         "p": bt.p, "n_boot": bt.n_boot,
+                         "verdict": bt.verdict(+1, scale=100)})  # the claim "a beats b"
     return pd.DataFrame(rows)
 
 
@@ -71,10 +72,13 @@ def verdict(comp: pd.DataFrame, a: str, b: str, dataset: str) -> str:
         return (f"Claim '{METHOD_LABEL[a]} beats {METHOD_LABEL[b]}' on {dataset}: no verdict: "
                 f"{k} target domain(s), fewer than {MIN_CLUSTERS}; mean difference {d:+.1f} pp "
                 f"over {n} tasks.")
-    word = {"higher": "**supported**", "lower": "**contradicted** (the opposite holds)"}.get(
-        r.verdict, "**not supported** (no difference can be told)")
+    word = {"supported": "**supported**",
+            "contradicted": "**contradicted** (the opposite holds)",
+            "negligible": "**negligible** (beyond zero, but within +/-0.5 pp)"}.get(
+        r.verdict, "**inconclusive** (the interval holds zero)")
     return (f"Claim '{METHOD_LABEL[a]} beats {METHOD_LABEL[b]}' on {dataset}: {word}: mean "
-            f"difference {d:+.1f} pp, 95% CI [{lo:+.1f}, {hi:+.1f}], bootstrap p = {r.p:.2g} "
+            f"difference {d:+.1f} pp, 95% CI [{lo:+.1f}, {hi:+.1f}], bootstrap "
+            f"{p_text(r.p, int(r.n_boot))} "
             f"(both from one bootstrap over {k} target domains); {n} tasks, "
             f"{int(r.wins)} wins / {int(r.losses)} losses.")
 
@@ -122,8 +126,45 @@ def gain_vs_epsilon(pt: pd.DataFrame, a: str = "mrcnn", b: str = "vgg") -> list[
         r = spearmanr(dom["epsilon"], dom["gain"])
         word = ("supported: the gain falls as epsilon grows" if r.statistic < 0 and r.pvalue < 0.05
                 else "contradicted: the gain grows with epsilon" if r.statistic > 0 and r.pvalue < 0.05
-                else "not supported: no significant dependence")
+                else "inconclusive: no significant dependence")
         out.append(f"{ds}: {METHOD_LABEL[a]} - {METHOD_LABEL[b]} against epsilon, Spearman rho = "
                    f"{r.statistic:+.2f} (p = {r.pvalue:.2g}, {len(dom)} target domains, "
                    f"{len(d)} tasks, seeds averaged per task): {word}.")
     return out
+
+
+def seed_differences(runs: pd.DataFrame, a: str, b: str, by: str = "dataset") -> pd.DataFrame:
+    """One row per (``by``, target, task, seed) where both methods ran that seed and are ok:
+    d = 100 (acc_a - acc_b), in pp (the unit of a two-stage bootstrap)."""
+    cols = [by, "target", "task_id", "seed"]
+    ok = runs[(runs["status"] == "ok") & runs["method"].isin([a, b])] if len(runs) else runs
+    if ok.empty:
+        return pd.DataFrame(columns=cols + ["d"])
+    w = ok.pivot_table(index=cols, columns="method", values="accuracy", aggfunc="mean")
+    if not {a, b} <= set(w.columns):
+        return pd.DataFrame(columns=cols + ["d"])
+    w = w.dropna(subset=[a, b])
+    return w.assign(d=100 * (w[a] - w[b])).reset_index()[cols + ["d"]]
+
+
+def stage_intervals(runs: pd.DataFrame, a: str = "mrcnn", b: str = "vgg",
+                    n_boot: int = N_BOOT) -> pd.DataFrame:
+    """Per data set: a - b (pp) with its one-stage interval (target domains, seeds averaged
+    first) and its two-stage interval (then each task's seeds resampled), on the (task, seed)
+    runs where both methods ran; the coverage says exactly what was averaged."""
+    from ..stats import two_stage_bootstrap
+
+    rows = []
+    for ds, d in seed_differences(runs, a, b).groupby("dataset"):
+        per = d.groupby("task_id")["seed"].nunique()
+        b1, b2 = (two_stage_bootstrap(d["d"], d["task_id"], d["target"],
+                                      rng_for("stages", ds, a, b), stages=k, n_boot=n_boot)
+                  for k in (1, 2))
+        seeds = (f"{per.min()}" if per.min() == per.max() else f"{per.min()}-{per.max()}")
+        rows.append({"dataset": ds, "comparison": f"{METHOD_LABEL[a]} - {METHOD_LABEL[b]}",
+                     "coverage": f"{len(per)} tasks x {seeds} seeds (seed {', '.join(map(str, sorted(d['seed'].unique())))})",
+                     "estimate (pp)": b1.mean, "one-stage low": b1.low, "one-stage high": b1.high,
+                     "two-stage low": b2.low, "two-stage high": b2.high,
+                     "width ratio": (b2.high - b2.low) / (b1.high - b1.low)
+                     if b1.high > b1.low else np.nan})
+    return pd.DataFrame(rows)

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from ..ablations import LABELS
-from ..stats import N_BOOT, cluster_bootstrap, rng_for
+from ..stats import N_BOOT, cluster_bootstrap, holm, rng_for
 
 def sensitivity(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Fig. 3: accuracy per value of each varied parameter, and the 2-D grid.
@@ -65,7 +65,7 @@ def point_intervals(d: pd.DataFrame, param: str, base_value: float, n_boot: int 
             diff = (wide[v] - wide[base_col[0]]).dropna()
             bt = cluster_bootstrap(diff.to_numpy(), diff.index, rng_for(param, v), n_boot)
             r.update({"diff vs paper (pp)": 100 * diff.mean(), "ci_low_pp": 100 * bt.low,
-                      "ci_high_pp": 100 * bt.high, "verdict": bt.word})
+                      "ci_high_pp": 100 * bt.high, "p": bt.p, "verdict": bt.word})
         rows.append(r)
     return pd.DataFrame(rows).set_index(param)
 
@@ -75,7 +75,7 @@ def sensitivity_claims(sens: dict[str, pd.DataFrame], base: dict, collapse: floa
     mean accuracy falls to ``collapse`` or below (a head that predicts one class scores
     about 50 % on the balanced target domains).  Values are compared on the tasks
     that ran every value, so a partly run study does not mix task sets."""
-    out = []
+    prepared = []
     for p, d in sens.items():
         if p == "grid" or d.empty:
             continue
@@ -85,21 +85,31 @@ def sensitivity_claims(sens: dict[str, pd.DataFrame], base: dict, collapse: floa
         if len(complete):
             d = d[d["task_id"].isin(complete)]
         m = d.groupby(p)["accuracy"].mean()
+        iv = point_intervals(d, p, base.get(p)) if base.get(p) in m.index else pd.DataFrame()
+        prepared.append((p, d, m, iv))
+    # every point of the figure is one comparison with the paper's point: Holm over all of
+    # them, so that a figure of ~20 comparisons does not call one of them by chance
+    ps = [(i, v) for i, (_, _, _, iv) in enumerate(prepared) if "p" in iv
+          for v in iv.index[iv["p"].notna()]]
+    adj = dict(zip(ps, holm([prepared[i][3].loc[v, "p"] for i, v in ps]))) if ps else {}
+    out = []
+    for i, (p, d, m, iv) in enumerate(prepared):
         n = d["task_id"].nunique()
         at = m.get(base.get(p), np.nan) if base.get(p) in m.index else np.nan
         best = m.idxmax()
         line = (f"{p}: the paper's value {base.get(p):g} gives {100 * at:.1f}%, the highest mean "
                 f"is at {best:g} ({100 * m.max():.1f}%)")
-        iv = point_intervals(d, p, base.get(p)) if base.get(p) in m.index else pd.DataFrame()
         if "verdict" in iv:
-            better = [f"{v:g}" for v, r in iv.iterrows() if r.get("verdict") == "higher"]
-            worse = [f"{v:g}" for v, r in iv.iterrows() if r.get("verdict") == "lower"]
-            same = [f"{v:g}" for v, r in iv.iterrows() if r.get("verdict") == "indistinguishable"]
+            called = {v: (r["verdict"] if adj.get((i, v), 1.0) < 0.05 else "within noise")
+                      for v, r in iv.iterrows() if (i, v) in adj}
+            better = [f"{v:g}" for v, w in called.items() if w == "higher"]
+            worse = [f"{v:g}" for v, w in called.items() if w == "lower"]
+            same = [f"{v:g}" for v, w in called.items() if w == "within noise"]
             line += ("; against the paper's value (95% bootstrap interval over tasks, seeds "
-                     "averaged first): " + "; ".join(
+                     "averaged first, Holm-adjusted over the figure's comparisons): " + "; ".join(
                          x for x in (f"higher at {', '.join(better)}" if better else "",
                                      f"lower at {', '.join(worse)}" if worse else "",
-                                     f"indistinguishable at {', '.join(same)}" if same else "")
+                                     f"within noise at {', '.join(same)}" if same else "")
                          if x))
         bad = [v for v, a in m.items() if a <= collapse]
         if bad:
@@ -109,6 +119,11 @@ def sensitivity_claims(sens: dict[str, pd.DataFrame], base: dict, collapse: floa
         else:
             line += f"; no value in the range falls to chance (all > {100 * collapse:.0f}%)"
         out.append(line + f" (mean over the {n} tasks that ran every value).")
+    if adj:
+        out.append(f"{len(adj)} comparisons with the paper's point in all: a point is called higher "
+                   "or lower only when its Holm-adjusted bootstrap p is below 0.05; the rest are "
+                   "within noise, so a lone 'lower' between two points within noise is not a "
+                   "pattern.")
     return out
 
 
@@ -205,8 +220,11 @@ def control_claims(cr: pd.DataFrame, n_boot: int = N_BOOT) -> list[str]:
             continue
         targets = d.index.get_level_values("target")
         bt = cluster_bootstrap(d.to_numpy(), targets, rng_for("control", a, b), n_boot)
-        lo, hi, dom, word = bt.low, bt.high, bt.cluster_means, bt.word
+        lo, hi, dom, word = bt.low, bt.high, bt.cluster_means, bt.verdict(+1, scale=100)
         out.append(f"{what}: {100 * d.mean():+.1f} pp (95% CI [{_pp(100 * lo)}, {_pp(100 * hi)}] "
-                   f"over {len(dom)} target domains, {len(d)} tasks): "
-                   + {"higher": "helps", "lower": "hurts"}.get(word, word) + ".")
+                   f"over {len(dom)} target domains, {len(d)} tasks): 'it helps' is "
+                   + {"negligible": "negligible (beyond zero, but the interval lies within "
+                                    "+/-0.5 pp)",
+                      "inconclusive": "inconclusive (the interval holds zero)"}.get(word, word)
+                   + ".")
     return out

@@ -18,3 +18,4 @@ from .fig2_fig3 import epsilon_claims, fig2a, fig2b, fig3, training_curves  # no
 from .studies import (SELECTED, ablation_runs, ablations, grid_edge_lines, selected_hparams,  # noqa: F401
                       selection_grids, selection_runs, statistics)
 from .stability_pairs import pairs_page, stability  # noqa: F401
+from .heldout import heldout_page  # noqa: F401

@@ -8,12 +8,14 @@ import pandas as pd
 from .page import Page, no_runs
 
 
-VERDICT_COLOUR = {"supported": "#1b7837", "contradicted": "#b2182b", "not supported": "#8c510a",
+VERDICT_COLOUR = {"supported": "#1b7837", "contradicted": "#b2182b", "inconclusive": "#8c510a",
+                  "negligible": "#5e5e5e", "pending": "#666666",
                   "measured": "#2166ac"}
 
 
 def findings_page(runs: pd.DataFrame, profile: str, pairs: pd.DataFrame | None = None,
-                  shares: dict | None = None) -> Page:
+                  shares: dict | None = None, heldout: pd.DataFrame | None = None,
+                  vgg19: pd.DataFrame | None = None) -> Page:
     """The front page's table: the paper's claims (and the book's own findings) with the
     verdict, effect and interval computed from the runs (``mrcnn_core.findings``)."""
     from ... import findings as F
@@ -21,7 +23,7 @@ def findings_page(runs: pd.DataFrame, profile: str, pairs: pd.DataFrame | None =
 
     if (empty := no_runs(runs)) is not None:
         return empty
-    f = F.findings(runs, pairs, shares)
+    f = F.findings(runs, pairs, shares, heldout, vgg19)
     t = F.glance_table(f, link=lambda p: page_link(p, "page"))
     page = Page(values={"findings": {f"{r.claim} | {r.dataset}": r.verdict for r in f.itertuples()},
                         "effects": {f"{r.claim} | {r.dataset}": (None if not np.isfinite(r.effect)
