@@ -153,7 +153,9 @@ def _dispatch(a) -> int:
                   scheduler=a.scheduler, security=security, chunk=a.chunk,
                   batch_size=a.batch_size, progress=not a.no_progress)
         print(f"planned {s.planned}, skipped {s.skipped} (already stored), done {s.done}, "
-              f"failed {s.failed}, {s.wall_time:.1f} s -> {s.results}")
+              f"failed {s.failed}" + (f" (of {s.retried} earlier failures made again: "
+                                      f"{s.retried - s.failed} now ok)" if s.retried else "")
+              + f", {s.wall_time:.1f} s -> {s.results}")
         for e in s.errors[:20]:
             print("  failed:", e)
         return 1 if s.failed else 0

@@ -2,7 +2,7 @@ import hashlib
 
 import pytest
 
-from mrcnn_core.experiments.store import ResultsStore, StoreError, run_key
+from mrcnn_core.experiments.store import CURVE_COLUMNS, ResultsStore, StoreError, run_key
 
 
 def row(key, acc=0.5):
@@ -90,3 +90,62 @@ def test_gzipped_curves_are_read_with_new_ones(tmp_path):
         s.add({**row("b"), "run_key": "b"}, {"loss": [2.0], "ce": [0.1]})
     c = s.load_curves()
     assert list(c["run_key"]) == ["a", "a", "b"] and list(c["loss"]) == [1.0, 0.5, 2.0]
+
+
+def test_full_disk_stores_nothing_and_says_so(tmp_path, monkeypatch):
+    """A short write (a full disk) must not leave a partial row behind while the sweep
+    reports success: the file is cut back and the error names it."""
+    from mrcnn_core.experiments import store as St
+
+    s = ResultsStore(tmp_path)
+    s.add(row("k1"), curves={"loss": [3.0, 2.0]})
+    before_runs, before_curves = s.runs.read_bytes(), s.curves.read_bytes()
+    monkeypatch.setattr(St, "_os_write", lambda fd, data: St.os.write(fd, data[:len(data) // 2]))
+    with pytest.raises(StoreError, match="disk full"):
+        s.add(row("k2"), curves={"loss": [1.0, 0.5]})
+    assert s.curves.read_bytes() == before_curves and s.runs.read_bytes() == before_runs
+    monkeypatch.undo()
+    s.add(row("k2"), curves={"loss": [1.0, 0.5]})  # space again: the run is stored whole
+    assert s.load()["run_key"].tolist() == ["k1", "k2"]
+    assert len(s.load_curves()) == 4
+
+
+def test_a_corrupt_curves_line_is_reported_not_dropped(tmp_path):
+    s = ResultsStore(tmp_path)
+    s.add(row("k1"), curves={"loss": [3.0, 2.0]})
+    text = s.curves.read_text().replace("k1,1,", "k1,1,2.0,extra,", 1)
+    s.curves.write_text(text)
+    with pytest.raises(StoreError, match="line 3"):
+        s.lock()
+    s.unlock()
+    assert s.curves.read_text() == text  # nothing deleted
+
+
+def test_a_failed_run_is_made_again_and_supersedes_its_row(tmp_path):
+    s = ResultsStore(tmp_path)
+    s.add({**row("k1"), "status": "failed", "accuracy": float("nan"), "error": "E: x"},
+          curves={"loss": [9.0]})
+    assert s.done_keys() == set() and s.failed_keys() == {"k1"}
+    with s:  # taking the lock drops the failed run's curves (it runs again)
+        pass
+    assert s.load_curves().empty
+    s.add(row("k1", 0.8), curves={"loss": [1.0]})
+    df = s.load()
+    assert df["status"].tolist() == ["ok"] and df["accuracy"].tolist() == [0.8]
+    assert s.done_keys() == {"k1"} and s.failed_keys() == set()
+    s.add(row("k1", 0.9))  # a second ok row of one key is corruption
+    with pytest.raises(StoreError, match="stored twice"):
+        s.load()
+
+
+def test_a_kill_in_a_new_stores_first_run_leaves_no_duplicate_curves(tmp_path):
+    """Curves written, then killed before runs.csv existed: the resume drops them."""
+    s = ResultsStore(tmp_path)
+    s._append(s.curves, CURVE_COLUMNS, [{"run_key": "k1", "step": 0, "loss": 1.0}])
+    assert not s.runs.exists()
+    with pytest.warns(RuntimeWarning, match="dropped 1 curve rows"):
+        s.lock()
+    s.unlock()
+    s.add(row("k1"), curves={"loss": [1.0]})
+    assert len(s.load_curves()) == 1
+

@@ -71,6 +71,23 @@ def test_stratified_order_covers_every_domain_first(tmp_path, tiny_cifar, monkey
         load_profile(bad)
 
 
+def test_a_failed_run_is_retried_by_the_next_sweep(tmp_path, corel_env):
+    """Failed rows are not 'done': after the cause is fixed, the same command makes them
+    again, says so, and the store holds one ok row per key."""
+    prof, res = small(tmp_path, methods=("lr",)), tmp_path / "res"
+    assert sweep(prof, dataset="corel", results=res, progress=False).done == 2
+    lines = (res / "runs.csv").read_text().splitlines()
+    head = lines[0].split(",")
+    first = lines[1].split(",")
+    first[head.index("status")], first[head.index("accuracy")] = "failed", "nan"
+    (res / "runs.csv").write_text("\n".join([lines[0], ",".join(first)]) + "\n")
+    s = sweep(prof, dataset="corel", results=res, progress=False)
+    # the failed run is made again, the row cut off above is made for the first time
+    assert (s.planned, s.skipped, s.retried, s.done, s.failed) == (2, 0, 1, 2, 0)
+    df = ResultsStore(res).load()
+    assert len(df) == 2 and (df["status"] == "ok").all()
+
+
 def test_sweep_stores_and_resumes(tmp_path, corel_env):
     prof, res = small(tmp_path), tmp_path / "res"
     s1 = sweep(prof, dataset="corel", results=res, progress=False)

@@ -66,7 +66,10 @@ def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
             ctx = profile_context(prof, dataset, weights, backbone, cnn=cnn, experiment=experiment)
             specs = plan(prof, experiment, dataset, ctx, **plan_kw)
             todo = [s for s in specs if s.key not in done]
-        summ = SweepSummary(planned=len(specs), skipped=len(specs) - len(todo), results=str(store.folder))
+        failed_before = store.failed_keys()
+        summ = SweepSummary(planned=len(specs), skipped=len(specs) - len(todo),
+                            retried=sum(s.key in failed_before for s in todo),
+                            results=str(store.folder))
         if not todo:
             summ.wall_time = time.perf_counter() - t0
             return summ

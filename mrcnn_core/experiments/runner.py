@@ -29,6 +29,7 @@ class SweepSummary:
     skipped: int = 0
     done: int = 0
     failed: int = 0
+    retried: int = 0  # planned runs whose stored row had failed: made again
     wall_time: float = 0.0
     results: str = ""
     errors: list = field(default_factory=list)

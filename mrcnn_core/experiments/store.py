@@ -84,6 +84,35 @@ def _fmt(v) -> str:
     return str(v)
 
 
+def _write_all(path: Path, data: bytes) -> None:
+    """Append ``data`` whole, or not at all.
+
+    One ``os.write`` on an ``O_APPEND`` file: a kill leaves whole lines or one partial tail.
+    A short write (a full disk) or a write error cuts the file back to its old size and
+    raises :class:`StoreError`, so a run is never reported stored while its lines are not."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    size = os.fstat(fd).st_size
+    try:
+        written = 0
+        try:
+            written = _os_write(fd, data)
+            if written != len(data):
+                raise OSError(f"wrote {written} of {len(data)} bytes")
+            os.fsync(fd)
+        except OSError as e:
+            os.ftruncate(fd, size)
+            raise StoreError(f"{path}: could not store {len(data)} bytes ({e}; is the disk "
+                             "full?); the file is as it was before this write, and the run "
+                             "will be made again by the next sweep") from e
+    finally:
+        os.close(fd)
+
+
+def _os_write(fd: int, data: bytes) -> int:
+    """``os.write`` (a seam for the fault tests: a full disk writes short)."""
+    return os.write(fd, data)
+
+
 class ResultsStore:
     def __init__(self, folder: str | os.PathLike):
         self.folder = Path(folder)
@@ -107,8 +136,9 @@ class ResultsStore:
                              f"(pid {holder.strip()}); wait for it or use another --results") from None
         (self.folder / ".lock.pid").write_text(str(os.getpid()))
         self._lock = lk
-        if self.runs.exists():
-            self.drop_orphan_curves()  # a kill between a run's curves and its row
+        # a kill between a run's curves and its row, even in a new store's very first run
+        # (curves written, runs.csv not yet created): those curves go, the run is made again
+        self.drop_orphan_curves()
         return self
 
     def unlock(self):
@@ -156,13 +186,7 @@ class ResultsStore:
             if unknown:
                 raise ValueError(f"unknown result fields {sorted(unknown)}")
             w.writerow([_fmt(r.get(c)) for c in columns])
-        data = buf.getvalue().encode()
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, data)  # one write: a kill leaves whole lines or one partial tail
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _write_all(path, buf.getvalue().encode())
 
     def _read(self, path: Path, columns: tuple) -> pd.DataFrame:
         if not path.exists():
@@ -206,8 +230,14 @@ class ResultsStore:
         """All complete rows; raises :class:`StoreError` on corruption."""
         df = self._read(self.runs, RUN_COLUMNS)
         if len(df) and df["run_key"].duplicated().any():
-            dup = df.loc[df["run_key"].duplicated(), "run_key"].iloc[0]
-            raise StoreError(f"{self.runs}: run {dup} is stored twice")
+            # a failed run made again after its cause was fixed: the later row supersedes
+            # the failed one; two rows of one key where an earlier one is ok is corruption
+            later = df["run_key"].duplicated(keep="last")
+            bad = later & (df["status"] == "ok")
+            if bad.any():
+                raise StoreError(f"{self.runs}: run {df.loc[bad, 'run_key'].iloc[0]} is "
+                                 "stored twice")
+            df = df[~later]
         return df
 
     def load_curves(self) -> pd.DataFrame:
@@ -220,7 +250,14 @@ class ResultsStore:
         return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
     def done_keys(self) -> set[str]:
-        return set(self.load()["run_key"].astype(str))
+        """Keys of the runs stored **ok**: a failed run is made again by the next sweep
+        (its new row supersedes the failed one, see :meth:`load`)."""
+        df = self.load()
+        return set(df.loc[df["status"] == "ok", "run_key"].astype(str))
+
+    def failed_keys(self) -> set[str]:
+        df = self.load()
+        return set(df.loc[df["status"] != "ok", "run_key"].astype(str))
 
     def add(self, row: dict, curves: dict | None = None) -> None:
         """Store one run (and its curves first, so a row implies its curves).
@@ -248,7 +285,10 @@ class ResultsStore:
         if not self.curves.exists() or self.curves.stat().st_size == 0:
             return 0
         self._repair_tail(self.curves)
-        keys = set(self.load()["run_key"].astype(str))
+        self._read(self.curves, CURVE_COLUMNS)  # a malformed complete line is corruption:
+        # raise naming it, rather than drop it as an orphan while its run stays stored
+        df = self.load()
+        keys = set(df.loc[df["status"] == "ok", "run_key"].astype(str))
         lines = self.curves.read_text().splitlines(keepends=True)
         keep = lines[:1] + [ln for ln in lines[1:] if ln.split(",", 1)[0] in keys]
         dropped = len(lines) - len(keep)
@@ -256,8 +296,8 @@ class ResultsStore:
             tmp = self.curves.with_name(f".curves.{os.getpid()}.tmp")
             tmp.write_text("".join(keep))
             os.replace(tmp, self.curves)
-            warnings.warn(f"{self.curves}: dropped {dropped} curve rows of runs that were "
-                          "interrupted before their row was stored (they run again)",
+            warnings.warn(f"{self.curves}: dropped {dropped} curve rows of runs not stored "
+                          "ok (interrupted before their row, or failed): they run again",
                           RuntimeWarning, stacklevel=2)
         return dropped
 
@@ -266,11 +306,7 @@ class ResultsStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         self._repair_tail(self.provenance)
         line = json.dumps({"prov_id": pid, **record}, sort_keys=True, default=str) + "\n"
-        fd = os.open(self.provenance, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, line.encode())
-        finally:
-            os.close(fd)
+        _write_all(self.provenance, line.encode())
         checkpoint("store.after_provenance")
         return pid
 
