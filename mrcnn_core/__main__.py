@@ -18,6 +18,17 @@ def _ints(s: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {s!r}") from None
 
 
+def _positive(s: str) -> int:
+    """An integer >= 1 (``--batch-size 0`` or ``-2`` used to run silently as auto or 1)."""
+    try:
+        v = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {s!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {v}")
+    return v
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m mrcnn_core",
                                  description="MRCNN reproduction: sweeps, benchmark, batch runs")
@@ -43,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
                     "else $MRCNN_WEIGHTS)")
     sw.add_argument("--backbone", help="vgg19 or vgg16 (default: the profile's, else "
                     "$MRCNN_BACKBONE, else vgg19)")
-    sw.add_argument("--batch-size", type=int, help="tasks trained together (default: profile)")
+    sw.add_argument("--batch-size", type=_positive, help="tasks trained together (an integer "
+                    ">= 1; default: the profile's)")
     sw.add_argument("--no-progress", action="store_true")
     sw.add_argument("--workers", type=int, default=0,
                     help="run on a local Dask cluster of N worker processes (loopback only)")

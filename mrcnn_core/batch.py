@@ -66,6 +66,9 @@ def load_grid(path: str | os.PathLike) -> tuple[dict, dict]:
     both = set(grid) & set(fixed)
     if both:
         raise GridError(f"{p}: {sorted(both)} are both in grid and fixed")
+    if not grid:  # one default point, reported as a batch, would hide the mistake
+        raise GridError(f"{p}: the grid is empty: name at least one parameter with a list of "
+                        "values under 'grid:'")
     return grid, fixed
 
 

@@ -92,6 +92,28 @@ def test_corel_offsets_with_an_empty_subcategory(tmp_path, capsys, corel_dir):
     assert not (tmp_path / "r" / "runs.csv").exists()
 
 
+@pytest.mark.parametrize("change,needles", [
+    ("nan", ("NaN or infinite", "feature 3 of image 5")),   # battery 2, defect 7
+    ("shape", ("1 features per image", "256")),             # battery 2, defect 12
+])
+def test_corel_file_with_nan_or_the_wrong_shape(tmp_path, capsys, corel_dir, change, needles):
+    """A damaged Corel file is named at load time, not after every run failed (NaN) or as a
+    plausible store of a 1-feature data set (wrong shape)."""
+    import scipy.io
+
+    f = corel_dir / "corel" / "corel.mat"
+    m = scipy.io.loadmat(f)
+    data = m["data"].copy()
+    if change == "nan":
+        data[2, 4] = np.nan
+    else:
+        data = data[:1]
+    scipy.io.savemat(f, {"data": data, "offset": m["offset"]})
+    one_line_error(capsys, ["sweep", "--profile", corel_profile(tmp_path), "--dataset", "corel",
+                            "--results", str(tmp_path / "r")], "corel.mat", *needles)
+    assert not (tmp_path / "r" / "runs.csv").exists()
+
+
 def test_task_with_a_one_class_domain_is_refused():
     from mrcnn_core.data import DataError, Dataset, make_tasks
 
@@ -153,10 +175,36 @@ def test_weights_file_garbage(tmp_path):
     ({"name": "x", "experiments": {"main": {"corel": {"seeds": [0, 0]}}}}, "seed(s) [0]"),
     ({"name": "x", "experiments": {"main": {"corel": {"tasks": ["a", "a"]}}}}, "task(s) ['a']"),
     ("name: [unclosed", "p.yaml"),
+    # battery 2, defect 4: wrong-typed values end in a clear error, not "a bug in mrcnn_core"
+    ({"name": "x", "experiments": {"main": {"corel": {"methods": None}}}}, "methods is empty"),
+    ({"name": "x", "experiments": {"main": {"corel": {}}}, "options": None}, "options is empty"),
+    ({"name": "x", "experiments": {"sensitivity": {"dataset": "corel", "vary": None}}},
+     "vary is empty"),
+    ({"name": "x", "experiments": {"ablation": {"variants": []}}}, "variants is empty"),
+    ({"name": 123, "experiments": {"main": {"corel": {}}}}, "name must be a text"),
+    ({"name": "x", "experiments": {"main": {"corel": {"tasks": {"random": 2, "seed": "abc"}}}}},
+     "tasks.seed must be an integer"),
+    # defect 8: YAML booleans are not integers
+    ({"name": "x", "experiments": {"main": {"corel": {"seeds": [True]}}}}, "seeds must be"),
+    ({"name": "x", "experiments": {"main": {"corel": {"cnn_overrides": {"k": True}}}}},
+     "is not an integer"),
+    # defect 10: a bad option names the option
+    ({"name": "x", "experiments": {"main": {"corel": {}}}, "options": {"curves_tasks": "many"}},
+     "options.curves_tasks"),
 ])
 def test_bad_profile(tmp_path, capsys, data, needle):
     one_line_error(capsys, ["sweep", "--profile", profile_file(tmp_path, data), "--dataset",
                             "corel", "--results", str(tmp_path / "r")], needle)
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "x"])
+def test_batch_size_below_one_is_refused(tmp_path, capsys, corel_dir, value):
+    """Battery 2, defect 9: --batch-size -2 ran with 1 and 0 with auto."""
+    with pytest.raises(SystemExit) as e:
+        main(["sweep", "--profile", corel_profile(tmp_path), "--dataset", "corel",
+              "--batch-size", value, "--results", str(tmp_path / "r")])
+    assert e.value.code == 2
+    assert "--batch-size" in capsys.readouterr().err and not (tmp_path / "r").exists()
 
 
 def test_duplicate_seeds_on_the_command_line(tmp_path, capsys, corel_dir):
@@ -238,6 +286,8 @@ def tiny_notebook(path: Path) -> Path:
     ("grid: {x: [1]}\nfixed: 3", "'fixed' must be a mapping"),
     ("grid: {x: 3}", "non-empty list"),
     ("- just\n- a list", "expected a mapping"),
+    ("grid: {}", "grid is empty"),   # battery 2, defect 11: one default point ran as a batch
+    ("", "grid is empty"),
 ])
 def test_bad_grid_file(tmp_path, capsys, text, needle):
     g = tmp_path / "g.yaml"

@@ -16,6 +16,8 @@ from .cifar100 import DataError, content_hash
 from .tasks import Dataset, Task, make_tasks
 
 TOPS = ("flower", "traffic")
+COREL_FEATURES = 256  # the public feature set: 256-d per image
+
 
 
 SCALINGS = ("minmax", "none")
@@ -64,6 +66,14 @@ def load_corel(path: str | os.PathLike | None = None, scale: str = "minmax") -> 
     if data.ndim != 2 or len(offset) != 8 or offset[-1] != data.shape[1]:
         raise DataError(f"{p}: data {data.shape} and offset {offset.tolist()} do not match "
                         "(expected 8 subcategories whose last offset equals the column count)")
+    if data.shape[0] != COREL_FEATURES:
+        raise DataError(f"{p}: data has {data.shape[0]} features per image (shape {data.shape}); "
+                        f"the Corel set has {COREL_FEATURES} (a {COREL_FEATURES} x n_images matrix)")
+    bad = ~np.isfinite(data)
+    if bad.any():
+        f, i = (int(v[0]) for v in np.nonzero(bad))
+        raise DataError(f"{p}: {int(bad.sum())} value(s) are NaN or infinite (first: feature "
+                        f"{f + 1} of image {i + 1}); the file is damaged")
     sizes = np.diff(np.concatenate([[0], offset]))
     if (sizes < 1).any():
         i = int(np.argmax(sizes < 1))

@@ -80,8 +80,13 @@ def _unknown(keys, allowed, where):
         raise ProfileError(f"unknown key(s) {sorted(extra)} in {where}; allowed: {sorted(allowed)}")
 
 
+def _is_int(x) -> bool:
+    """An integer, not a YAML boolean (``true`` loads as a bool, which Python counts as 1)."""
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
 def _check_tasks(v, where):
-    if v == "all" or (isinstance(v, int) and not isinstance(v, bool) and v >= 1):
+    if v == "all" or (_is_int(v) and v >= 1):
         return
     if isinstance(v, list) and all(isinstance(x, str) for x in v) and v:
         dup = sorted({x for x in v if v.count(x) > 1})
@@ -90,14 +95,16 @@ def _check_tasks(v, where):
         return
     if isinstance(v, dict):
         _unknown(v, {"random", "seed"}, where)
-        if isinstance(v.get("random"), int) and v["random"] >= 1:
+        if not _is_int(v.get("seed", 0)):
+            raise ProfileError(f"{where}: tasks.seed must be an integer, got {v.get('seed')!r}")
+        if _is_int(v.get("random")) and v["random"] >= 1:
             return
     raise ProfileError(f"{where}: tasks must be 'all', an integer >= 1, a list of task ids or "
                        f"{{random: N, seed: S}}, got {v!r}")
 
 
 def _check_seeds(v, where):
-    if not (isinstance(v, list) and v and all(isinstance(s, int) and s >= 0 for s in v)):
+    if not (isinstance(v, list) and v and all(_is_int(s) and s >= 0 for s in v)):
         raise ProfileError(f"{where}: seeds must be a non-empty list of integers >= 0, got {v!r}")
     check_unique_seeds(v, where)
 
@@ -120,9 +127,10 @@ def _check_values(name, vals, where):
         raise ProfileError(f"{where}.{name} must be a non-empty list, got {vals!r}")
     for x in vals:
         if name == "k":
-            if not (isinstance(x, int) and x >= 1):
+            if not (_is_int(x) and x >= 1):
                 raise ProfileError(f"{where}.k: {x!r} is not an integer >= 1")
-        elif not (isinstance(x, (int, float)) and x >= 0) or (name == "lr" and x == 0):
+        elif isinstance(x, bool) or not (isinstance(x, (int, float)) and x >= 0) \
+                or (name == "lr" and x == 0):
             raise ProfileError(f"{where}.{name}: {x!r} is not a valid value")
 
 
@@ -135,9 +143,18 @@ def _check_overrides(o, where):
         _check_values(name, [v], f"{where}.cnn_overrides")
 
 
+def _no_empty(spec: dict, where: str) -> None:
+    """A key written with no value (``methods:``, ``vary:``) loads as None: refuse it,
+    naming the key, rather than fail later inside the planner."""
+    empty = sorted(k for k, v in spec.items() if v is None or v == [] or v == {})
+    if empty:
+        raise ProfileError(f"{where}: {', '.join(empty)} is empty: give a value or remove the line")
+
+
 def _check_study(spec: dict, allowed: set, where: str) -> None:
     """The keys shared by the one-dataset studies (sensitivity, ablation)."""
     _unknown(spec, allowed, where)
+    _no_empty(spec, where)
     if spec.get("dataset", "cifar100") not in DATASETS:
         raise ProfileError(f"{where}: unknown dataset {spec.get('dataset')!r}")
     _check_tasks(spec.get("tasks", 10), where)
@@ -163,6 +180,7 @@ def _check_pairs(spec: dict, where: str) -> None:
     from ..data.cifar100 import SUPERCLASSES
 
     _unknown(spec, _PAIRS, where)
+    _no_empty(spec, where)
     pairs = spec.get("pairs")
     if not isinstance(pairs, list) or not pairs:
         raise ProfileError(f"{where}.pairs must be a non-empty list of [positive, negative]")
@@ -200,6 +218,11 @@ def validate(data: dict, where: str = "profile") -> None:
     for req in ("name", "experiments"):
         if req not in data:
             raise ProfileError(f"{where} lacks '{req}'")
+    if not isinstance(data["name"], str) or not data["name"]:
+        raise ProfileError(f"{where}.name must be a text, got {data['name']!r}")
+    for key in ("options", "covers", "differences", "description"):
+        if key in data and data[key] is None:
+            raise ProfileError(f"{where}.{key} is empty: give it a value or remove the line")
     exps = data["experiments"]
     if not isinstance(exps, dict) or not exps:
         raise ProfileError(f"{where}.experiments must be a non-empty mapping of experiments "
@@ -225,6 +248,7 @@ def validate(data: dict, where: str = "profile") -> None:
             raise ProfileError(f"unknown dataset {ds!r} in {where}.experiments.main; "
                                f"choose from {DATASETS}")
         _unknown(spec, _MAIN, w)
+        _no_empty(spec, w)
         _check_tasks(spec.get("tasks", "all"), w)
         _check_order(spec.get("order", "id"), w)
         for m in spec.get("methods", []):
@@ -251,17 +275,22 @@ def validate(data: dict, where: str = "profile") -> None:
             if v not in ABLATIONS:
                 raise ProfileError(f"{w}: unknown variant {v!r}; choose from {ABLATIONS}")
         for key in ("graph_every", "omega_batch"):
-            if key in a and not (isinstance(a[key], int) and a[key] >= 1):
+            if key in a and not (_is_int(a[key]) and a[key] >= 1):
                 raise ProfileError(f"{w}.{key} must be an integer >= 1, got {a[key]!r}")
     opts = data.get("options", {})
+    if not isinstance(opts, dict):
+        raise ProfileError(f"{where}.options must be a mapping, got {opts!r}")
     _unknown(opts, _OPTIONS, f"{where}.options")
+    ct = opts.get("curves_tasks", 3)
+    if not (_is_int(ct) and ct >= 0):
+        raise ProfileError(f"{where}.options.curves_tasks must be an integer >= 0, got {ct!r}")
     if opts.get("alpha_scale", "none") not in ("none", "n_target"):
         raise ProfileError(f"{where}.options.alpha_scale: {opts['alpha_scale']!r} is not "
                            "'none' or 'n_target'")
     if opts.get("baseline_select", "source_cv") not in ("source_cv", "oracle"):
         raise ProfileError(f"{where}.options.baseline_select: {opts['baseline_select']!r}")
     bs = opts.get("batch_size", "auto")
-    if not (bs == "auto" or (isinstance(bs, int) and bs >= 1)):
+    if not (bs == "auto" or (_is_int(bs) and bs >= 1)):
         raise ProfileError(f"{where}.options.batch_size: {bs!r} is not 'auto' or an integer >= 1")
     for m in (x for x in REGISTRY.values() if x.options):  # a method's own options
         _unknown(opts.get(m.name, {}), set(m.options), f"{where}.options.{m.name}")
