@@ -149,3 +149,26 @@ def test_a_kill_in_a_new_stores_first_run_leaves_no_duplicate_curves(tmp_path):
     s.add(row("k1"), curves={"loss": [1.0]})
     assert len(s.load_curves()) == 1
 
+
+
+def test_provenance_counts_untracked_package_files_as_dirty(tmp_path):
+    """A run made with an uncommitted new module is not from a clean commit (#36)."""
+    import subprocess
+
+    from mrcnn_core.experiments.provenance import git_commit
+
+    def git(*a):
+        subprocess.run(["git", "-C", str(tmp_path), *a], check=True, capture_output=True)
+
+    git("init", "-q")
+    git("config", "user.email", "t@t")
+    git("config", "user.name", "t")
+    (tmp_path / "mrcnn_core").mkdir()
+    (tmp_path / "mrcnn_core" / "a.py").write_text("x = 1\n")
+    git("add", "-A")
+    git("commit", "-qm", "c")
+    assert not git_commit(tmp_path).endswith("+dirty")
+    (tmp_path / "notes.txt").write_text("not code\n")  # untracked outside the package: clean
+    assert not git_commit(tmp_path).endswith("+dirty")
+    (tmp_path / "mrcnn_core" / "coral.py").write_text("y = 2\n")
+    assert git_commit(tmp_path).endswith("+dirty")

@@ -21,6 +21,11 @@ def git_commit(path: str | Path | None = None) -> str:
                              text=True, timeout=10).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
                                capture_output=True, text=True, timeout=10).stdout.strip()
+        # an untracked file under the package (a new module not yet committed) changes what
+        # runs as much as an edit does; untracked files elsewhere (notes, stores) do not
+        dirty = dirty or subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=all", "--", "mrcnn_core"],
+            cwd=here, capture_output=True, text=True, timeout=10).stdout.strip()
         if len(sha) != 40:
             return "unknown"
         return sha + ("+dirty" if dirty else "")
