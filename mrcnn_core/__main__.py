@@ -99,6 +99,17 @@ def main(argv: list[str] | None = None) -> int:
     vf.add_argument("--methods", type=lambda s: [m.strip() for m in s.split(",") if m.strip()],
                     help="only runs of these methods, e.g. lr or mrcnn")
 
+    ft = sub.add_parser("fetch", help="get the exact data and weights of the committed numbers "
+                        "(online): CIFAR-100 + manifests, VGG19, VGG16")
+    ft.add_argument("--dest", default="mrcnn-data",
+                    help="folder for data, data-pairs, data-heldout and weights (default: "
+                         "./mrcnn-data); then set MRCNN_DATA_DIR=<dest>/data")
+    ft.add_argument("--what", default="data,vgg19,vgg16",
+                    type=lambda s: [x.strip() for x in s.split(",") if x.strip()],
+                    help="steps: data, vgg19, vgg16 (default: all)")
+    ft.add_argument("--official", help="an unpacked official cifar-100-python folder to use "
+                                       "instead of downloading it")
+
     a = ap.parse_args(argv)
     try:
         return _dispatch(a)
@@ -130,8 +141,10 @@ def user_errors() -> tuple[type, ...]:
     from .experiments import ProfileError, StoreError
     from .features import WeightsUnavailable
 
+    from .fetch import FetchError
+
     return (ProfileError, StoreError, DataError, WeightsUnavailable, GridError,
-            NotebookParameterError, ValueError, OSError, yaml.YAMLError, MemoryError)
+            NotebookParameterError, FetchError, ValueError, OSError, yaml.YAMLError, MemoryError)
 
 
 def is_user_error(e: BaseException) -> bool:
@@ -171,6 +184,12 @@ def _dispatch(a) -> int:
         for e in s.errors[:20]:
             print("  failed:", e)
         return 1 if s.failed else 0
+    if a.cmd == "fetch":
+        from .fetch import fetch
+
+        for line in fetch(a.dest, a.what, a.official):
+            print(line)
+        return 0
     if a.cmd == "bench":
         from .bench import main as bench_main
         return bench_main(a)

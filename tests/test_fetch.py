@@ -1,0 +1,83 @@
+"""fetch: the data rebuilt from an official folder, the VGG19 file from the Keras cache, the
+VGG16 converter on a tiny ONNX model; nothing touches the network."""
+import os
+
+import numpy as np
+import pytest
+
+from mrcnn_core import fetch as F
+from mrcnn_core.__main__ import main
+
+from test_manifest import _official_from
+
+
+def test_fetch_data_from_an_official_folder_is_idempotent(real_cifar_root, tmp_path, capsys):
+    others = [real_cifar_root.parent / n for n in ("data-pairs", "data-heldout")]
+    if not all((o / "cifar-100-python" / "test").is_file() for o in others):
+        pytest.skip("needs real data: ../shared/data-pairs and data-heldout")
+    official = _official_from(real_cifar_root, tmp_path / "official", also=others)
+    lines = F.fetch_data(tmp_path / "dest", official)
+    assert lines == ["data: built, 1000 images, as the manifest",
+                     "data-pairs: built, 5000 images, as the manifest",
+                     "data-heldout: built, 3000 images, as the manifest"]
+    assert all(x.endswith("already as the manifest")
+               for x in F.fetch_data(tmp_path / "dest", official))
+
+
+def test_fetch_offline_says_where_to_put_the_file(tmp_path, capsys, monkeypatch):
+    """Offline (the download is replaced by one that fails), one line per missing piece."""
+    from mrcnn_core import data as D
+
+    def offline(dest, timeout=15.0):
+        raise D.DataError("could not download (offline)")
+
+    monkeypatch.setattr(D, "download_cifar100", offline)
+    code = main(["fetch", "--dest", str(tmp_path / "d"), "--what", "data"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: CIFAR-100") and "official" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_vgg19_is_found_in_the_keras_cache_and_checked(real_cifar_root, tmp_path, monkeypatch):
+    """A VGG19 file in Keras's cache: Keras finds it by name and md5 (no download), fetch
+    checks the profile's sha256 and places it beside the data."""
+    f = real_cifar_root.parent / "weights" / F.VGG19_FILE
+    if not f.is_file():
+        pytest.skip("needs real data: the VGG19 file beside the data (../shared/weights)")
+    home = tmp_path / "keras"
+    (home / "models").mkdir(parents=True)
+    os.symlink(f, home / "models" / F.VGG19_FILE)
+    monkeypatch.setenv("KERAS_HOME", str(home))
+    monkeypatch.setattr(F, "_vgg19_origin", lambda: "http://127.0.0.1:9/never-used")
+    line = F.fetch_vgg19(tmp_path / "dest")
+    assert "sha256 as pinned" in line and (tmp_path / "dest" / "weights" / F.VGG19_FILE).is_file()
+    assert "already here" in F.fetch_vgg19(tmp_path / "dest")
+
+
+def test_vgg16_converter_on_a_tiny_onnx_model(tmp_path):
+    """OIHW -> HWIO for every Conv node, in graph order, biases unchanged."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    w1, b1 = rng.normal(size=(4, 3, 3, 3)).astype(np.float32), np.arange(4, dtype=np.float32)
+    w2, b2 = rng.normal(size=(2, 4, 3, 3)).astype(np.float32), np.ones(2, np.float32)
+    nodes = [helper.make_node("Conv", ["x", "w1", "b1"], ["h"]),
+             helper.make_node("Relu", ["h"], ["r"]),
+             helper.make_node("Conv", ["r", "w2", "b2"], ["y"])]
+    inits = [numpy_helper.from_array(a, n) for a, n in ((w1, "w1"), (b1, "b1"), (w2, "w2"),
+                                                         (b2, "b2"))]
+    g = helper.make_graph(nodes, "tiny", [helper.make_tensor_value_info("x", 1, [1, 3, 8, 8])],
+                          [helper.make_tensor_value_info("y", 1, [1, 2, 4, 4])], inits)
+    path = tmp_path / "tiny.onnx"
+    onnx.save(helper.make_model(g), str(path))
+    layers = F.keras_conv_weights(F.onnx_conv_layers(path))
+    assert [w.shape for w, _ in layers] == [(3, 3, 3, 4), (3, 3, 4, 2)]
+    np.testing.assert_array_equal(layers[0][0][1, 2, 0, 3], w1[3, 0, 1, 2])  # [h,w,i,o] = [o,i,h,w]
+    np.testing.assert_array_equal(layers[1][1], b2)
+    assert F.tensors_sha256(layers) == F.tensors_sha256([(w.copy(), b.copy()) for w, b in layers])
+
+
+def test_unknown_fetch_step(tmp_path):
+    with pytest.raises(F.FetchError, match="unknown fetch step"):
+        F.fetch(tmp_path, ["weights"])
