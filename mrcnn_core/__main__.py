@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("POT_BACKEND_DISABLE_TENSORFLOW", "1")
@@ -37,9 +38,14 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
 
     sw = sub.add_parser("sweep", help="run a grid of experiments into a results store")
-    sw.add_argument("--profile", default="smoke", help="smoke, paper or a YAML file")
+    shipped = sorted(x.stem for x in (Path(__file__).parent / "experiments" / "profiles")
+                     .glob("*.yaml"))
+    sw.add_argument("--profile", default="smoke",
+                    help=f"a shipped profile ({', '.join(shipped)}) or a YAML file")
     sw.add_argument("--dataset", required=True, help="cifar100 or corel")
-    sw.add_argument("--experiment", default="main", help="main (Table 1) or sensitivity (Fig. 3)")
+    sw.add_argument("--experiment", default="main",
+                    help="main (Table 1), sensitivity (Fig. 3), ablation, control (Corel) or "
+                         "pairs (cross-pair studies); the profile says which it has")
     sw.add_argument("--methods", type=lambda s: [m.strip() for m in s.split(",") if m.strip()],
                     help="comma-separated subset of " + ",".join(METHODS))
     sw.add_argument("--tasks", type=int, help="main: the first N tasks in the profile's order (id, or "
