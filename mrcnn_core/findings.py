@@ -57,7 +57,7 @@ CLAIMS = (
     Claim("poor_domains", "MRCNN does poorly on some target domains", "21_fig2a", "paper"),
     Claim("seed_spread", "One run is a noisy draw: two seeds of one task differ", "27_stability",
           "book"),
-    Claim("pairs", "The gain holds on other superclass pairs", "", "book"),
+    Claim("pairs", "The gain holds on other superclass pairs", "28_pairs", "book"),
 )
 COLUMNS = ["claim", "source", "dataset", "verdict", "effect", "ci_low", "ci_high", "unit",
            "clusters", "tasks", "coverage", "page", "detail"]

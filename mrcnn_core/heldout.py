@@ -172,8 +172,9 @@ def results_table(results: list[Result]) -> pd.DataFrame:
             "95% interval": (f"[{fmt.format(r.low)}, {fmt.format(r.high)}]"
                              if np.isfinite(r.low) else "n/a"),
             "bootstrap p": p_text(r.p, r.n_boot), "Holm-adjusted p": p_text(pa, r.n_boot),
-            "verdict": (r.verdict if r.complete else
-                        f"pending (interim: {r.verdict})" if np.isfinite(r.low) else "pending"),
+            # the plan: before every planned run is stored, an interim estimate and interval
+            # are shown, labelled pending, and no verdict word
+            "verdict": r.verdict if r.complete else "pending",
             "sample": f"{r.tasks} tasks, {r.domains} target domains; "
                       f"{r.runs} of {r.planned_runs} runs"})
     return pd.DataFrame(rows)

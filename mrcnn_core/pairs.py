@@ -85,7 +85,8 @@ def pair_table(runs: pd.DataFrame, n_boot: int = A.N_BOOT) -> pd.DataFrame:
             if cnn:
                 row.update({"CNN tasks": int(r.tasks), "target domains": int(r.clusters)})
         cnn = d[d["method"].isin(CNN)]
-        row["seeds"] = (f"{cnn['n_seeds'].min()}-{cnn['n_seeds'].max()}" if len(cnn) else "")
+        lo, hi = (int(cnn["n_seeds"].min()), int(cnn["n_seeds"].max())) if len(cnn) else (0, 0)
+        row["seeds"] = "" if not len(cnn) else str(lo) if lo == hi else f"{lo}-{hi}"
         row["mean epsilon"] = float(d.groupby("target")["epsilon"].mean().mean())
         rows.append(row)
     t = pd.DataFrame(rows).set_index("pair")

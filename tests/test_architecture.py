@@ -127,6 +127,19 @@ def test_the_book_stores_hold_every_registered_method():
         assert set(REGISTRY) <= have, f"{ds}: no stored runs of {sorted(set(REGISTRY) - have)}"
 
 
+def test_every_committed_store_holds_registered_methods_only():
+    """A method removed from the registry while its store stays would leave unlabelled rows
+    in every table and CSV: each committed store's methods are registered (#36)."""
+    from mrcnn_core.experiments import ResultsStore
+    from mrcnn_core.methods import REGISTRY
+
+    folders = sorted(p.parent for p in (ROOT.parent / "results").glob("**/runs.csv"))
+    assert folders, "no committed store found under results/"
+    for f in folders:
+        methods = set(ResultsStore(f).load()["method"])
+        assert methods <= set(REGISTRY), f"{f}: unregistered {sorted(methods - set(REGISTRY))}"
+
+
 def test_table1_page_names_registered_methods_without_runs():
     import pandas as pd
     from mrcnn_core.book import figures

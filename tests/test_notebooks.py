@@ -112,8 +112,12 @@ def test_book_builds_with_every_page(real_cifar_root, real_corel_path):
     front = (html / "book" / "generated" / "index.html").read_text()
     assert "Findings at a glance" in front and "MRCNN beats VGG" in front
     findings = read_records(ROOT / "book" / "generated" / "index.ipynb")["findings"]
-    assert findings["MRCNN beats VGG | cifar100"] in ("supported", "contradicted", "not supported",
-                                                      "too few clusters")
+    from mrcnn_core.stats import VERDICTS
+
+    assert findings["MRCNN beats VGG | cifar100"] in (*VERDICTS, "too few clusters")
+    # the held-out page is built, and its plan page with it
+    assert (html / "book" / "generated" / "29_heldout.html").exists()
+    assert (html / "book" / "preregistration.html").exists()
     t1_html = (html / "book" / "generated" / "20_table1.html").read_text()
     assert "<details>" in t1_html and "Provenance:" in t1_html
     assert 'href="20_table1-smoke.csv"' in t1_html
@@ -154,7 +158,9 @@ def _committed_store_pages_render_without_training(real_cifar_root):
     assert {"VGG", "MRCNN", "LR", "TSVM"} <= set(t1)
     # the front page's verdicts come from the committed stores (computed, never typed)
     f = read_records(gen / "index.ipynb")
-    assert f["findings"]["TSVM beats LR | cifar100"] in ("supported", "not supported", "contradicted")
+    from mrcnn_core.stats import VERDICTS
+
+    assert f["findings"]["TSVM beats LR | cifar100"] in VERDICTS
     assert isinstance(f["effects"]["MRCNN beats VGG | cifar100"], float)
 
 

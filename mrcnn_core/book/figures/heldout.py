@@ -61,7 +61,8 @@ def heldout_page(runs: pd.DataFrame, exploratory: pd.DataFrame, profile: str,
                  "Confirmatory results as pre-registered: estimate, 95% interval (H1, H2: "
                  "two-stage bootstrap, target domains within pairs then seeds; H3: Spearman rho "
                  "over target domains, resampled within pairs), bootstrap p, Holm-adjusted p, "
-                 "verdict (stated only once every planned run is stored)"))
+                 "verdict (stated only once every planned run is stored; until then the "
+                 "estimate and interval are interim)"))
     if exp:
         rep = H.replication(res, exp)
         rep["exploratory estimate"] = [f"{e:+.2f}" if h == "H3" else f"{e:+.1f} pp"

@@ -14,7 +14,7 @@ COREL_SUBSTITUTE = (
     "On Corel the CNN columns (VGG, MRCNN) are a **substitute**: the raw Corel images are not "
     "public, so they train the MRCNN head's fully connected layers on the 256-d Corel features, "
     "scaled to [0, 1], each at the paper's Corel setting, which for MRCNN also changes the "
-    "learning rate and $\\beta$ (the Corel control, where its runs exist, separates them: the verdict \"MRCNN "
+    "learning rate and β (the Corel control, where its runs exist, separates them: the verdict \"MRCNN "
     "beats VGG\" on Corel compares two settings, not only the manifold term).  Readers who own "
     "the images can run the real CNN methods with `load_image_folder` (see *How to re-run*).")
 
@@ -58,8 +58,14 @@ def table1(runs: pd.DataFrame, profile: str, shares: dict | None = None) -> Page
              for a, b in PAIRS_TABLE1 if {a, b} <= set(pt[pt["dataset"] == ds]["method"])]
     page.add("\n".join(lines) if lines else "No pair of methods to compare.")
     if not comp.empty:
-        page.add(comp.style.format({"mean_diff_pp": "{:+.1f}", "ci_low_pp": "{:+.1f}",
-                                    "ci_high_pp": "{:+.1f}", "p": "{:.2g}"})
+        from ...stats import p_text
+
+        shown = comp.assign(p=[p_text(p, int(n)) for p, n in zip(comp["p"], comp["n_boot"])])
+        shown = shown.drop(columns=["n_boot"]).rename(columns={
+            "mean_diff_pp": "mean difference (pp)", "ci_low_pp": "CI low (pp)",
+            "ci_high_pp": "CI high (pp)", "p": "bootstrap p"})
+        page.add(shown.style.format({"mean difference (pp)": "{:+.1f}", "CI low (pp)": "{:+.1f}",
+                                     "CI high (pp)": "{:+.1f}"})
                  .hide(axis="index").set_caption(
                      "Paired differences in percentage points (pp) per group; CI: bootstrap over "
                      f"target domains (clusters), {A.N_BOOT} resamples; p: two-sided, from the same "
@@ -77,8 +83,8 @@ def corel_control(runs: pd.DataFrame, control: pd.DataFrame, shares: dict | None
     page.values["control"] = t["accuracy (%)"].round(2).to_dict() if len(t) else {}
     page.add("### The Corel control: the manifold term apart from lr and beta\n\n"
              "The paper's Corel MRCNN differs from its VGG in three settings at once: the "
-             "manifold term ($\\alpha = 10^{-3}$), the learning rate ($10^{-2.5}$ against "
-             "$10^{-4}$) and $\\beta$ ($0.1$ against $0.01$).  The control separates them on "
+             "manifold term (α = 1e-3), the learning rate (10^-2.5 against "
+             "10^-4) and β (0.1 against 0.01).  The control separates them on "
              f"the same {cr['task_id'].nunique()} tasks and seeds (runs of one store set, seeds "
              "averaged per task, differences paired per task, intervals a bootstrap over the "
              "target domains):")
