@@ -142,7 +142,7 @@ def user_errors() -> tuple[type, ...]:
     import yaml
 
     from .batch import GridError
-    from .book.notebook import NotebookParameterError
+    from .book.notebook import NotebookParameterError, PageInputError
     from .data import DataError
     from .experiments import ProfileError, StoreError
     from .features import WeightsUnavailable
@@ -150,7 +150,7 @@ def user_errors() -> tuple[type, ...]:
     from .fetch import FetchError
 
     return (ProfileError, StoreError, DataError, WeightsUnavailable, GridError,
-            NotebookParameterError, FetchError, ValueError, OSError, yaml.YAMLError, MemoryError)
+            NotebookParameterError, PageInputError, FetchError, ValueError, OSError, yaml.YAMLError, MemoryError)
 
 
 def is_user_error(e: BaseException) -> bool:

@@ -363,6 +363,30 @@ def test_book_only_unknown_page(capsys):
                    "nosuchpage", "20_table1")
 
 
+def test_a_page_on_a_corrupt_store_names_the_store_not_a_bug(tmp_path):
+    """Battery 2, defect 5: a StoreError inside a page came out as papermill's execution
+    error (54 lines, 'a bug in mrcnn_core'); it is now one line naming the page and store."""
+    import nbformat
+
+    from mrcnn_core.__main__ import is_user_error
+    from mrcnn_core.book.notebook import PageInputError, run_notebook
+
+    nb = nbformat.v4.new_notebook()
+    p = nbformat.v4.new_code_cell('profile = "smoke"')
+    p.metadata["tags"] = ["parameters"]
+    boom = nbformat.v4.new_code_cell(
+        "from mrcnn_core.experiments import StoreError\n"
+        "raise StoreError('results/x/runs.csv, line 3: 2 fields, expected 32')")
+    nb.cells = [p, boom]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    src = tmp_path / "20_page.ipynb"
+    nbformat.write(nb, str(src))
+    with pytest.raises(PageInputError, match=r"20_page: StoreError: results/x/runs.csv, line 3") as e:
+        run_notebook(src, tmp_path / "out.ipynb", {"profile": "smoke"}, cwd=tmp_path)
+    assert is_user_error(e.value)
+
+
 def test_book_outside_a_checkout(tmp_path):
     from mrcnn_core.book.build import find_root
 

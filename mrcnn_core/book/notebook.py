@@ -117,10 +117,26 @@ def run_notebook(src: str | os.PathLike, dst: str | os.PathLike, params: dict | 
     src = as_ipynb(src)
     dst = Path(dst)
     dst.parent.mkdir(parents=True, exist_ok=True)
-    pm.execute_notebook(str(src), str(dst), parameters=params, cwd=str(cwd),
-                        kernel_name="python3", progress_bar=False, execution_timeout=timeout)
+    try:
+        pm.execute_notebook(str(src), str(dst), parameters=params, cwd=str(cwd),
+                            kernel_name="python3", progress_bar=False, execution_timeout=timeout)
+    except pm.PapermillExecutionError as e:
+        # an error of the reader's input inside the page (a corrupt store, missing data) is
+        # said as itself, one line naming the page, not as a bug of ours (#36)
+        if e.ename in USER_ERRORS_IN_PAGES:
+            raise PageInputError(f"{Path(src).stem}: {e.ename}: {e.evalue}") from None
+        raise
     complete_parameters(dst, notebook_parameters(src), params)
     return dst
+
+
+#: exception names that, raised inside a page, are the reader's input (data, store, profile)
+USER_ERRORS_IN_PAGES = ("StoreError", "DataError", "ProfileError", "WeightsUnavailable",
+                        "NotebookParameterError")
+
+
+class PageInputError(RuntimeError):
+    """A page stopped on the reader's input (its store, data or profile)."""
 
 
 def complete_parameters(path: str | os.PathLike, known: dict, params: dict) -> None:
