@@ -78,7 +78,10 @@ def heldout_page(runs: pd.DataFrame, exploratory: pd.DataFrame, profile: str,
     failed = runs[runs["status"] != "ok"]
     cov = ok.groupby(["variant", "method"]).agg(tasks=("task_id", "nunique"),
                                                  runs=("run_key", "size")).unstack("method")
-    cov.columns = [f"{m} {what}" for what, m in cov.columns]
+    from ... import analysis as A
+
+    cov.columns = [f"{A.METHOD_LABEL.get(m, m)} {what}" for what, m in cov.columns]
+    cov.index.name = "pair"
     page.add(fmt(cov, 0, "Stored runs per held-out pair and method (all tasks; the plan's "
                          "sample is 50 tasks per pair, seeds 0-2 for VGG and MRCNN)"))
     page.add(f"Failed runs: {len(failed)}" + (" (listed in the CSV)" if len(failed) else "")
