@@ -76,7 +76,8 @@ def main(argv=None) -> int:
                               compress=False)
         part = out.with_name(out.name + ".tmp")
         with tarfile.open(part, "w:xz", preset=9) as tar:
-            tar.add(data / "cifar-100-python", arcname="data-pairs/cifar-100-python")
+            # the folder keeps its name (data-pairs, data-heldout): the profile's data: finds it
+            tar.add(data / "cifar-100-python", arcname=f"{data.name}/cifar-100-python")
             tar.add(cache, arcname=f"cache/{cache.name}")
         os.replace(part, out)
     return report_carry(out, f"{len(pairs)} pair(s), {len(rows)} of {len(ctx.features.x)} "
