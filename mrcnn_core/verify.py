@@ -93,16 +93,22 @@ def _spec_for(row: pd.Series, cache: dict, prov: dict):
     if pkey not in cache:
         prof = _profile(str(row["profile"]), prov)
         ctx = profile_context(prof, row["dataset"], cnn=cnn, experiment=row["experiment"])
+        cache[pkey] = (prof, ctx, {})
+    prof, ctx, planned = cache[pkey]
+    # planned with the row's own method and seed, as a sweep with --methods / --seeds did:
+    # a run made with a seed or method beyond the profile's list is found too (#36)
+    skey = (str(row["method"]), int(row["seed"]))
+    if skey not in planned:
         specs = {}
         for exp in [e for e in prof.data["experiments"] if (e == "pairs") == pairs]:
             try:
-                for sp in plan(prof, exp, row["dataset"], ctx):
+                for sp in plan(prof, exp, row["dataset"], ctx, methods=[skey[0]],
+                               seeds=[skey[1]]):
                     specs[sp.key] = sp
             except Exception:  # an experiment that does not run on this dataset
                 continue
-        cache[pkey] = (prof, ctx, specs)
-    prof, ctx, specs = cache[pkey]
-    return prof, ctx, specs.get(str(row["run_key"]))
+        planned[skey] = specs
+    return prof, ctx, planned[skey].get(str(row["run_key"]))
 
 
 def verify(results: str | Path, runs: int = 3, seed: int = 0, methods=None,

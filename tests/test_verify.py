@@ -49,6 +49,16 @@ def test_verify_reruns_exactly_and_flags_a_changed_number(tmp_path, corel_env): 
     assert all("diff" in x and "new" in x for x in lines)
 
 
+def test_verify_finds_runs_made_with_seeds_and_methods_beyond_the_profile(tmp_path, corel_env):  # noqa: F811
+    """Battery 2, defect 6: a run made with --seeds 3 (the profile plans seed 0) said
+    'not-planned', exit 0; it is planned again with its own seed and method and re-run."""
+    prof, res = small(tmp_path, methods=("lr",)), tmp_path / "res"
+    sweep(prof, dataset="corel", results=res, progress=False, seeds=[3], n_tasks=1)
+    rc, lines, err = _verify(res, "--runs", "1")
+    assert rc == 0, err
+    assert lines[0]["seed"] == 3 and lines[0]["match"] == "exact", lines
+
+
 def test_verify_bad_input_is_one_line(tmp_path):
     rc, lines, err = _verify(tmp_path / "nothing")
     assert rc == 2 and not lines and err.startswith("error: no results store")
