@@ -81,6 +81,24 @@ def test_training_curve_spike_is_clipped_and_said():
     plt.close("all")
 
 
+def test_fig2b_plots_the_claim_with_the_front_pages_numbers():
+    """Fig. 2(b)'s gain panel shows the rho the front page tests (one function computes it)."""
+    from mrcnn_core import findings as F
+
+    runs = store_rows(domains=6)
+    # MRCNN's gain grows with the domain index while epsilon falls: rho(epsilon, gain) = -1
+    t = runs["target"].str[1:].astype(int)
+    runs.loc[runs["method"] == "mrcnn", "accuracy"] += 0.01 * t[runs["method"] == "mrcnn"]
+    page = figures.fig2b(runs, "unit")
+    assert page.values["gain_rho"]["cifar100"] == pytest.approx(-1.0)
+    f = F.findings(runs)
+    claim = next(c.text for c in F.CLAIMS if c.key == "epsilon")
+    for ds, rho in page.values["gain_rho"].items():
+        row = f[(f["claim"] == claim) & (f["dataset"] == ds)].iloc[0]
+        assert rho == pytest.approx(row["effect"], abs=1e-3)
+    plt.close("all")
+
+
 def test_fig2b_and_table2():
     page = figures.fig2b(store_rows(), "unit")
     assert page.values["table2_rows"] >= 1

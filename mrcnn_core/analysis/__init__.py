@@ -13,7 +13,7 @@ from .tables import (  # noqa: F401
 from .banner import (  # noqa: F401
     coverage_line, provenance_banner, determinism_line, date_range, HP_COLUMNS, TASK_CSV_COLUMNS, task_csv)
 from .compare import (  # noqa: F401
-    paired_differences, paired, comparisons, verdict, domain_claims, gain_vs_epsilon, seed_differences, stage_intervals)
+    paired_differences, paired, comparisons, verdict, domain_claims, gain_vs_epsilon, seed_differences, stage_intervals, domain_gains)
 from .studies import (  # noqa: F401
     sensitivity, point_intervals, sensitivity_claims, ABLATION_LABEL, ablation_table, CONTROL_SETTINGS, CONTROL_PAIRS, control_runs, control_table, control_claims)
 from ..experiments.store import store_folders  # noqa: F401

@@ -168,3 +168,23 @@ def stage_intervals(runs: pd.DataFrame, a: str = "mrcnn", b: str = "vgg",
                      "width ratio": (b2.high - b2.low) / (b1.high - b1.low)
                      if b1.high > b1.low else np.nan})
     return pd.DataFrame(rows)
+
+
+def domain_gains(pt: pd.DataFrame, a: str = "mrcnn", b: str = "vgg") -> pd.DataFrame:
+    """Per data set and target domain: the mean gain a - b (pp; seeds, then the domain's
+    tasks averaged) and the domain's epsilon.  The one computation behind the front page's
+    epsilon claim and Fig. 2(b)'s gain panel."""
+    cols = ["dataset", "target", "epsilon", "gain_pp", "tasks"]
+    d = pt.dropna(subset=["epsilon"])
+    wide = task_table(d)
+    if a not in wide or b not in wide:
+        return pd.DataFrame(columns=cols)
+    eps = d.groupby(["dataset", "task_id"])["epsilon"].mean()
+    wide = wide.assign(gain_pp=100 * (wide[a] - wide[b]),
+                       epsilon=[eps.get((ds, t), np.nan)
+                                for ds, t in zip(wide["dataset"], wide["task_id"])])
+    wide = wide.dropna(subset=["gain_pp", "epsilon"])
+    g = wide.groupby(["dataset", "target"]).agg(epsilon=("epsilon", "mean"),
+                                                gain_pp=("gain_pp", "mean"),
+                                                tasks=("task_id", "nunique"))
+    return g.reset_index()[cols]
