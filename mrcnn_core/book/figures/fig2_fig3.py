@@ -176,7 +176,8 @@ def fig3(runs: pd.DataFrame, profile: str) -> Page:
         vals = sorted(d[p].unique())
         d["value"] = pd.Categorical(d[p].map(lambda v: f"{v:g}"),
                                     categories=[f"{v:g}" for v in vals], ordered=True)
-        sns.pointplot(data=d, x="value", y="accuracy", errorbar=("ci", 95), ax=ax, markersize=5)
+        sns.pointplot(data=d, x="value", y="accuracy", errorbar=("ci", 95), ax=ax, markersize=5,
+                      color=PALETTE[A.METHOD_LABEL["mrcnn"]])  # MRCNN's colour, as everywhere
         ax.set_xlabel(PARAM_NAMES[p] + ("" if p == "k" else " (log-spaced values)"))
         ax.set_ylabel("target accuracy")
         ax.tick_params(axis="x", rotation=30)
