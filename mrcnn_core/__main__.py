@@ -116,6 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     ft.add_argument("--official", help="an unpacked official cifar-100-python folder to use "
                                        "instead of downloading it")
 
+    npg = sub.add_parser("new-page", help="write a new executed page: notebook pair, toc line, "
+                         "test (then write its figure function)")
+    npg.add_argument("name", help="e.g. 31_domain_gains")
+    npg.add_argument("title", help="the page's title")
+
     a = ap.parse_args(argv)
     try:
         return _dispatch(a)
@@ -190,6 +195,13 @@ def _dispatch(a) -> int:
         for e in s.errors[:20]:
             print("  failed:", e)
         return 1 if s.failed else 0
+    if a.cmd == "new-page":
+        from .book.build import ROOT
+        from .book.newpage import new_page
+
+        for p in new_page(a.name, a.title, ROOT):
+            print("wrote", p)
+        return 0
     if a.cmd == "fetch":
         from .fetch import fetch
 
