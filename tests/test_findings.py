@@ -125,7 +125,8 @@ def test_glance_table_and_page(tmp_path, monkeypatch):
     page = figures.findings_page(store(sources=4), "unit")
     assert page.values["findings"]["MRCNN beats VGG | cifar100"] == "supported"
     assert page.values["effects"]["MRCNN beats VGG | cifar100"] == pytest.approx(2.0)
-    html = page.parts[0].to_html()
+    assert page.parts[0].startswith("**In short**")  # the summary box comes first
+    html = next(p for p in page.parts if not isinstance(p, str)).to_html()
     assert '<a href="20_table1.html">page</a>' in html and "+2.0 pp [" in html
     saved = pd.read_csv(tmp_path / "findings-unit.csv")
     assert list(saved.columns) == F.COLUMNS and len(saved) == 7  # 6 claims + the pairs row
@@ -155,3 +156,16 @@ def test_details_name_what_they_count_and_corel_rows_say_what_they_rest_on():
     poor = next(x.text for x in F.CLAIMS if x.key == "poor_domains")
     assert c.loc[poor, "page"] == "21_fig2a_corel"  # Corel's own Fig. 2(a) page
     assert row(F.findings(store(sources=4)), "poor_domains")["page"] == "21_fig2a"
+
+
+def test_summary_box_sorts_claims_by_verdict():
+    """The front page's summary is computed from the findings: a supported claim is listed as
+    reproduced, a contradicted one as not reproduced, each with its effect and the paper's
+    words; the limits are always said."""
+    f = F.findings(store(mrcnn_gain=-0.02, sources=4))
+    text = F.summary(f)
+    reproduced = text.split("**Reproduced (supported)**")[1].split("\n")[0]
+    not_rep = text.split("**Not reproduced (contradicted)**")[1].split("\n")[0]
+    assert "TSVM beats LR" in reproduced and "MRCNN beats VGG" not in reproduced
+    assert "MRCNN beats VGG (cifar100: -2.0 pp" in not_rep and "MRCNN improves on VGG" in not_rep
+    assert "**Limits**" in text

@@ -29,6 +29,7 @@ def findings_page(runs: pd.DataFrame, profile: str, pairs: pd.DataFrame | None =
                         "effects": {f"{r.claim} | {r.dataset}": (None if not np.isfinite(r.effect)
                                                                  else round(float(r.effect), 3))
                                     for r in f.itertuples()}})
+    page.add(F.summary(f))
     colour = (lambda v: f"color: {VERDICT_COLOUR[v]}; font-weight: bold"  # noqa: E731
               if v in VERDICT_COLOUR else "color: #666")
     page.add(t.style.hide(axis="index").map(colour, subset=["verdict"])
@@ -40,4 +41,6 @@ def findings_page(runs: pd.DataFrame, profile: str, pairs: pd.DataFrame | None =
 
     page.add(offer_csv(f, f"findings-{profile}", "claim, source, dataset, verdict, effect, "
                        "ci_low, ci_high, unit, clusters, tasks, coverage, page, detail"))
+    page.add("**How to cite** the paper and this book (BibTeX):\n\n```bibtex\n"
+             + F.BIBTEX + "\n```")
     return page
