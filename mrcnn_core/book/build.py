@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from .notebook import BUILD_ENV, DOWNLOADS_ENV, run_notebook
+from .notebook import BUILD_ENV, DOWNLOADS_ENV, fold_code, run_notebook
 
 def find_root(start: Path | None = None, package_tree: Path | None = None) -> Path:
     """The book's checkout: the first of the working directory and its parents that
@@ -157,6 +157,7 @@ def main(args) -> int:
         run_notebook(NB / f"{src}.md", OUT / f"{page}.ipynb", params, cwd=ROOT)
         if src != page:
             as_meta_page(OUT / f"{page}.ipynb", src, params, titles.get(page))
+        fold_code(OUT / f"{page}.ipynb")  # answer first: code behind a toggle in the book
         print(f"[book] {page}: {time.perf_counter() - t:.0f} s", flush=True)
     print(f"[book] profile {profile}: {'computed' if compute else 'read from the stores'}; "
           f"notebooks done in {time.perf_counter() - t0:.0f} s", flush=True)

@@ -139,6 +139,24 @@ class PageInputError(RuntimeError):
     """A page stopped on the reader's input (its store, data or profile)."""
 
 
+def fold_code(path: str | os.PathLike) -> int:
+    """In the built book, a page's visible code sits behind a "show code" toggle (tag
+    ``hide-input``): the reader sees the answer, the figure and the table first; the
+    notebook on Jupyter or Colab keeps its code open.  Returns the cells folded."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    n = 0
+    for cell in nb.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if cell.cell_type == "code" and not {"remove-cell", "remove-input", "hide-input"} & set(tags):
+            tags.append("hide-input")
+            n += 1
+    if n:
+        nbformat.write(nb, str(path))
+    return n
+
+
 def complete_parameters(path: str | os.PathLike, known: dict, params: dict) -> None:
     """Let the executed notebook show *every* parameter a visible cell may use.
 
