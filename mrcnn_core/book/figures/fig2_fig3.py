@@ -67,7 +67,31 @@ def training_curves(folders, runs: pd.DataFrame, dataset: str = "cifar100") -> P
                  "(faint: each run; bold: the mean per method)", fontsize=10)
     fig.tight_layout()
     stamp(fig, stamp_text(runs))
-    return Page(values={"n_curve_runs": n_runs}).add(fig)
+    page = Page(values={"n_curve_runs": n_runs}).add(fig)
+    page.add(curves_sample_note(c, runs))
+    return page
+
+
+def curves_sample_note(c: pd.DataFrame, runs: pd.DataFrame) -> str:
+    """What the curves' sample is and whether it represents: the order of the methods' final
+    mean accuracy on the curve tasks against the order over all stored tasks (Table 1's)."""
+    tasks = sorted(c["task_id"].unique())
+    doms = runs[runs["task_id"].isin(tasks)]["target"].nunique()
+    all_doms = runs["target"].nunique()
+    last = c[c["step"] == c.groupby(["task_id", "method", "seed"])["step"].transform("max")]
+    on_curves = last.groupby("method")["target_acc"].mean()
+    overall = runs[runs["method"].isin(on_curves.index)].groupby("method")["accuracy"].mean()
+    text = (f"The curves are those of {len(tasks)} tasks covering {doms} of {all_doms} target "
+            f"domains (the runs that keep curves).")
+    if {"mrcnn", "vgg"} <= set(on_curves.index) and {"mrcnn", "vgg"} <= set(overall.index):
+        same = (on_curves["mrcnn"] > on_curves["vgg"]) == (overall["mrcnn"] > overall["vgg"])
+        text += (f" At the last step MRCNN's mean is {100 * on_curves['mrcnn']:.1f}% and VGG's "
+                 f"{100 * on_curves['vgg']:.1f}% on these tasks; over all stored tasks "
+                 f"{100 * overall['mrcnn']:.1f}% and {100 * overall['vgg']:.1f}%. "
+                 + ("The order agrees." if same else
+                    "**The order is reversed**: these few tasks do not represent the grid (one "
+                    "run is a noisy draw); read the methods' difference from Table 1, not here."))
+    return text
 
 
 def epsilon_claims(pt: pd.DataFrame) -> list[str]:
