@@ -76,8 +76,9 @@ def curves_sample_note(c: pd.DataFrame, runs: pd.DataFrame) -> str:
     """What the curves' sample is and whether it represents: the order of the methods' final
     mean accuracy on the curve tasks against the order over all stored tasks (Table 1's)."""
     tasks = sorted(c["task_id"].unique())
-    doms = runs[runs["task_id"].isin(tasks)]["target"].nunique()
-    all_doms = runs["target"].nunique()
+    target = runs["target"] if "target" in runs else runs["task_id"].str.split("->").str[-1]
+    doms = target[runs["task_id"].isin(tasks)].nunique()
+    all_doms = target.nunique()
     last = c[c["step"] == c.groupby(["task_id", "method", "seed"])["step"].transform("max")]
     on_curves = last.groupby("method")["target_acc"].mean()
     overall = runs[runs["method"].isin(on_curves.index)].groupby("method")["accuracy"].mean()
