@@ -162,8 +162,10 @@ def test_summary_box_sorts_claims_by_verdict():
     """The front page's summary is computed from the findings: a supported claim is listed as
     reproduced, a contradicted one as not reproduced, each with its effect and the paper's
     words; the limits are always said."""
+    from mrcnn_core.book.figures.front import summary
+
     f = F.findings(store(mrcnn_gain=-0.02, sources=4))
-    text = F.summary(f)
+    text = summary(f)
     reproduced = text.split("**Reproduced (supported)**")[1].split("\n")[0]
     not_rep = text.split("**Not reproduced (contradicted)**")[1].split("\n")[0]
     assert "TSVM beats LR" in reproduced and "MRCNN beats VGG" not in reproduced
