@@ -24,6 +24,16 @@ class Method:
     selection: bool = True  # takes ``select=`` (source CV or oracle); TLDA has no selection
     options: dict = field(default_factory=dict)  # profile `options.<name>` keys -> defaults
     paper: bool = False  # a column of the paper's Table 1 (its claims): say so explicitly
+    #: (key of `chosen`, "module:CONSTANT"): the grid its selection searches (the selection
+    #: page says where a choice piles at an edge of it)
+    grids: tuple[tuple[str, str], ...] = ()
+
+    def selection_grids(self) -> dict[str, tuple]:
+        out = {}
+        for key, ref in self.grids:
+            mod, name = ref.split(":")
+            out[key] = tuple(getattr(importlib.import_module(mod), name))
+        return out
 
     @property
     def cnn(self) -> bool:
@@ -45,12 +55,15 @@ class Method:
 # (vermillion), the comparison the book is about, are the two most distinct
 REGISTRY: dict[str, Method] = {m.name: m for m in (
     Method("lr", "LR", "shallow", "#0072b2", "mrcnn_core.baselines.lr:LR", (("C", "LR: C"),),
-           paper=True),
-    Method("svm", "SVM", "shallow", "#999999", "mrcnn_core.baselines.svm:SVM", (("C", "SVM: C"),)),
+           paper=True, grids=(("C", "mrcnn_core.baselines.lr:C_GRID"),)),
+    Method("svm", "SVM", "shallow", "#999999", "mrcnn_core.baselines.svm:SVM", (("C", "SVM: C"),),
+           grids=(("C", "mrcnn_core.baselines.lr:C_GRID"),)),
     Method("tsvm", "TSVM", "shallow", "#e69f00", "mrcnn_core.baselines.tsvm:TSVM",
-           (("lam", "TSVM: lambda"), ("start", "TSVM: winning start")), paper=True),
+           (("lam", "TSVM: lambda"), ("start", "TSVM: winning start")), paper=True,
+           grids=(("lam", "mrcnn_core.baselines.tsvm:LAMBDA_GRID"),)),
     Method("tca", "TCA", "shallow", "#009e73", "mrcnn_core.baselines.tca:TCA",
-           (("n_components", "TCA: dimension"),), paper=True),
+           (("n_components", "TCA: dimension"),), paper=True,
+           grids=(("n_components", "mrcnn_core.baselines.tca:DIM_GRID"),)),
     Method("tlda", "TLDA", "shallow", "#56b4e9", "mrcnn_core.baselines.tlda:TLDA",
            selection=False, options={"pretrain_steps": 200, "steps": 1000}, paper=True),
     Method("vgg", "VGG", "cnn", "#000000", paper=True),

@@ -151,3 +151,18 @@ def test_unknown_method_is_named():
 
     with pytest.raises(ValueError, match="unknown method 'svn'; choose from lr, svm"):
         method("svn")
+
+
+def test_selection_grids_come_from_the_registry(monkeypatch):
+    """A method with a grid in its registry entry appears in the selection page's grid-edge
+    lines without a second hand-kept list (#36)."""
+    from mrcnn_core import methods
+    from mrcnn_core.baselines.lr import C_GRID
+    from mrcnn_core.book.figures.studies import selection_grids
+
+    assert selection_grids()[("lr", "C")] == tuple(C_GRID)
+    new = methods.Method("throwaway", "THROWAWAY", "shallow", "#123456",
+                         "mrcnn_core.baselines.lr:LR", (("C", "THROWAWAY: C"),),
+                         grids=(("C", "mrcnn_core.baselines.lr:C_GRID"),))
+    monkeypatch.setitem(methods.REGISTRY, "throwaway", new)
+    assert selection_grids()[("throwaway", "C")] == tuple(C_GRID)
