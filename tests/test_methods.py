@@ -166,3 +166,17 @@ def test_selection_grids_come_from_the_registry(monkeypatch):
                          grids=(("C", "mrcnn_core.baselines.lr:C_GRID"),))
     monkeypatch.setitem(methods.REGISTRY, "throwaway", new)
     assert selection_grids()[("throwaway", "C")] == tuple(C_GRID)
+
+
+def test_a_new_shallow_method_joins_table1s_comparisons_by_rule(monkeypatch):
+    """No fixed tuple to edit: a method the paper did not run is compared with LR, and VGG
+    with it (#36)."""
+    from mrcnn_core import methods
+
+    assert methods.table1_pairs()[:6] == methods.PAPER_PAIRS
+    new = methods.Method("throwaway", "THROWAWAY", "shallow", "#123456",
+                         "mrcnn_core.baselines.lr:LR")
+    monkeypatch.setitem(methods.REGISTRY, "throwaway", new)
+    pairs = methods.table1_pairs()
+    assert ("throwaway", "lr") in pairs and ("vgg", "throwaway") in pairs
+    assert len(pairs) == len(set(pairs))

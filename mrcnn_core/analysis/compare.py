@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..methods import TABLE1_PAIRS
+from ..methods import table1_pairs
 from ..stats import MIN_CLUSTERS, N_BOOT, cluster_bootstrap, p_text, rng_for
 from .tables import METHOD_LABEL, by_target_domain, task_table
 
@@ -55,7 +55,7 @@ def paired(pt: pd.DataFrame, a: str, b: str, n_boot: int = N_BOOT, seed: int = 0
 
 
 def comparisons(pt: pd.DataFrame) -> pd.DataFrame:
-    frames = [paired(pt, a, b) for a, b in TABLE1_PAIRS]
+    frames = [paired(pt, a, b) for a, b in table1_pairs()]
     frames = [f for f in frames if not f.empty]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 

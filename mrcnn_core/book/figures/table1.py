@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ... import analysis as A
-from ...methods import REGISTRY, CNN, TABLE1_PAIRS as PAIRS_TABLE1
+from ...methods import REGISTRY, CNN, table1_pairs
 from .page import CONFOUND_NOTE, Page, fmt, no_runs
 
 
@@ -55,7 +55,7 @@ def table1(runs: pd.DataFrame, profile: str, shares: dict | None = None) -> Page
     lines = [f"- {A.verdict(comp, a, b, ds)}" + (CONFOUND_NOTE if (a, b, ds) == ("mrcnn", "vgg", "corel")
                                                    else "")
              for ds in sorted(pt["dataset"].unique())
-             for a, b in PAIRS_TABLE1 if {a, b} <= set(pt[pt["dataset"] == ds]["method"])]
+             for a, b in table1_pairs() if {a, b} <= set(pt[pt["dataset"] == ds]["method"])]
     page.add("\n".join(lines) if lines else "No pair of methods to compare.")
     if not comp.empty:
         from ...stats import p_text
