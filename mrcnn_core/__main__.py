@@ -38,14 +38,14 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
 
     sw = sub.add_parser("sweep", help="run a grid of experiments into a results store")
-    shipped = sorted(x.stem for x in (Path(__file__).parent / "experiments" / "profiles")
-                     .glob("*.yaml"))
-    sw.add_argument("--profile", default="smoke",
-                    help=f"a shipped profile ({', '.join(shipped)}) or a YAML file")
-    sw.add_argument("--dataset", required=True, help="cifar100 or corel")
+    from .experiments.profile import DATASETS, EXPERIMENT_PAGES, shipped_profiles
+
+    profiles = f"a shipped profile ({', '.join(shipped_profiles())}) or a YAML file"
+    sw.add_argument("--profile", default="smoke", help=profiles)
+    sw.add_argument("--dataset", required=True, help=" or ".join(DATASETS))
     sw.add_argument("--experiment", default="main",
-                    help="main (Table 1), sensitivity (Fig. 3), ablation, control (Corel) or "
-                         "pairs (cross-pair studies); the profile says which it has")
+                    help=", ".join(f"{e} ({p})" for e, p in EXPERIMENT_PAGES.items())
+                    + "; the profile says which it has")
     sw.add_argument("--methods", type=lambda s: [m.strip() for m in s.split(",") if m.strip()],
                     help="comma-separated subset of " + ",".join(METHODS))
     sw.add_argument("--tasks", type=int, help="main: the first N tasks in the profile's order (id, or "
@@ -89,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         b.add_argument("--tls-key", help="TLS: this client's private key")
 
     bk = sub.add_parser("book", help="run the notebooks of a profile and build the book")
-    bk.add_argument("--profile", default=os.environ.get("MRCNN_PROFILE", "imagenet-vgg16"))
+    bk.add_argument("--profile", default=os.environ.get("MRCNN_PROFILE", "imagenet-vgg16"),
+                    help=profiles + " (default: $MRCNN_PROFILE, else imagenet-vgg16)")
     bk.add_argument("--only", help="comma-separated page names to (re)run")
     bk.add_argument("--no-build", action="store_true", help="run the notebooks only")
     cg = bk.add_mutually_exclusive_group()

@@ -14,7 +14,7 @@ import numpy as np
 from .data.tasks import Task
 from .features import FeatureSet
 from .graph import EPSILON_K, HP_KEYS, GraphSpec, knn_graph, laplacian, neighbour_confusion
-from .hparams import CNN_METHODS as METHODS
+from .methods import CNN
 from .hparams import PAPER_STEPS, paper_hparams, paper_n_target
 from .model import init_params
 from .train import train_head
@@ -73,8 +73,8 @@ def _inputs_for(task: Task, features: FeatureSet | None) -> np.ndarray:
 def resolve_hparams(method: str, dataset: str, *, lr=None, alpha=None, beta=None, k=None,
                     steps=None, alpha_scale: str = "none", n_target: int | None = None) -> dict:
     """Paper defaults overridden by the given values; validated."""
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; choose from {METHODS}")
+    if method not in CNN:
+        raise ValueError(f"unknown method {method!r}; choose from {CNN}")
     if alpha_scale not in ALPHA_SCALES:
         raise ValueError(f"unknown alpha_scale {alpha_scale!r}; choose from {ALPHA_SCALES}")
     hp = paper_hparams(method, dataset)

@@ -1,8 +1,7 @@
 """The paper's hyper-parameters (section 4.3; the book's Reproduction notes for the conflicts)."""
 from __future__ import annotations
 
-# The methods come from the one registry (mrcnn_core/methods.py).
-from .methods import CNN as CNN_METHODS, METHODS, SHALLOW as BASELINE_METHODS  # noqa: F401
+# The methods come from the one registry (mrcnn_core/methods.py), not from here.
 
 PAPER = {
     ("vgg", "cifar100"): dict(lr=10 ** -2.5, beta=1e-2, alpha=0.0),

@@ -3,7 +3,7 @@
 Read-only on the stores.  One module per concept: ``reading`` (stores -> one row per
 run key, per-task means), ``tables`` (Table 1 and 2), ``banner`` (what a page says about
 its numbers, the per-task CSV), ``compare`` (paired comparisons and their verdicts),
-``studies`` (Fig. 3, the ablations, the Corel control).  The statistics themselves are
+``sensitivity`` (Fig. 3, the ablations, the Corel control).  The statistics themselves are
 ``mrcnn_core.stats``.
 """
 from .reading import (  # noqa: F401
@@ -14,7 +14,7 @@ from .banner import (  # noqa: F401
     coverage_line, provenance_banner, determinism_line, date_range, HP_COLUMNS, TASK_CSV_COLUMNS, task_csv)
 from .compare import (  # noqa: F401
     paired_differences, paired, comparisons, verdict, domain_claims, gain_vs_epsilon, seed_differences, stage_intervals, domain_gains)
-from .studies import (  # noqa: F401
+from .sensitivity import (  # noqa: F401
     sensitivity, point_intervals, sensitivity_claims, ABLATION_LABEL, ablation_table, CONTROL_SETTINGS, CONTROL_PAIRS, control_runs, control_table, control_claims)
 from ..experiments.store import store_folders  # noqa: F401
 from ..stats import MIN_CLUSTERS, N_BOOT, cluster_bootstrap, cluster_ci, interval_word  # noqa: F401

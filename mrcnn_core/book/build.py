@@ -117,7 +117,7 @@ def pages(toc: Path | None = None) -> list[tuple[str, str, dict]]:
 
 def check_environment(profile) -> None:
     """Fail within seconds, before any notebook runs, if the profile's weights can't be had."""
-    from ..experiments.runner import profile_weights
+    from ..experiments.status import profile_weights
     from ..features import check_imagenet_available, resolve_weights
 
     w, b, sha = profile_weights(profile)

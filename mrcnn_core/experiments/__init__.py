@@ -1,15 +1,15 @@
-"""Profiles, the sweep runner and the results store.
+"""Profiles, the sweep (driver, status) and the results store.
 
 The names below load on first use (PEP 562), so that importing one module of this package
 (``experiments.store``, say, from the read-only analysis) does not import the sweep's
-driver and runner with it: the layers stay apart at run time too.
+driver and status with it: the layers stay apart at run time too.
 """
 from importlib import import_module
 
 _WHERE = {"Profile": "profile", "ProfileError": "profile", "load_profile": "profile",
           "SweepStopped": "driver", "sweep": "driver",
-          "SweepSummary": "runner", "load_context": "runner", "plan": "runner",
-          "profile_context": "runner", "status": "runner",
+          "SweepSummary": "status", "load_context": "status", "plan": "status",
+          "profile_context": "status", "status": "status",
           "ResultsStore": "store", "StoreError": "store", "store_folders": "store"}
 
 __all__ = sorted(_WHERE)

@@ -10,9 +10,8 @@ import numpy as np
 
 from ..data import cifar100_tasks, corel_tasks, load_cifar100, load_corel
 from ..data.tasks import Dataset, Task
-from ..hparams import CNN_METHODS
-from ..methods import CNN
-from .profile import DATASETS, METHODS, Profile, ProfileError
+from ..methods import CNN, METHODS
+from .profile import DATASETS, Profile, ProfileError
 
 
 @dataclass
@@ -98,7 +97,7 @@ def needs_cnn(prof: Profile, experiment: str, dataset: str,
         return True
     else:
         ms = list(prof.data["experiments"].get("main", {}).get(dataset, {}).get("methods", METHODS))
-    return any(m in CNN_METHODS for m in [*ms, *(methods or [])])
+    return any(m in CNN for m in [*ms, *(methods or [])])
 
 
 def pairs_data_dir(spec: dict) -> str | None:

@@ -9,7 +9,7 @@ import numpy as np
 from ..data.tasks import Task
 from ..fit import GraphCache, Job, run_jobs
 from ..graph import EPSILON_K, GraphSpec, neighbour_confusion
-from ..hparams import BASELINE_METHODS, CNN_METHODS
+from ..methods import CNN, SHALLOW
 from ..methods import method as registered
 from .profile import Profile
 from ..determinism import status as determinism_status
@@ -83,7 +83,7 @@ def result_row(spec: RunSpec, profile: Profile, weights: str, backbone: str, pro
             "profile": profile.name, "backbone": backbone,
             "weights": weights, "prov_id": prov_id,
             # the shallow methods run on the CPU in numpy / scikit-learn with fixed seeds
-            "deterministic": det_status()["deterministic"] if spec.method in CNN_METHODS else "yes"}
+            "deterministic": det_status()["deterministic"] if spec.method in CNN else "yes"}
 
 
 def execute(todo: Sequence[RunSpec], prof: Profile, ctx: Context, prov_id: str, emit,
@@ -114,7 +114,7 @@ def execute(todo: Sequence[RunSpec], prof: Profile, ctx: Context, prov_id: str, 
             eps_cache[task.target_domain] = neighbour_confusion(m, task.yt)
         return eps_cache[task.target_domain]
 
-    for spec in [s for s in todo if s.method in BASELINE_METHODS]:
+    for spec in [s for s in todo if s.method in SHALLOW]:
         kw = {k: spec.hp[k] for k in registered(spec.method).options}
         try:
             r = run_baseline(spec.task, spec.method, select=spec.hp["select"], seed=spec.seed, **kw)
@@ -125,7 +125,7 @@ def execute(todo: Sequence[RunSpec], prof: Profile, ctx: Context, prov_id: str, 
                        epsilon(spec.task), status="failed", error=f"{type(e).__name__}: {e}")
         emit(spec, row, None)
 
-    cnn = [s for s in todo if s.method in CNN_METHODS]
+    cnn = [s for s in todo if s.method in CNN]
     if not cnn:
         return
     bs = batch_size

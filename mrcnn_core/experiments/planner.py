@@ -12,10 +12,9 @@ from ..ablations import variant as ablation_variant
 from ..data import select_tasks
 from ..data.tasks import Task, stratified_tasks
 from ..fit import resolve_hparams
-from ..hparams import CNN_METHODS
-from ..methods import CNN, method as registered
+from ..methods import CNN, METHODS, method as registered
 from .context import Context
-from .profile import ABLATIONS, METHODS, Profile, ProfileError, check_unique_seeds
+from .profile import ABLATIONS, Profile, ProfileError, check_unique_seeds
 from .store import run_key
 
 
@@ -44,7 +43,7 @@ def pick_tasks(tasks: list[Task], spec) -> list[Task]:
 
 
 def hp_for(method: str, ds: str, task: Task, steps: int, opts: dict, **over) -> dict:
-    if method in CNN_METHODS:
+    if method in CNN:
         return resolve_hparams(method, ds, steps=steps, alpha_scale=opts.get("alpha_scale", "none"),
                                n_target=task.n_target, **over)
     # a method's own profile options (e.g. TLDA's steps) come from the registry
@@ -82,12 +81,12 @@ def plan_pairs(s: dict, dataset: str, ctx: Context, opts: dict, methods, n_tasks
         in_sample = {t.id for t in sample}
         rest = sorted((t for t in tasks if t.id not in in_sample), key=lambda t: t.id)
         for method in meths:
-            cnn = method in CNN_METHODS
+            cnn = method in CNN
             chosen = sample if cnn else list(sample) + rest
             all_seeds = list(seeds if seeds is not None else s.get("seeds", [0]))
             for i, task in enumerate(chosen[:n_tasks or None]):
                 for seed in (all_seeds if cnn else all_seeds[:1]):  # shallow: one seed
-                    over = dict(s.get("cnn_overrides", {})) if method in CNN_METHODS else {}
+                    over = dict(s.get("cnn_overrides", {})) if method in CNN else {}
                     if method == "vgg":
                         over.pop("alpha", None)
                     hp = hp_for(method, dataset, task, s.get("steps", 200), opts, **over)
@@ -173,13 +172,13 @@ def plan_main(p: PlanInput) -> list[RunSpec]:
     for method in _methods_in_order(p.methods or m.get("methods", METHODS)):
         for i, task in enumerate(tasks):
             for seed in p.seeds_of(m):
-                over = m.get("cnn_overrides", {}) if method in CNN_METHODS else {}
+                over = m.get("cnn_overrides", {}) if method in CNN else {}
                 if method == "vgg":
                     over = {k: v for k, v in over.items() if k != "alpha"}
                 hp = hp_for(method, p.dataset, task, m.get("steps", 200), p.opts, **over)
                 check_k(hp, task)
                 out.append(RunSpec(p.dataset, task, method, int(seed), "main", "paper", hp,
-                                   keep_curves=method in CNN_METHODS and i < curves_n))
+                                   keep_curves=method in CNN and i < curves_n))
     return out
 
 

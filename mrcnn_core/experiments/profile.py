@@ -16,7 +16,16 @@ PROFILE_DIR = Path(__file__).parent / "profiles"
 DATASETS = ("cifar100", "corel")
 # "control": a study like "sensitivity" (the same keys) on another data set, e.g. the
 # Corel control (MRCNN with alpha = 0 at its own lr and beta; both methods at one setting).
-EXPERIMENTS = ("main", "sensitivity", "ablation", "control", "pairs")
+#: every experiment a profile may hold, with what it makes (the CLI's help reads this)
+EXPERIMENT_PAGES = {"main": "Table 1, Fig. 2, Table 2", "sensitivity": "Fig. 3",
+                    "ablation": "the ablations", "control": "the Corel control",
+                    "pairs": "the cross-pair and held-out studies"}
+EXPERIMENTS = tuple(EXPERIMENT_PAGES)
+
+
+def shipped_profiles() -> list[str]:
+    """The names of the profiles in ``experiments/profiles`` (``--profile NAME``)."""
+    return sorted(x.stem for x in PROFILE_DIR.glob("*.yaml"))
 STUDIES = ("sensitivity", "control")
 ABLATIONS = tuple(VARIANTS)  # mrcnn_core/ablations.py holds the table
 

@@ -1,5 +1,5 @@
 """Every figure and table of the book, as functions of the stored runs, one module per part
-of the book in page order (``front``, ``setup``, ``table1``, ``fig2_fig3``, ``studies``,
+of the book in page order (``front``, ``setup``, ``table1``, ``fig2_fig3``, ``supplements``,
 ``stability_pairs``; ``page`` holds what they share).
 
 A page calls one function and shows what it returns; nothing here trains.  Each function
@@ -15,7 +15,7 @@ from .setup import (data_summary, experiments_overview, moons_boundaries,  # noq
                     sample_images, target_graph)
 from .table1 import COREL_SUBSTITUTE, corel_control, slice_comparison, table1  # noqa: F401
 from .fig2_fig3 import epsilon_claims, fig2a, fig2b, fig3, training_curves  # noqa: F401
-from .studies import (SELECTED, ablation_runs, ablations, grid_edge_lines, selected_hparams,  # noqa: F401
-                      selection_grids, selection_runs, statistics)
+from .supplements import (SELECTED, ablation_runs, ablations, grid_edge_lines,  # noqa: F401
+                          selected_hparams, selection_grids, selection_runs, statistics)
 from .stability_pairs import pairs_page, stability  # noqa: F401
 from .heldout import heldout_page  # noqa: F401

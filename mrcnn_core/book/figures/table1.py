@@ -98,7 +98,7 @@ def corel_control(runs: pd.DataFrame, control: pd.DataFrame, shares: dict | None
 def slice_comparison(slice_runs: pd.DataFrame, committed: pd.DataFrame, profile: str,
                      folder: str) -> Page:
     """A slice re-computed here, beside the committed numbers of the same tasks and points."""
-    from ...colab import t4_minutes
+    from ...costs import t4_minutes
 
     if slice_runs.empty:
         return Page().add(f"The compute slice stored no run in `{folder}`.")

@@ -1,12 +1,9 @@
-"""Plan and run a sweep of (dataset, task, method, hyper-parameters, seed).
+"""Where a sweep stands: ``status`` (planned, stored and missing runs, nothing run) and the
+``SweepSummary`` the driver reports.
 
-Everything is validated and planned before the first run; runs already in
-the results store are skipped; each finished run is stored at once, so an
-interrupted sweep started again loses nothing and repeats nothing.
-
-The stages live in their own modules: ``context`` (data, tasks, features), ``planner`` (one
-planner per experiment), ``executor`` (runs and rows).  This module holds what the
-driver reports (``SweepSummary``) and ``status``, and re-exports the stages' names.
+The sweep's stages live in their own modules: ``context`` (data, tasks, features),
+``planner`` (one planner per experiment), ``executor`` (runs and rows), ``driver`` (the
+loop).  This module re-exports the stages' names the driver and ``verify`` use.
 """
 from __future__ import annotations
 
