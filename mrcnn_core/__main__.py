@@ -117,6 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     ft.add_argument("--official", help="an unpacked official cifar-100-python folder to use "
                                        "instead of downloading it")
 
+    mt = sub.add_parser("methods", help="list the registered methods (mrcnn_core/methods.py): "
+                        "name, label, kind, where, whether the paper ran it")
+    mt.add_argument("--kind", choices=("shallow", "cnn"), help="only methods of this kind")
+    mt.add_argument("--names", action="store_true", help="only the names, one per line")
+
     npg = sub.add_parser("new-page", help="write a new executed page: notebook pair, toc line, "
                          "test (then write its figure function)")
     npg.add_argument("name", help="e.g. 31_domain_gains")
@@ -196,6 +201,16 @@ def _dispatch(a) -> int:
         for e in s.errors[:20]:
             print("  failed:", e)
         return 1 if s.failed else 0
+    if a.cmd == "methods":
+        from .book.registry_pages import methods_rows
+        from .methods import all_methods
+
+        if a.names:
+            print("\n".join(m.name for m in all_methods(a.kind)))
+            return 0
+        for row in methods_rows(a.kind):
+            print("  ".join(row).rstrip())
+        return 0
     if a.cmd == "new-page":
         from .book.build import ROOT
         from .book.newpage import new_page

@@ -27,6 +27,11 @@ class Method:
     #: (key of `chosen`, "module:CONSTANT"): the grid its selection searches (the selection
     #: page says where a choice piles at an edge of it)
     grids: tuple[tuple[str, str], ...] = ()
+    #: the glossary's sentence and the protocol table's setting (the book's pages list the
+    #: methods from here: ``book/registry_pages.py``); a CNN method's setting is its
+    #: paper hyper-parameters (``hparams.PAPER``), so it is left empty here
+    about: str = ""
+    setting: str = ""
 
     def selection_grids(self) -> dict[str, tuple]:
         out = {}
@@ -55,19 +60,50 @@ class Method:
 # (vermillion), the comparison the book is about, are the two most distinct
 REGISTRY: dict[str, Method] = {m.name: m for m in (
     Method("lr", "LR", "shallow", "#0072b2", "mrcnn_core.baselines.lr:LR", (("C", "LR: C"),),
-           paper=True, grids=(("C", "mrcnn_core.baselines.lr:C_GRID"),)),
+           paper=True, grids=(("C", "mrcnn_core.baselines.lr:C_GRID"),),
+           about="Logistic regression on the source domain (scikit-learn), the paper's "
+                 "non-transfer baseline; its $C$ is chosen by cross-validation on the source.",
+           setting="scikit-learn, L2 strength $C\\in\\{10^{-3},\\dots,10^{4}\\}$ (8 values) by "
+                   "3-fold CV on the source (or, `select: oracle`, on target labels)"),
     Method("svm", "SVM", "shallow", "#999999", "mrcnn_core.baselines.svm:SVM", (("C", "SVM: C"),),
-           grids=(("C", "mrcnn_core.baselines.lr:C_GRID"),)),
+           grids=(("C", "mrcnn_core.baselines.lr:C_GRID"),),
+           about="A linear support vector machine trained on the source only: the book's "
+                 "addition, a second non-transfer baseline beside LR.",
+           setting="scikit-learn's `LinearSVC`, $C$ from LR's grid by 3-fold CV on the source: "
+                   "TSVM without its transductive part, so TSVM - SVM is what the unlabelled "
+                   "target adds"),
     Method("tsvm", "TSVM", "shallow", "#e69f00", "mrcnn_core.baselines.tsvm:TSVM",
            (("lam", "TSVM: lambda"), ("start", "TSVM: winning start")), paper=True,
-           grids=(("lam", "mrcnn_core.baselines.tsvm:LAMBDA_GRID"),)),
+           grids=(("lam", "mrcnn_core.baselines.tsvm:LAMBDA_GRID"),),
+           about="Transductive SVM: an SVM that also places its margin away from the "
+                 "unlabelled target samples (hand-written here: the multi-switch TSVM of "
+                 "SVMlin, Sindhwani and Keerthi 2006, linear).",
+           setting="linear multi-switch TSVM (SVMlin's algorithm), "
+                   "$\\lambda\\in[10^{-5},10^{1}]$ by source CV, $\\lambda_u=1$, positive "
+                   "fraction from the source"),
     Method("tca", "TCA", "shallow", "#009e73", "mrcnn_core.baselines.tca:TCA",
            (("n_components", "TCA: dimension"),), paper=True,
-           grids=(("n_components", "mrcnn_core.baselines.tca:DIM_GRID"),)),
+           grids=(("n_components", "mrcnn_core.baselines.tca:DIM_GRID"),),
+           about="Transfer Component Analysis: projects both domains onto components that "
+                 "make their distributions close (maximum mean discrepancy), then trains a "
+                 "classifier on the projected source (skada's adapter, a logistic regression "
+                 "on top).",
+           setting="skada's TCA (linear kernel, $\\mu=0.1$), latent dimension 10..100 step 10 "
+                   "chosen on a held-out third of the source; logistic regression on top"),
     Method("tlda", "TLDA", "shallow", "#56b4e9", "mrcnn_core.baselines.tlda:TLDA",
-           selection=False, options={"pretrain_steps": 200, "steps": 1000}, paper=True),
-    Method("vgg", "VGG", "cnn", "#000000", paper=True),
-    Method("mrcnn", "MRCNN", "cnn", "#d55e00", paper=True),
+           selection=False, options={"pretrain_steps": 200, "steps": 1000}, paper=True,
+           about="Transfer Learning with Deep Autoencoders: an autoencoder shared by both "
+                 "domains, with a label layer trained on the source and a term that brings "
+                 "the two domains' codes together (re-implemented in Keras).",
+           setting="3072-10-2 sigmoid autoencoder, KL weight $10^{-3}$, softmax weight 10, "
+                   "L2 $10^{-5}$, 200 + 1,000 full-batch Adam steps"),
+    Method("vgg", "VGG", "cnn", "#000000", paper=True,
+           about="The network's conv5 block and a new fc head fine-tuned on the source (on "
+                 "Corel, whose images are not available, an fc head on the 256-d features)."),
+    Method("mrcnn", "MRCNN", "cnn", "#d55e00", paper=True,
+           about="VGG plus the manifold term, which makes neighbouring target samples (a kNN "
+                 "graph on pool4 features) agree (on Corel: the fc head on the features, with "
+                 "the term)."),
 )}
 
 METHODS = tuple(REGISTRY)  # Table 1's column order

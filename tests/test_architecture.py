@@ -130,30 +130,31 @@ def test_the_book_stores_hold_every_registered_method():
 def test_every_committed_store_holds_registered_methods_only():
     """A method removed from the registry while its store stays would leave unlabelled rows
     in every table and CSV: each committed store's methods are registered (#36)."""
-    from mrcnn_core.experiments import ResultsStore
-    from mrcnn_core.methods import REGISTRY
+    from mrcnn_core.audit import unregistered_in_stores
 
-    folders = sorted(p.parent for p in (ROOT.parent / "results").glob("**/runs.csv"))
-    assert folders, "no committed store found under results/"
-    for f in folders:
-        methods = set(ResultsStore(f).load()["method"])
-        assert methods <= set(REGISTRY), f"{f}: unregistered {sorted(methods - set(REGISTRY))}"
+    assert list((ROOT.parent / "results").glob("**/runs.csv")), "no committed store found"
+    assert unregistered_in_stores(ROOT.parent / "results") == []
+
+
+def test_the_unregistered_check_names_the_store(tmp_path):
+    from mrcnn_core.audit import unregistered_in_stores
+    from mrcnn_core.experiments.store import RUN_COLUMNS, ResultsStore
+
+    row = dict.fromkeys(RUN_COLUMNS, "")
+    row.update(run_key="k", dataset="corel", task_id="t", method="ghost", seed=0, status="ok")
+    ResultsStore(tmp_path / "baselines" / "ghost").add(row)
+    (fault,) = unregistered_in_stores(tmp_path)
+    assert "ghost" in fault and "baselines/ghost" in fault
 
 
 def test_the_baseline_store_covers_every_task_its_profile_plans():
     """A registered shallow method whose store covers 3 of 400 tasks passed the store test
     (#36): each method of the baselines profile covers every task it plans, per data set."""
-    from mrcnn_core.analysis import load_runs
-    from mrcnn_core.experiments import load_profile
+    from mrcnn_core.audit import planned_tasks, short_coverage
 
-    runs = load_runs(ROOT.parent / "results" / "baselines", experiment="main")
-    planned = {"cifar100": 400, "corel": 144}  # all tasks: P(5,2)^2 and P(4,2)^2
-    main = load_profile("baselines").data["experiments"]["main"]
-    for ds, spec in main.items():
-        assert spec.get("tasks", "all") == "all"
-        for m in spec["methods"]:
-            have = runs[(runs["dataset"] == ds) & (runs["method"] == m)]["task_id"].nunique()
-            assert have == planned[ds], f"{m} on {ds}: {have} of {planned[ds]} tasks stored"
+    assert len(planned_tasks("baselines", "cifar100")) == 400  # P(5,2)^2
+    assert len(planned_tasks("baselines", "corel")) == 144  # P(4,2)^2
+    assert short_coverage(ROOT.parent / "results" / "baselines") == []
 
 
 def test_table1_page_names_registered_methods_without_runs():
@@ -166,5 +167,7 @@ def test_table1_page_names_registered_methods_without_runs():
                  deterministic="yes")
             for i in range(10) for m in ("lr", "vgg")]
     page = figures.table1(pd.DataFrame(rows), "unit")
-    assert set(page.values["methods_without_runs"]) == {"SVM", "TSVM", "TCA", "TLDA", "MRCNN"}
+    from mrcnn_core.methods import LABELS
+
+    assert set(page.values["methods_without_runs"]) == set(LABELS.values()) - {"LR", "VGG"}
     assert any("Registered methods with no runs" in p for p in page.parts if isinstance(p, str))

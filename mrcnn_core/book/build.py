@@ -133,6 +133,9 @@ def main(args) -> int:
     compute = bool(prof.options.get("book_computes", True)) if args.compute is None else args.compute
     check_environment(prof)
     OUT.mkdir(parents=True, exist_ok=True)
+    from .registry_pages import write as write_registry_pages
+
+    write_registry_pages(OUT, ROOT / "results")  # the prose pages' lists of methods and stores
     t0 = time.perf_counter()
     known = pages()
     only = [p for p in (args.only or "").split(",") if p]
