@@ -59,7 +59,8 @@ test: install
 
 # The pages are MyST notebooks (notebooks/*.md); re-pair the .ipynb that Colab opens.
 notebooks: install
-	$(PY) -c "from mrcnn_core.book.install_cells import sync_install_cells as s; print('install cells rewritten:', s('notebooks'))"
+	$(PY) -c "from mrcnn_core.book.colab_notebooks import sync_install_cells as s; print('install cells rewritten:', s('notebooks'))"
+	$(PY) -c "from mrcnn_core.book.colab_notebooks import write_meta_notebooks as w; print('meta notebooks:', w('notebooks'))"
 	$(VENV)/bin/jupytext --sync notebooks/*.md
 
 bench: install

@@ -54,7 +54,7 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
 
     from mrcnn_core.experiments import load_profile, plan, profile_context
-    from mrcnn_core.experiments.status import pairs_data_dir
+    from mrcnn_core.experiments.sweep_status import pairs_data_dir
     from mrcnn_core.features import rows_path, save_rows
 
     prof = load_profile(a.profile)

@@ -117,6 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     ft.add_argument("--official", help="an unpacked official cifar-100-python folder to use "
                                        "instead of downloading it")
 
+    ch = sub.add_parser("check-html", help="check the built book as a reader would: raw LaTeX, "
+                        "raw column names, numbers of more than 2 decimals, broken links")
+    ch.add_argument("root", nargs="?", default="_build/html", help="the built HTML (default: "
+                    "_build/html)")
+
     mt = sub.add_parser("methods", help="list the registered methods (mrcnn_core/methods.py): "
                         "name, label, kind, where, whether the paper ran it")
     mt.add_argument("--kind", choices=("shallow", "cnn"), help="only methods of this kind")
@@ -201,6 +206,14 @@ def _dispatch(a) -> int:
         for e in s.errors[:20]:
             print("  failed:", e)
         return 1 if s.failed else 0
+    if a.cmd == "check-html":
+        from .book.htmlcheck import check_html
+
+        faults = check_html(a.root)
+        for f in faults:
+            print(f)
+        print(f"{len(faults)} fault(s) in {a.root}")
+        return 1 if faults else 0
     if a.cmd == "methods":
         from .book.registry_pages import methods_rows
         from .methods import all_methods

@@ -29,7 +29,7 @@ def planned_tasks(profile: str, dataset: str, experiment: str = "main") -> set[s
     """The task ids ``profile`` plans for ``dataset`` (reads the data's labels, not features)."""
     from .experiments import load_profile
     from .experiments.planner import pick_tasks
-    from .experiments.status import profile_context
+    from .experiments.sweep_status import profile_context
 
     prof = load_profile(profile)
     spec = prof.data["experiments"][experiment][dataset]

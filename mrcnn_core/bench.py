@@ -89,7 +89,7 @@ def _gpu_peak_bytes() -> float | None:
 
 
 def main(args) -> int:
-    from .experiments.status import auto_batch_size
+    from .experiments.sweep_status import auto_batch_size
 
     from .features import BACKBONES, check_backbone
 

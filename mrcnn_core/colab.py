@@ -8,7 +8,7 @@ place, ``_config.yml`` (``repository.url``); ``$MRCNN_REPO_URL`` overrides it
 install cell of every notebook is generated from it (:func:`install_cell`;
 ``make notebooks`` rewrites them and a test checks they agree).
 
-The neighbours: ``book/install_cells.py`` rewrites the cell into every page,
+The neighbours: ``book/colab_notebooks.py`` rewrites the cell into every page,
 ``experiments/slices.py`` re-computes a slice of a grid on the reader's machine,
 ``costs.py`` estimates a run's time on a T4.
 """
@@ -48,8 +48,10 @@ def install_cell(page: str, url: str | None = None) -> str:
     """The first code cell of every page (with ``url`` baked in from ``_config.yml``).
 
     On Colab it clones the repository shallowly, works inside the clone (so the
-    committed stores resolve) and installs the package from it; elsewhere it
-    only sets the page up.
+    committed stores resolve), installs the package from it and fetches what the page needs
+    (``fetch.colab_fetch``: the reduced data from the official CIFAR-100, and the profile's
+    weights when the page computes a slice); elsewhere it only sets the page up.  It runs
+    after the parameters cell, so it sees ``compute_tasks`` and ``profile``.
     """
     url = url or repository()[0]
     return (
@@ -61,5 +63,9 @@ def install_cell(page: str, url: str | None = None) -> str:
         f'        subprocess.run(["git", "clone", "-q", "--depth", "1", repo, "{CLONE_DIR}"], check=True)\n'
         f'    os.chdir("{CLONE_DIR}")\n'
         '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", ".[colab]"], check=True)\n'
+        "    # the exact data (and, for a computed slice, the weights) of the committed numbers\n"
+        "    from mrcnn_core.fetch import colab_fetch\n"
+        f'    colab_fetch("{page}", bool(globals().get("compute_tasks")), '
+        'globals().get("profile", "imagenet-vgg16"))\n'
         "from mrcnn_core.book.notebook import page_setup\n"
         f'page_setup("{page}")')

@@ -208,3 +208,56 @@ def fetch(dest: str | os.PathLike, what=("data", "vgg19", "vgg16"),
     if failed:
         raise FetchError("; ".join(lines + failed))
     return lines + [f"set MRCNN_DATA_DIR={dest / 'data'} (the weights are found beside it)"]
+
+
+# -- what a page needs on Colab ---------------------------------------------------------------
+
+#: pages that read the data at their default parameters (the rest read the committed stores
+#: only); a page that computes a slice (``compute_tasks > 0``) also needs its profile's weights
+DATA_PAGES = ("01_data", "10_experiments", "20_table1", "27_stability", "index")
+COLAB_DEST = "mrcnn-data"
+COREL_NOTE = ("Corel: its 256-d features have no public download that we know of; place "
+              "corel.mat (sha256 946b4128...ecf51, ../shared/data/README.md) in "
+              "{dest}/data/corel/ to run the Corel pages' computations")
+
+
+def page_needs(page: str, compute: bool = False, profile: str = "imagenet-vgg16") -> list[str]:
+    """The fetch steps a page needs: ``data`` if it reads the data (or computes), and the
+    profile's backbone (``vgg16`` / ``vgg19``) if it computes a slice."""
+    steps = ["data"] if (page in DATA_PAGES or compute) else []
+    if compute:
+        from .experiments import load_profile
+
+        backbone = load_profile(profile).options.get("backbone", "vgg19")
+        steps.append(backbone if backbone in ("vgg16", "vgg19") else "vgg19")
+    return steps
+
+
+def colab_fetch(page: str, compute: bool = False, profile: str = "imagenet-vgg16",
+                dest: str | os.PathLike = COLAB_DEST) -> list[str]:
+    """Run by a page's install cell on Colab: fetch what the page needs into ``dest`` and
+    point the package at it (``MRCNN_DATA_DIR``).  A step that fails is said in one line and
+    the page goes on (it reads the committed stores; only its computations need the files)."""
+    steps = page_needs(page, compute, profile)
+    if not steps:
+        return []
+    have = os.environ.get("MRCNN_DATA_DIR")
+    if have and (Path(have) / "cifar-100-python").is_dir():  # the reader's own data: kept
+        print(f"fetch: using MRCNN_DATA_DIR={have}")
+        return [f"using MRCNN_DATA_DIR={have}"]
+    dest = Path(dest).resolve()
+    if "vgg16" in steps:  # the converter reads ONNX: installed only when it is needed
+        import importlib.util
+
+        if importlib.util.find_spec("onnx") is None:
+            subprocess.run([sys.executable, "-m", "pip", "install", "-q", "onnx>=1.17"],
+                           check=False)
+    try:
+        lines = fetch(dest, steps)
+    except FetchError as e:
+        lines = [f"fetch: {e}"]
+    os.environ["MRCNN_DATA_DIR"] = str(dest / "data")
+    lines.append(COREL_NOTE.format(dest=dest))
+    for line in lines:
+        print(line)
+    return lines

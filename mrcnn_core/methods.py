@@ -72,7 +72,7 @@ REGISTRY: dict[str, Method] = {m.name: m for m in (
            setting="scikit-learn's `LinearSVC`, $C$ from LR's grid by 3-fold CV on the source: "
                    "TSVM without its transductive part, so TSVM - SVM is what the unlabelled "
                    "target adds"),
-    Method("tsvm", "TSVM", "shallow", "#e69f00", "mrcnn_core.baselines.tsvm:TSVM",
+    Method("tsvm", "TSVM", "shallow", "#cc79a7", "mrcnn_core.baselines.tsvm:TSVM",
            (("lam", "TSVM: lambda"), ("start", "TSVM: winning start")), paper=True,
            grids=(("lam", "mrcnn_core.baselines.tsvm:LAMBDA_GRID"),),
            about="Transductive SVM: an SVM that also places its margin away from the "
@@ -90,7 +90,7 @@ REGISTRY: dict[str, Method] = {m.name: m for m in (
                  "on top).",
            setting="skada's TCA (linear kernel, $\\mu=0.1$), latent dimension 10..100 step 10 "
                    "chosen on a held-out third of the source; logistic regression on top"),
-    Method("tlda", "TLDA", "shallow", "#56b4e9", "mrcnn_core.baselines.tlda:TLDA",
+    Method("tlda", "TLDA", "shallow", "#8c6d31", "mrcnn_core.baselines.tlda:TLDA",
            selection=False, options={"pretrain_steps": 200, "steps": 1000}, paper=True,
            about="Transfer Learning with Deep Autoencoders: an autoencoder shared by both "
                  "domains, with a label layer trained on the source and a term that brings "

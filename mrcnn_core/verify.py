@@ -82,7 +82,7 @@ def _profile(name: str, prov: dict):
 def _spec_for(row: pd.Series, cache: dict, prov: dict):
     """The run's spec, planned again from its profile (same key), and its context."""
     from .experiments import plan
-    from .experiments.status import profile_context
+    from .experiments.sweep_status import profile_context
 
     pairs = row["experiment"] == "pairs"  # the cross-pair study has data and tasks of its own
     # the context the run was planned in, as its row says: a shallow run of a profile with
@@ -114,7 +114,7 @@ def _spec_for(row: pd.Series, cache: dict, prov: dict):
 def verify(results: str | Path, runs: int = 3, seed: int = 0, methods=None,
            out=sys.stdout) -> int:
     """Re-run ``runs`` stored runs drawn with ``seed``; print JSON lines; return the exit status."""
-    from .experiments.status import execute
+    from .experiments.sweep_status import execute
 
     df = load_rows(results)
     if methods:

@@ -112,7 +112,7 @@ def test_sensitivity_claims_name_the_collapse():
                       "accuracy": [0.8, 0.9, 0.95, 0.85, 0.5, 0.5, 0.1, 0.99]})
     (line,) = sensitivity_claims({"alpha": d}, {"alpha": 1e-5})
     # task c did not run alpha = 1: it is left out of every mean
-    assert "paper's value 1e-05 gives 85.0%" in line and "highest mean is at 0.01 (90.0%)" in line
+    assert "paper's value 10<sup>-5</sup> gives 85.0%" in line and "highest mean is at 0.01 (90.0%)" in line
     assert "at 1 the mean accuracy is at most 55%" in line and "the 2 tasks" in line
     # two tasks give no interval (fewer than 5 clusters), so no value is called higher or lower
     assert "lower at" not in line and "higher at" not in line
@@ -258,3 +258,15 @@ def test_banner_dates_are_a_whole_span():
     assert date_range(recs) == "2026-11-26 to 2026-12-04 (3 provenance records)"
     assert date_range(recs[:1]) == "2026-11-26 (1 provenance record)"
     assert date_range([]) == "?"
+
+
+def test_one_formatter_writes_log_scale_settings_as_powers_of_ten():
+    """A learning rate once printed as 0.00316228 in text and on Fig. 3's ticks (#34)."""
+    from mrcnn_core.formatting import interval, pct, pp, tex_value, value
+
+    assert value(10 ** -2.5) == "10<sup>-2.5</sup>" and value(1e-7) == "10<sup>-7</sup>"
+    assert value(0.1) == "0.1" and value(3) == "3" and value(0.01) == "0.01"
+    assert tex_value(10 ** -2.5) == "$10^{-2.5}$" and tex_value(0.5) == "0.5"
+    assert value(0.0031) == "0.0031"  # not a half power of ten: as it is
+    assert pct(0.7789) == "77.9%" and pp(2.94) == "+2.9 pp" and pp(-0.04) == "-0.0 pp"
+    assert interval(1.64, 4.16) == "[+1.6, +4.2]" and interval(float("nan"), 1) == "(no interval)"

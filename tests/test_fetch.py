@@ -1,6 +1,7 @@
 """fetch: the data rebuilt from an official folder, the VGG19 file from the Keras cache, the
 VGG16 converter on a tiny ONNX model; nothing touches the network."""
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -81,3 +82,38 @@ def test_vgg16_converter_on_a_tiny_onnx_model(tmp_path):
 def test_unknown_fetch_step(tmp_path):
     with pytest.raises(F.FetchError, match="unknown fetch step"):
         F.fetch(tmp_path, ["weights"])
+
+
+def test_a_page_fetches_only_what_it_needs():
+    from mrcnn_core.fetch import page_needs
+
+    assert page_needs("23_fig3") == []  # reads the committed stores only
+    assert page_needs("01_data") == ["data"]
+    assert page_needs("23_fig3", compute=True) == ["data", "vgg16"]  # the book's profile
+    assert page_needs("20_table1", compute=True, profile="imagenet-vgg19") == ["data", "vgg19"]
+
+
+def test_colab_fetch_points_the_package_at_what_it_fetched(tmp_path, monkeypatch):
+    """On Colab the install cell fetches, then MRCNN_DATA_DIR names the result; a failed step
+    is one line and the page goes on; a reader's own MRCNN_DATA_DIR is kept."""
+    from mrcnn_core import fetch as F
+
+    calls = []
+    monkeypatch.delenv("MRCNN_DATA_DIR", raising=False)
+    monkeypatch.setattr(F, "fetch", lambda dest, what: calls.append((Path(dest), list(what)))
+                        or ["data: built"])
+    lines = F.colab_fetch("01_data", dest=tmp_path / "d")
+    assert calls == [((tmp_path / "d").resolve(), ["data"])] and lines[0] == "data: built"
+    assert os.environ["MRCNN_DATA_DIR"] == str((tmp_path / "d" / "data").resolve())
+    assert any("Corel" in x for x in lines)  # no public download: said, with where to put it
+
+    def offline(dest, what):
+        raise F.FetchError("CIFAR-100: offline")
+
+    monkeypatch.setattr(F, "fetch", offline)
+    assert F.colab_fetch("01_data", dest=tmp_path / "e")[0] == "fetch: CIFAR-100: offline"
+    own = tmp_path / "own"
+    (own / "cifar-100-python").mkdir(parents=True)
+    monkeypatch.setenv("MRCNN_DATA_DIR", str(own))
+    assert F.colab_fetch("01_data") == [f"using MRCNN_DATA_DIR={own}"]
+    assert F.colab_fetch("26_selection") == []  # nothing to fetch

@@ -45,7 +45,14 @@ def test_table1_page_by_hand():
 
 def test_fig2a_sorts_domains_and_stamps():
     page = figures.fig2a(store_rows())
-    assert page.values == {"n_target_domains": 4}
+    assert page.values["n_target_domains"] == 4
+    # MRCNN is VGG + 2 pp on every task: below it on no domain; 10 pp off on t3: on one
+    assert page.values["mrcnn_below_vgg_domains"] == 0
+    rows = store_rows()
+    rows.loc[(rows["method"] == "mrcnn") & (rows["target"] == "t3"), "accuracy"] -= 0.10
+    low = figures.fig2a(rows)
+    assert low.values["mrcnn_below_vgg_domains"] == 1
+    assert low.answer.startswith("**Does MRCNN do worse than VGG") and "on 1 of 4 target" in low.answer
     fig = next(p for p in page.parts if isinstance(p, plt.Figure))
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_xticklabels()]
@@ -191,9 +198,11 @@ def test_banner_folds_all_but_one_line(tmp_path):
     runs = store_rows().assign(prov_id=pid, store=str(tmp_path), weights="file:w.h5")
     text = provenance_banner(runs, [tmp_path])
     visible, folded = text.split("<details>", 1)
-    assert visible.count("\n\n") == 1 and "commit abcdef1" in visible
-    assert "backbone vgg16 (ImageNet weights)" in visible and "cifar100 (reduced)" in visible
-    assert "cifar100 8 tasks" in visible
+    assert visible == ""  # answer first: the page's answer, then one folded line
+    summary = folded.split("</summary>")[0]
+    assert "commit abcdef1" in summary and "**" not in summary  # HTML bold inside <summary>
+    assert "backbone vgg16 (ImageNet weights)" in summary and "cifar100 (reduced)" in summary
+    assert "cifar100 8 tasks" in summary
     assert folded.rstrip().endswith("</details>") and "**Backend/device:** jax / cpu" in folded
     assert text.count("reduced CIFAR-100") == 1  # the reduced-data warning is said once
     smoke = provenance_banner(runs.assign(profile="smoke", weights="none"), [tmp_path])

@@ -122,6 +122,11 @@ def test_book_builds_with_every_page(real_cifar_root, real_corel_path):
     assert "<details>" in t1_html and "Provenance:" in t1_html
     assert 'href="20_table1-smoke.csv"' in t1_html
     assert (html / "book" / "generated" / "20_table1-smoke.csv").is_file()
+    # as a reader would look (#34): no raw LaTeX, raw column names, long decimals, dead links
+    from mrcnn_core.book.htmlcheck import check_html
+
+    faults = check_html(html)
+    assert not faults, "\n".join(map(str, faults[:20]))
     for f in (html / "book" / "generated").glob("*.html"):  # nothing loads from the internet
         assert not re.search(r'src="https?://|<link[^>]+href="https?://', f.read_text()), f.name
     # formulas render offline: MathJax is bundled and no page loads it from a CDN
@@ -193,3 +198,26 @@ def test_the_parameters_cell_of_a_page_lists_every_name_its_visible_cells_use(tm
     path = nb_with(["remove-input"])  # no visible code: the page shows no parameters either
     complete_parameters(path, known, {"profile": "imagenet-vgg16"})
     assert "remove-cell" in nbformat.read(str(path), as_version=4).cells[1].metadata["tags"]
+
+
+def test_a_meta_page_has_its_own_notebook_with_its_parameters(tmp_path):
+    """Colab opened Fig. 2(a) on Corel and the 544-task baselines page as their source
+    notebooks with the defaults (#35): each meta page now has ``notebooks/<page>.ipynb`` with
+    the toc's parameters, in sync with ``make notebooks``."""
+    import nbformat
+
+    from mrcnn_core.book.build import pages
+    from mrcnn_core.book.colab_notebooks import meta_notebook
+    from mrcnn_core.book.notebook import notebook_parameters
+
+    metas = [(p, s, x) for p, s, x in pages() if p != s]
+    assert {p for p, _, _ in metas} >= {"21_fig2a_corel", "30_full_baselines"}
+    for page, src, params in metas:
+        committed = nbformat.read(str(NB / f"{page}.ipynb"), as_version=4)
+        fresh = meta_notebook(NB / f"{src}.md", page, params)
+        assert [c.source for c in committed.cells][1:] == [c.source for c in fresh.cells][1:], \
+            f"notebooks/{page}.ipynb is out of sync: run `make notebooks`"
+        nbformat.write(committed, str(tmp_path / f"{page}.ipynb"))
+        got = notebook_parameters(tmp_path / f"{page}.ipynb")
+        assert all(got[k]["default"] == repr(v) for k, v in params.items()), (page, got)
+        assert f'page_setup("{page}")' in "".join(c.source for c in committed.cells)

@@ -311,6 +311,6 @@ def test_corel_control_study_reuses_the_main_runs(tmp_path, corel_env):
     assert page.values["control_claims"][0].startswith("the manifold term (at MRCNN's lr and beta)")
     with pytest.raises(ProfileError, match="control study .* runs on 'corel'"):
         from mrcnn_core.experiments import load_profile, plan
-        from mrcnn_core.experiments.status import profile_context
+        from mrcnn_core.experiments.sweep_status import profile_context
 
         plan(load_profile(prof), "control", "cifar100", profile_context(load_profile(prof), "corel"))

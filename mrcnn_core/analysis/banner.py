@@ -25,11 +25,11 @@ def coverage_line(df: pd.DataFrame) -> str:
 
 
 def provenance_banner(df: pd.DataFrame, folders: Sequence) -> str:
-    """A Markdown banner: one visible line (profile, backbone, data, coverage, commit, and a
-    warning where the numbers are not a result), and everything else (stores, weights,
-    backend, device, dates, coverage per method, determinism, the profile's differences
-    from the paper) in a folded ``<details>`` block, which renders alike in the built
-    book, in Jupyter and on Colab."""
+    """A Markdown banner: one folded ``<details>`` block whose one-line summary says the
+    profile, backbone, data, coverage and commit(s), and whose body says everything else
+    (stores, weights, backend, device, dates, coverage per method, determinism, the
+    profile's differences from the paper); a warning where the numbers are not a result
+    stays visible above it.  It renders alike in the built book, in Jupyter and on Colab."""
     if df.empty:
         return "**No results found** in " + ", ".join(map(str, folders))
     prov = {p["prov_id"]: p for p in load_provenance(*folders)}
@@ -58,14 +58,15 @@ def provenance_banner(df: pd.DataFrame, folders: Sequence) -> str:
     head = [f"**{', '.join(profiles)}**"]
     if backbones:
         head.append(f"backbone {', '.join(backbones)} ({kind})")
+    # one commit is named; several are counted (listed in the folded part)
     head += [f"data {data}", f"{short_cov}, {seed_txt} seed(s) per task, {len(df)} runs",
-             f"commit {', '.join(commits)}"]
+             f"commit {commits[0]}" if len(commits) == 1 else f"{len(commits)} commits"]
     warn = []
     if random_w:
         warn.append("random backbone weights: not the paper's setting")
     if "smoke" in profiles:
         warn.append("smoke profile: a pipeline check, not a result")
-    line = " · ".join(head) + ("  ⚠️ " + "; ".join(warn) if warn else "")
+    line = " · ".join(head)
     # the folded details
     lines = ["**Stores:** " + ", ".join(f"`{f}`" for f in sorted({str(x) for x in df.get('store', [])}))]
     if len(images):
@@ -83,9 +84,19 @@ def provenance_banner(df: pd.DataFrame, folders: Sequence) -> str:
                      "1,200 images), where the same alpha weighs Omega about 6x less.")
     if diffs:
         lines.append("**Differences from the paper:** " + " ".join(diffs))
-    return (f"{line}\n\n<details><summary>Provenance: stores, weights, backend, device, dates, "
-            f"coverage per method, differences from the paper</summary>\n\n"
-            + "\n\n".join(lines) + "\n\n</details>")
+    # answer first (#34): the provenance is one folded line under the page's answer; a
+    # warning that the numbers are not a result stays visible above it
+    visible = ("⚠️ " + "; ".join(warn) + "\n\n") if warn else ""
+    return (f"{visible}<details><summary>Provenance: {md_inline(line)} (stores, weights, "
+            f"backend, device, dates, coverage per method, differences from the "
+            f"paper)</summary>\n\n" + "\n\n".join(lines) + "\n\n</details>")
+
+
+def md_inline(text: str) -> str:
+    """Markdown bold as HTML (a ``<summary>`` is HTML: Markdown inside it is not rendered)."""
+    import re
+
+    return re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
 
 
 def determinism_line(df: pd.DataFrame) -> str:

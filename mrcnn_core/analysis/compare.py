@@ -60,10 +60,14 @@ def comparisons(pt: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+DATASET_NAMES = {"cifar100": "CIFAR-100", "corel": "Corel"}
+
+
 def verdict(comp: pd.DataFrame, a: str, b: str, dataset: str) -> str:
     """One plain sentence on the claim "a beats b", computed from the Total group."""
     label = f"{METHOD_LABEL[a]} - {METHOD_LABEL[b]}"
     r = comp[(comp["comparison"] == label) & (comp["dataset"] == dataset) & (comp["group"] == "Total")]
+    dataset = DATASET_NAMES.get(dataset, dataset)  # in words from here on
     if r.empty:
         return f"{METHOD_LABEL[a]} vs {METHOD_LABEL[b]} on {dataset}: not run."
     r = r.iloc[0]

@@ -5,7 +5,9 @@ import numpy as np
 import pandas as pd
 
 from ..ablations import LABELS
+from ..formatting import value
 from ..stats import N_BOOT, cluster_bootstrap, holm, rng_for
+
 
 def sensitivity(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Fig. 3: accuracy per value of each varied parameter, and the 2-D grid.
@@ -70,6 +72,9 @@ def point_intervals(d: pd.DataFrame, param: str, base_value: float, n_boot: int 
     return pd.DataFrame(rows).set_index(param)
 
 
+SETTING_NAMES = {"lr": "learning rate r", "alpha": "alpha", "beta": "beta", "k": "k"}
+
+
 def sensitivity_claims(sens: dict[str, pd.DataFrame], base: dict, collapse: float = 0.55) -> list[str]:
     """One sentence per varied parameter: the paper's value, the best value, and where the
     mean accuracy falls to ``collapse`` or below (a head that predicts one class scores
@@ -97,14 +102,14 @@ def sensitivity_claims(sens: dict[str, pd.DataFrame], base: dict, collapse: floa
         n = d["task_id"].nunique()
         at = m.get(base.get(p), np.nan) if base.get(p) in m.index else np.nan
         best = m.idxmax()
-        line = (f"{p}: the paper's value {base.get(p):g} gives {100 * at:.1f}%, the highest mean "
-                f"is at {best:g} ({100 * m.max():.1f}%)")
+        line = (f"{SETTING_NAMES.get(p, p)}: the paper's value {value(base.get(p))} gives "
+                f"{100 * at:.1f}%, the highest mean is at {value(best)} ({100 * m.max():.1f}%)")
         if "verdict" in iv:
             called = {v: (r["verdict"] if adj.get((i, v), 1.0) < 0.05 else "within noise")
                       for v, r in iv.iterrows() if (i, v) in adj}
-            better = [f"{v:g}" for v, w in called.items() if w == "higher"]
-            worse = [f"{v:g}" for v, w in called.items() if w == "lower"]
-            same = [f"{v:g}" for v, w in called.items() if w == "within noise"]
+            better = [value(v) for v, w in called.items() if w == "higher"]
+            worse = [value(v) for v, w in called.items() if w == "lower"]
+            same = [value(v) for v, w in called.items() if w == "within noise"]
             line += ("; against the paper's value (95% bootstrap interval over tasks, seeds "
                      "averaged first, Holm-adjusted over the figure's comparisons): " + "; ".join(
                          x for x in (f"higher at {', '.join(better)}" if better else "",
@@ -113,7 +118,7 @@ def sensitivity_claims(sens: dict[str, pd.DataFrame], base: dict, collapse: floa
                          if x))
         bad = [v for v, a in m.items() if a <= collapse]
         if bad:
-            line += (f"; at {', '.join(f'{v:g}' for v in bad)} the mean accuracy is at most "
+            line += (f"; at {', '.join(value(v) for v in bad)} the mean accuracy is at most "
                      f"{100 * collapse:.0f}%, near chance on these balanced domains: the method "
                      "breaks there")
         else:

@@ -58,8 +58,9 @@ def page_titles(toc: Path | None = None) -> dict[str, str]:
 
 def as_meta_page(path: Path, src: str, params: dict, title: str | None) -> None:
     """An executed meta page (``src`` run with other ``params``): the toc's title as its
-    heading, and a Colab line that names the parameters to set (it showed ``src``'s own
-    heading and a link that opens ``src`` with its defaults)."""
+    heading, and a Colab line that opens the page's own notebook (``notebooks/<page>.ipynb``,
+    written by ``make notebooks`` with these parameters; it opened ``src`` with its
+    defaults)."""
     import nbformat
 
     from .notebook import COLAB_LINE, colab_line
@@ -70,12 +71,11 @@ def as_meta_page(path: Path, src: str, params: dict, title: str | None) -> None:
             first, _, rest = c.source.lstrip().partition("\n")
             c.source = f"# {title}\n{rest}"
             break
-    shown = {k: v for k, v in params.items() if k != "title"}  # the heading says the title
     for c in nb.cells:
         for o in c.get("outputs", []):
             md = o.get("data", {}).get("text/markdown")
             if md and COLAB_LINE in "".join(md):
-                o["data"]["text/markdown"] = colab_line(src, shown)
+                o["data"]["text/markdown"] = colab_line(path.stem)
     nbformat.write(nb, str(path))
 
 
@@ -117,7 +117,7 @@ def pages(toc: Path | None = None) -> list[tuple[str, str, dict]]:
 
 def check_environment(profile) -> None:
     """Fail within seconds, before any notebook runs, if the profile's weights can't be had."""
-    from ..experiments.status import profile_weights
+    from ..experiments.sweep_status import profile_weights
     from ..features import check_imagenet_available, resolve_weights
 
     w, b, sha = profile_weights(profile)

@@ -261,12 +261,7 @@ def page_setup(notebook: str | None = None) -> None:
 COLAB_LINE = "[Open this page as a notebook on Colab]"
 
 
-def colab_line(notebook: str, params: dict | None = None) -> str:
-    """The page's Colab line; for a page that is ``notebook`` run with other ``params`` (a
-    toc ``meta`` page), the parameters a reader must set there."""
-    if params:
-        sets = ", ".join(f"`{k} = {v!r}`" for k, v in params.items())
-        return (f"This page is the notebook `{notebook}` run with {sets}: "
-                f"[open it on Colab]({colab_link(notebook)}) and set them in its Parameters "
-                "cell (its first cell installs the package).")
+def colab_line(notebook: str) -> str:
+    """The page's Colab line: it opens ``notebooks/<notebook>.ipynb`` (a toc meta page has a
+    notebook of its own, with its parameters: ``book/colab_notebooks.py``)."""
     return f"{COLAB_LINE}({colab_link(notebook)}) (its first cell installs the package)."

@@ -11,6 +11,13 @@ from ..methods import CNN, COLOURS
 # figure renders small, so every figure is at least this wide.
 MIN_WIDTH = 8.5
 PALETTE = dict(COLOURS)  # label -> colour, from the method registry
+#: Table 1's LR groups: their own colours (not a method's), with a legend wherever used
+GROUP_PALETTE = {"Left": "#6a3d9a", "Right": "#b15928", "Total": "#666666"}
+
+
+def pair_palette(pairs) -> dict:
+    """One colour per superclass pair (ColorBrewer Dark2: not the methods' colours)."""
+    return dict(zip(pairs, sns.color_palette("Dark2", len(pairs))))
 
 
 def style() -> None:
@@ -58,5 +65,7 @@ def stamp_text(runs: pd.DataFrame) -> str:
         parts.append(f"backbone {bb} ({w})")
     parts.append(f"{runs['task_id'].nunique()} tasks, {len(runs)} runs")
     if "deterministic" in runs and (runs["deterministic"] == "no").any():
-        parts.append(f"{int((runs['deterministic'] == 'no').sum())} runs not re-runnable")
+        # said in words: "not re-runnable" alone read as a fault of the page
+        parts.append(f"{int((runs['deterministic'] == 'no').sum())} runs from before training "
+                     "was deterministic")
     return "; ".join(parts)

@@ -8,8 +8,8 @@ from importlib import import_module
 
 _WHERE = {"Profile": "profile", "ProfileError": "profile", "load_profile": "profile",
           "SweepStopped": "driver", "sweep": "driver",
-          "SweepSummary": "status", "load_context": "status", "plan": "status",
-          "profile_context": "status", "status": "status",
+          "SweepSummary": "sweep_status", "load_context": "sweep_status", "plan": "sweep_status",
+          "profile_context": "sweep_status", "status": "sweep_status",
           "ResultsStore": "store", "StoreError": "store", "store_folders": "store"}
 
 __all__ = sorted(_WHERE)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .profile import Profile
-from .status import execute, needs_cnn, plan, profile_context, result_row, run_provenance
+from .sweep_status import execute, needs_cnn, plan, profile_context, result_row, run_provenance
 
 LOOPBACK = "127.0.0.1"
 # Fault injection for tests: the first chunk that finds this file absent

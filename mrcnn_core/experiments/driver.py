@@ -15,7 +15,7 @@ from typing import Sequence
 
 from .distributed import run_distributed
 from .profile import DATASETS, EXPERIMENTS, Profile, ProfileError, load_profile
-from .status import Context, SweepSummary, execute, needs_cnn, plan, profile_context, run_provenance
+from .sweep_status import Context, SweepSummary, execute, needs_cnn, plan, profile_context, run_provenance
 from .store import ResultsStore
 
 class SweepStopped(RuntimeError):

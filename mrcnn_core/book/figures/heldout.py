@@ -56,6 +56,8 @@ def heldout_page(runs: pd.DataFrame, exploratory: pd.DataFrame, profile: str,
         else:
             answer.append(f"**{r.hypothesis}** ({r.claim}): pending, {r.runs} of "
                           f"{r.planned_runs} planned runs stored")
+    page.answered("Do the paper's claims hold on three held-out pairs, tested as "
+                  "pre-registered?", "; ".join(a.replace("**", "") for a in answer) + ".")
     page.add("**The answer so far** (computed, as planned):\n" + "\n".join(f"- {a}" for a in answer))
     page.add(fmt(H.results_table(res).set_index("hypothesis"), 2,
                  "Confirmatory results as pre-registered: estimate, 95% interval (H1, H2: "

@@ -15,16 +15,29 @@ class Page:
 
     parts: list = field(default_factory=list)
     values: dict = field(default_factory=dict)  # what the page records for tests
+    #: the page's question and its computed answer, in one or two sentences: shown first
+    answer: str = ""
 
     def add(self, *items) -> "Page":
         self.parts.extend(i for i in items if i is not None)
         return self
 
-    def show(self) -> None:
+    def answered(self, question: str, answer: str) -> "Page":
+        """Set the page's question and answer (shown before everything else)."""
+        self.answer = f"**{question}** {answer}"
+        self.values["answer"] = self.answer
+        return self
+
+    def show(self, banner: str | None = None) -> None:
+        """The answer first, then the (folded) provenance ``banner``, then the parts."""
         from IPython.display import Markdown, display
 
         from ..notebook import record
 
+        if self.answer:
+            display(Markdown(f"> {self.answer}"))
+        if banner:
+            display(Markdown(banner))
         for p in self.parts:
             if isinstance(p, str):
                 display(Markdown(p))
@@ -43,6 +56,11 @@ PARAM_NAMES = {"lr": "learning rate $r$", "alpha": r"$\alpha$", "beta": r"$\beta
                "k": "$k$ (neighbours)"}
 
 
+def caption(text: str) -> str:
+    """A figure's caption: what to see in it (shown under the figure)."""
+    return f"*What to see:* {text}"
+
+
 def no_runs(runs: pd.DataFrame) -> Page | None:
     """A page that says so when its store holds no (ok) runs."""
     if runs.empty:
@@ -51,8 +69,40 @@ def no_runs(runs: pd.DataFrame) -> Page | None:
     return None
 
 
+#: raw names a table must not show (#34): a column, an index level or a data set's name
+WORDS = {"dataset": "data set", "eps_group": "epsilon group", "eps_tercile": "epsilon tercile",
+         "mean_gap_pp": "mean gap (pp)", "stored_on": "stored on", "here": "re-run here",
+         "abs_diff_pp": "|difference| (pp)", "task_id": "task", "mean_diff_pp": "mean difference (pp)",
+         "ci_low_pp": "CI low (pp)", "ci_high_pp": "CI high (pp)", "n_tasks": "tasks",
+         "cifar100": "CIFAR-100", "corel": "Corel"}
+
+
+def word(x):
+    """A label in words: a known raw name, else underscores as spaces (a superclass pair
+    ``vehicles_1/vehicles_2`` reads "vehicles 1 / vehicles 2")."""
+    if not isinstance(x, str):
+        return x
+    x = WORDS.get(x, x)
+    return x.replace("_", " ").replace("/", " / ") if "_" in x else x
+
+
+def words(t: pd.DataFrame) -> pd.DataFrame:
+    """``t`` as a reader sees it: labels in words, and numbers stored as text made numbers
+    again (so the one formatter rounds them: an object column once printed 75.240000)."""
+    t = t.rename(columns=word, index=word)
+    t.columns = t.columns.set_names([word(n) for n in t.columns.names])
+    t.index = t.index.set_names([word(n) for n in t.index.names])
+    for c in t.columns:
+        if t[c].dtype == object and t[c].notna().any():
+            num = pd.to_numeric(t[c], errors="coerce")
+            if num.notna().sum() == t[c].notna().sum():
+                t[c] = num
+    return t
+
+
 def fmt(t: pd.DataFrame, precision: int, caption: str):
-    return t.style.format(precision=precision, na_rep="-").set_caption(caption)
+    """The one table formatter: labels in words, ``precision`` decimals, "-" for missing."""
+    return words(t).style.format(precision=precision, na_rep="-").set_caption(caption)
 
 
 def downloads(runs: pd.DataFrame, page: str, profile: str) -> Page:

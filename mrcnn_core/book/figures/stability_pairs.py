@@ -8,8 +8,8 @@ import pandas as pd
 import seaborn as sns
 
 from ... import analysis as A
-from ..plots import MIN_WIDTH, PALETTE, facet_aspect, stamp, stamp_text
-from .page import Page, fmt, no_runs
+from ..plots import MIN_WIDTH, PALETTE, facet_aspect, pair_palette, stamp, stamp_text
+from .page import Page, caption, fmt, no_runs, word, words
 
 
 def stability(runs: pd.DataFrame, profile: str, verify_lines: pd.DataFrame | None = None,
@@ -36,7 +36,7 @@ def stability(runs: pd.DataFrame, profile: str, verify_lines: pd.DataFrame | Non
                .groupby(["dataset", "method"])["std_pp"].describe()[["count", "mean", "50%", "75%", "max"]]
                .rename(columns={"count": "tasks", "50%": "median"}))
         tab["tasks"] = tab["tasks"].astype(int)  # a count, not "256.00"
-        page.add(tab.style.format(precision=2, na_rep="-").format("{:d}", subset=["tasks"])
+        page.add(words(tab).style.format(precision=2, na_rep="-").format("{:d}", subset=["tasks"])
                  .set_caption("per-task standard deviation over seeds (pp), over each task's "
                               "stored seeds"))
     gaps = S.seed_pair_gaps(runs)
@@ -72,11 +72,23 @@ def stability(runs: pd.DataFrame, profile: str, verify_lines: pd.DataFrame | Non
                       f"approximate 95% half-width of a mean MRCNN - VGG difference on CIFAR-100 "
                       f"(seed spread {seed_sd:.1f} pp, spread between target domains "
                       f"{task_sd:.1f} pp, tasks of one target domain as one cluster)"))
+        page.answered("How much does one run tell?",
+                      f"Little on its own: on CIFAR-100 a task's seeds differ by {seed_sd:.1f} pp "
+                      f"(standard deviation) and target domains by {task_sd:.1f} pp, against an "
+                      f"effect of {eff:+.1f} pp; " + S.needs_sentence(seed_sd, task_sd, eff))
         page.add("**What follows** (computed): " + S.needs_sentence(seed_sd, task_sd, eff)
                  + " A figure over 3 tasks and 1 seed cannot separate effects of a few points; "
                  "the study pages state their intervals and say *indistinguishable* where the "
                  "interval covers zero.")
     return page
+
+
+def word_pairs(text: str) -> str:
+    """Superclass pair names in words inside a sentence (vehicles_1/vehicles_2 -> vehicles 1 /
+    vehicles 2)."""
+    import re
+
+    return re.sub(r"[\w-]+(?:_[\w-]+)*/[\w-]+", lambda m: word(m.group(0)), text)
 
 
 def pairs_page(pairs: pd.DataFrame, main: pd.DataFrame, profile: str, per_target: int = 2,
@@ -95,31 +107,48 @@ def pairs_page(pairs: pd.DataFrame, main: pd.DataFrame, profile: str, per_target
         return page.add("No runs to compare.")
     page.values["table"] = t.round(3).reset_index().to_dict(orient="list")
     cnn, shallow = P.split_table(t)  # two narrow tables rather than one of 18 columns
+    if "mean epsilon" in cnn:  # a share, in percent like every other share (one decimal)
+        cnn = cnn.assign(**{"mean epsilon": 100 * cnn["mean epsilon"]}).rename(
+            columns={"mean epsilon": "mean epsilon (%)"})
     if len(cnn.columns):
         page.add(fmt(cnn, 1, "the CNN half, per pair: mean accuracy (%), MRCNN - VGG (pp) with "
                               "its 95% interval (bootstrap over target domains), tasks, seeds, "
-                              "mean epsilon").format({c: "{:.3f}" for c in ["mean epsilon"] if c in cnn}))
+                              "mean epsilon"))
     if len(shallow.columns):
         page.add(fmt(shallow, 1, "the shallow half, per pair (all 400 tasks): mean accuracy (%), "
                                   "TSVM - LR (pp) with its 95% interval"))
     dom = P.domain_gains(runs)
     claims = P.pair_claims(t, dom)
     page.values["claims"] = claims
-    page.add("**What the runs show** (computed):\n" + "\n".join(f"- {c}" for c in claims))
+    gain = next((c for c in claims if c.startswith("MRCNN beats VGG")), None)
+    if gain:
+        page.answered("Does MRCNN's gain over VGG hold on other superclass pairs "
+                      "(exploratory)?", word_pairs(gain))
+    page.add("**What the runs show** (computed):\n" + "\n".join(f"- {word_pairs(c)}" for c in claims))
     if "MRCNN - VGG (pp)" in t and t["MRCNN - VGG (pp)"].notna().any():
         tt = t.dropna(subset=["MRCNN - VGG (pp)"])
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(MIN_WIDTH + 2, 4.2))
         y = np.arange(len(tt))
-        ax1.errorbar(tt["MRCNN - VGG (pp)"], y, fmt="o", color="k",
-                     xerr=[tt["MRCNN - VGG (pp)"] - tt["CI low"], tt["CI high"] - tt["MRCNN - VGG (pp)"]])
+        colours = pair_palette(list(tt.index) + sorted(set(dom["pair"]) - set(tt.index)))
+        for yi, (name, r) in zip(y, tt.iterrows()):  # each pair in its colour, as on the right
+            ax1.errorbar(r["MRCNN - VGG (pp)"], yi, fmt="o", color=colours[name],
+                         xerr=[[r["MRCNN - VGG (pp)"] - r["CI low"]],
+                               [r["CI high"] - r["MRCNN - VGG (pp)"]]])
         ax1.axvline(0, color="0.5", lw=0.8)
-        ax1.set_yticks(y, [p.replace("/", "\n/ ") for p in tt.index], fontsize=7)
+        ax1.set_yticks(y, [word(p).replace(" / ", "\n/ ") for p in tt.index], fontsize=7)
         ax1.set_xlabel("MRCNN - VGG (pp), 95% interval")
-        sns.scatterplot(data=dom, x="epsilon", y="gain_pp", hue="pair", ax=ax2, s=25, legend=False)
+        sns.scatterplot(data=dom.assign(pair=dom["pair"].map(word)), x="epsilon", y="gain_pp",
+                        hue="pair", palette={word(k): v for k, v in colours.items()}, ax=ax2,
+                        s=25)
+        ax2.legend(title="pair", fontsize=7, title_fontsize=8, loc="upper left",
+                   bbox_to_anchor=(1.01, 1.0), frameon=False)
         ax2.axhline(0, color="0.5", lw=0.8)
         ax2.set_xlabel(r"target domain's neighbour confusion $\epsilon$")
         ax2.set_ylabel("MRCNN - VGG (pp), domain mean")
         fig.tight_layout()
         stamp(fig, stamp_text(runs))
-        page.add(fig)
+        page.add(fig, caption("left: each pair's gain with its interval (a bar crossing the grey "
+                              "line is a pair where the sign is not known); right: each target "
+                              "domain of each pair, in the pair's colour: a downward trend is "
+                              "the paper's explanation."))
     return page

@@ -11,8 +11,8 @@ import seaborn as sns
 
 from ... import analysis as A
 from ...methods import CNN, REGISTRY, STATS_PAIRS as PAIRS_STATS
-from ..plots import MIN_WIDTH, facet_aspect, stamp, stamp_text
-from .page import Page, fmt, no_runs
+from ..plots import GROUP_PALETTE, MIN_WIDTH, facet_aspect, stamp, stamp_text
+from .page import Page, caption, fmt, no_runs, word
 
 
 def statistics(runs: pd.DataFrame, profile: str) -> Page:
@@ -23,11 +23,14 @@ def statistics(runs: pd.DataFrame, profile: str) -> Page:
     long = A.paired_differences(pt, PAIRS_STATS)
     page = Page(values={"n_pairs": int(long["comparison"].nunique()) if len(long) else 0})
     if not long.empty:
+        long = long.assign(dataset=long["dataset"].map(word))
         g = sns.catplot(data=long, x="difference (pp)", y="comparison", hue="group", col="dataset",
+                        palette={k: v for k, v in GROUP_PALETTE.items() if k in set(long["group"])},
                         kind="strip", height=3.2, dodge=True, alpha=0.6, s=12,
                         aspect=facet_aspect(long["dataset"].nunique(), 3.2, 1.4))
         for ax in g.axes.flat:
             ax.axvline(0, color="k", lw=0.8)
+        g.set_titles("{col_name}")
         stamp(g.figure, stamp_text(runs))
         g.fig.suptitle("per-task accuracy differences (percentage points)", y=1.05)
         page.add(g.fig)
@@ -51,6 +54,10 @@ def statistics(runs: pd.DataFrame, profile: str) -> Page:
                      "task's seeds resampled), on the (task, seed) runs where both ran"))
         ratios = st["width ratio"].dropna()
         if len(ratios):
+            page.answered("Do the book's intervals carry run-to-run variance?",
+                          f"Nearly: resampling each task's seeds as well widens the interval "
+                          f"{ratios.min():.2f}-{ratios.max():.2f} times; the spread between "
+                          "target domains dominates it.")
             page.add(f"**What this shows** (computed): the two-stage interval is "
                      f"{ratios.min():.2f}-{ratios.max():.2f} times as wide as the one-stage one. "
                      "The spread between target domains dominates; resampling seeds adds little "
@@ -81,23 +88,35 @@ def ablations(runs: pd.DataFrame, profile: str) -> Page:
     page = Page(values={"ablation_variants": list(t.index)})
     if t.empty:
         return page.add("No ablation runs in this store.")
-    page.add(fmt(t, 2, f"Ablations (profile {profile}): mean target accuracy and paired "
+    page.add(fmt(t, 1, f"Ablations (profile {profile}): mean target accuracy and paired "
                         "difference to the paper's variant"))
+    vcol = next((c for c in t.columns if str(c) == "verdict"), None)
+    if vcol is not None:
+        called = t[t[vcol].astype(str).isin(["higher", "lower"])]
+        page.answered("Does any part of MRCNN's graph matter (which features, which edges, "
+                      "which samples)?",
+                      f"{len(called)} of {max(len(t) - 1, 0)} variants differ from the paper's "
+                      "variant beyond noise on the tasks run (paired per task, interval over "
+                      "tasks; the table says which and by how much).")
     d = runs.assign(Variant=runs["variant"].map(A.ABLATION_LABEL))
     fig, ax = plt.subplots(figsize=(MIN_WIDTH, 3.8))
+    d = d.assign(accuracy=100 * d["accuracy"])
     sns.stripplot(data=d, y="Variant", x="accuracy", hue="task_id", ax=ax, s=6)
     sns.pointplot(data=d, y="Variant", x="accuracy", color="k", markers="|", linestyles="none",
                   ax=ax, errorbar=None)
-    ax.set_xlabel("target accuracy")
+    ax.set_xlabel("target accuracy (%)")
     ax.set_ylabel("")
     # the tasks' legend beside the axes, readable (it named 10 tasks in ~5 px type inside them)
     ax.legend(fontsize=8, title="task (seeds averaged in the black mark)", title_fontsize=8,
               loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     stamp(fig, stamp_text(runs))
-    return page.add(fig)
+    return page.add(fig, caption("each coloured dot is one task (seeds averaged), the black mark "
+                                 "the variant's mean; a variant whose dots sit left of the "
+                                 "paper's row lost accuracy on those tasks."))
 
 
 SELECTED = {m: x.selects for m, x in REGISTRY.items() if x.selects}  # from the registry
+COLOUR_OF = {label: REGISTRY[m].colour for m, sel in SELECTED.items() for _, label in sel}
 
 
 def selection_grids() -> dict[tuple[str, str], tuple]:
@@ -170,9 +189,9 @@ def selected_hparams(runs: pd.DataFrame) -> Page:
             order = sorted(counts.index, key=float)
         except ValueError:
             order = sorted(counts.index)
-        ax.bar(range(len(order)), [counts[v] for v in order], color="tab:blue")
+        ax.bar(range(len(order)), [counts[v] for v in order], color=COLOUR_OF.get(param, "0.4"))
         ax.set_xticks(range(len(order)), order, rotation=45, fontsize=8)
-        ax.set_title(f"{ds}: {param}", fontsize=9)
+        ax.set_title(f"{word(ds)}: {param}", fontsize=9)
         ax.set_ylabel("tasks")
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
@@ -182,6 +201,12 @@ def selected_hparams(runs: pd.DataFrame) -> Page:
     page.add(fig)
     lines = grid_edge_lines(runs)
     page.values["edge_lines"] = lines
+    page.answered("Did the baselines' label-free selection choose inside its grids?",
+                  (f"Mostly: {len(lines)} (method, data set) choice(s) pile at an edge of "
+                   "the grid (listed below)." if lines else
+                   "Yes: no choice piles at an edge of its grid."))
+    page.add(caption("how many tasks chose each value; a tall bar at the first or last value "
+                     "means the grid (or the input's scale) cut the search short."))
     if lines:
         page.add("**At the edges of the grids** (computed):\n" + "\n".join(f"- {x}" for x in lines))
     return page

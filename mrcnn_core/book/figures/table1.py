@@ -7,7 +7,7 @@ import pandas as pd
 
 from ... import analysis as A
 from ...methods import REGISTRY, CNN, table1_pairs
-from .page import CONFOUND_NOTE, Page, fmt, no_runs
+from .page import CONFOUND_NOTE, Page, fmt, no_runs, words
 
 
 COREL_SUBSTITUTE = (
@@ -47,7 +47,7 @@ def table1(runs: pd.DataFrame, profile: str, shares: dict | None = None) -> Page
     cov = A.coverage(pt)
     if (cov.nunique(axis=1) > 1).any():
         page.add("**Not every method ran on every task**: its mean is over the tasks below.")
-    page.add(cov.style.set_caption("tasks with a result, per method"))
+    page.add(words(cov).style.set_caption("tasks with a result, per method"))
     from ... import stability as S
 
     ct = S.collapse_table(runs, shares)
@@ -69,19 +69,47 @@ def table1(runs: pd.DataFrame, profile: str, shares: dict | None = None) -> Page
              for a, b in table1_pairs() if {a, b} <= set(pt[pt["dataset"] == ds]["method"])]
     page.add("\n".join(lines) if lines else "No pair of methods to compare.")
     if not comp.empty:
+        table1_answer(page, comp, runs, pt)
+    if not comp.empty:
         from ...stats import p_text
 
         shown = comp.assign(p=[p_text(p, int(n)) for p, n in zip(comp["p"], comp["n_boot"])])
         shown = shown.drop(columns=["n_boot"]).rename(columns={
             "mean_diff_pp": "mean difference (pp)", "ci_low_pp": "CI low (pp)",
             "ci_high_pp": "CI high (pp)", "p": "bootstrap p"})
-        page.add(shown.style.format({"mean difference (pp)": "{:+.1f}", "CI low (pp)": "{:+.1f}",
+        page.add(words(shown).style.format({"mean difference (pp)": "{:+.1f}", "CI low (pp)": "{:+.1f}",
                                      "CI high (pp)": "{:+.1f}"})
                  .hide(axis="index").set_caption(
                      "Paired differences in percentage points (pp) per group; CI: bootstrap over "
                      f"target domains (clusters), {A.N_BOOT} resamples; p: two-sided, from the same "
                      "resamples (the smallest it can be is 1/resamples)"))
     return page
+
+
+def table1_answer(page: Page, comp: pd.DataFrame, runs: pd.DataFrame, pt: pd.DataFrame) -> None:
+    """Table 1's question and its computed answer: the central claim on CIFAR-100, and the
+    count of verdicts over the paper's claims."""
+    from ...formatting import interval, pct, pp
+    from ...methods import LABELS, PAPER_PAIRS
+
+    tot = comp[comp["group"] == "Total"]
+    paper = {f"{LABELS[a]} - {LABELS[b]}" for a, b in PAPER_PAIRS}
+    tally = tot[tot["comparison"].isin(paper)]["verdict"].value_counts()
+    counts = ", ".join(f"{n} {w}" for w, n in tally.items())
+    central = tot[(tot["comparison"] == "MRCNN - VGG") & (tot["dataset"] == "cifar100")]
+    bits = []
+    if len(central):
+        r = central.iloc[0]
+        cnn = runs[(runs["dataset"] == "cifar100") & runs["method"].isin(CNN)]
+        bb = ", ".join(sorted(cnn["backbone"].dropna().astype(str).str.upper().unique())) or "?"
+        # the table's Total: seeds averaged per task, then tasks (not a mean over runs)
+        acc = pt[pt["dataset"] == "cifar100"].groupby("method")["accuracy"].mean()
+        bits.append(f"On CIFAR-100 ({bb}, {int(r.tasks)} tasks) MRCNN reaches "
+                    f"{pct(acc.get('mrcnn', float('nan')))} and VGG {pct(acc.get('vgg', float('nan')))}: "
+                    f"MRCNN - VGG {pp(r.mean_diff_pp)} {interval(r.ci_low_pp, r.ci_high_pp)}, "
+                    f"**{r.verdict}**.")
+    bits.append(f"Of the paper's claims on both data sets: {counts}.")
+    page.answered("Do the orderings of the paper's Table 1 hold?", " ".join(bits))
 
 
 def corel_control(runs: pd.DataFrame, control: pd.DataFrame, shares: dict | None = None) -> Page:

@@ -1,0 +1,50 @@
+"""The book's one way to write a number (#34): rounded once, here.
+
+- accuracy in percent with one decimal (``pct``), differences in signed percentage points
+  (``pp``), intervals as ``[lo, hi]`` (``interval``);
+- hyper-parameters that live on a log scale as powers of ten (``value``: 10^-2.5 in HTML for
+  text, ``tex_value`` for a figure's ticks), never 0.00316228.
+"""
+from __future__ import annotations
+
+import math
+
+
+def _exponent(v: float) -> float | None:
+    """log10(v) if it is a multiple of 0.5 and v is small or large, else None."""
+    if not isinstance(v, (int, float)) or v <= 0 or not math.isfinite(v):
+        return None
+    e = math.log10(v)
+    if abs(2 * e - round(2 * e)) > 1e-9 or 1e-2 <= v < 1e3:
+        return None
+    return round(2 * e) / 2
+
+
+def value(v) -> str:
+    """A hyper-parameter for text: 10<sup>-2.5</sup> (HTML renders in the book, in Jupyter
+    and on Colab), 0.1, 3."""
+    e = _exponent(v)
+    return f"10<sup>{e:g}</sup>" if e is not None else f"{v:g}" if isinstance(v, (int, float)) else str(v)
+
+
+def tex_value(v) -> str:
+    """A hyper-parameter for a matplotlib tick: $10^{-2.5}$."""
+    e = _exponent(v)
+    return f"$10^{{{e:g}}}$" if e is not None else f"{v:g}"
+
+
+def pct(fraction: float) -> str:
+    """An accuracy (a fraction) in percent: 77.9%."""
+    return f"{100 * fraction:.1f}%"
+
+
+def pp(x: float) -> str:
+    """A difference in percentage points, signed: +2.9 pp."""
+    return f"{x:+.1f} pp"
+
+
+def interval(lo: float, hi: float, digits: int = 1) -> str:
+    """[+1.6, +4.2]; '(no interval)' where it could not be computed."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return "(no interval)"
+    return f"[{lo:+.{digits}f}, {hi:+.{digits}f}]"
