@@ -63,9 +63,12 @@ def fetch_data(dest: Path, official: Path | None = None) -> list[str]:
         if official is None:
             try:
                 official = download_cifar100(dest / "official")
-            except DataError as e:
-                raise FetchError(f"CIFAR-100: {e}. Offline, unpack the official "
-                                 f"cifar-100-python.tar.gz into {dest / 'official'} and run "
+            except DataError:  # its own message is about the loader's settings: say ours
+                from .data.cifar100 import CIFAR100_URL
+
+                raise FetchError(f"CIFAR-100: could not download {CIFAR100_URL} (offline?). "
+                                 f"Unpack the official cifar-100-python.tar.gz into "
+                                 f"{dest / 'official'} (or pass --official FOLDER) and run "
                                  "fetch again") from None
     for name in M.FOLDERS:
         if name in todo:

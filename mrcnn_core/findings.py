@@ -22,6 +22,8 @@ measurements, not claims of the paper: their verdict is **measured**.
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -232,6 +234,16 @@ def _pairs_row(claim: Claim, pairs: pd.DataFrame, main: pd.DataFrame, a: str = "
                        f"{len(t)} pairs")
 
 
+COREL_NOTE_RE = re.compile(r"Corel's 'CNNs' are an fc head on the 256-d features, "
+                           r"not a network on images; [^.;]*")
+
+
+def corel_note(f: pd.DataFrame) -> str:
+    """The Corel caveat the findings' details carry (once), or '' where none does."""
+    found = [m for d in f["detail"].fillna("") for m in COREL_NOTE_RE.findall(d)]
+    return found[0] if found else ""
+
+
 def corel_substitute_note(runs: pd.DataFrame, shares: dict | None) -> str:
     """What Corel's CNN rows rest on: the fc head on 256-d features, and how many of its
     MRCNN runs collapsed to one class (unknown without the Corel data's class shares)."""
@@ -331,7 +343,7 @@ def findings(runs: pd.DataFrame, pairs: pd.DataFrame | None = None,
 def effect_text(r) -> str:
     """'+2.9 pp [+0.4, +5.1]' or 'rho -0.31 [-0.62, +0.05]' (blank where not run)."""
     if not np.isfinite(r["effect"]):
-        return ""
+        return "no runs yet" if r.get("verdict") in ("pending", "not run") else ""
     ci = (f" [{r['ci_low']:+.2f}, {r['ci_high']:+.2f}]" if r["unit"] == "rho"
           else f" [{r['ci_low']:+.1f}, {r['ci_high']:+.1f}]")
     ci = ci if np.isfinite(r["ci_low"]) else " (no interval)"
@@ -343,12 +355,19 @@ def glance_table(f: pd.DataFrame, link=lambda page: page) -> pd.DataFrame:
     verdict, effect [95% CI], clusters, tasks, page."""
     import html
 
+    def detail(text: str) -> str:  # Corel's caveat once, under the table, not on every row
+        for note in COREL_NOTE_RE.findall(text or ""):
+            text = text.replace(note, "Corel's 'CNNs': see the note under the table")
+        return text
+
     claim = [f"{html.escape(r.claim)}{' <em>(this book)</em>' if r.source == 'book' else ''}"
-             + (f"<br><small>{html.escape(r.detail)}</small>" if r.detail else "")
+             + (f"<br><small>{html.escape(detail(r.detail))}</small>" if r.detail else "")
              for r in f.itertuples()]
+    names = {"cifar100": "CIFAR-100", "corel": "Corel"}
     return pd.DataFrame({
         "claim": claim,
-        "data set": f["dataset"],
+        "data set": [re.sub(r"\b(cifar100|corel)\b", lambda m: names[m.group(1)], str(d))
+                     for d in f["dataset"]],
         "verdict": f["verdict"],
         "effect [95% CI]": [effect_text(r) for _, r in f.iterrows()],
         "clusters": f["clusters"].astype(int),

@@ -239,6 +239,21 @@ def page_link(page: str, text: str) -> str:
     return f'<a href="{href}">{text}</a>'
 
 
+def doc_link(doc: str, text: str) -> str:
+    """An HTML link to a prose chapter ``book/<doc>.md`` that works where this page is read:
+    its HTML in the built book, the Markdown file in a clone, its GitHub page on Colab."""
+    import sys
+
+    if os.environ.get(BUILD_ENV):
+        href = f"../{doc}.html"
+    elif "google.colab" in sys.modules:
+        url, branch = _repository()
+        href = f"{url}/blob/{branch}/book/{doc}.md"
+    else:
+        href = f"../book/{doc}.md"
+    return f'<a href="{href}">{text}</a>'
+
+
 def page_setup(notebook: str | None = None) -> None:
     """What every page does first: quiet logs, the plot style and (given the page's
     notebook name) a link that opens it on Colab.  (On Colab the page's first cell

@@ -186,7 +186,7 @@ def gain_panel(pt: pd.DataFrame, runs: pd.DataFrame, page: Page) -> None:
         ax.axhline(0, color="0.5", lw=0.8)
         ci = f" [{bt.low:+.2f}, {bt.high:+.2f}]" if np.isfinite(bt.low) else " (no interval)"
         rho = f"rho {bt.mean:+.2f}" if np.isfinite(bt.mean) else "rho n/a"
-        ax.set_title(f"{ds}: {rho}{ci}, {len(d)} domains ({bt.verdict(-1, rho=True)})",
+        ax.set_title(f"{word(ds)}: {rho}{ci}, {len(d)} domains ({bt.verdict(-1, rho=True)})",
                      fontsize=9)
         ax.set_xlabel(r"target domain's neighbour confusion $\epsilon$")
         ax.set_ylabel("MRCNN - VGG (pp), domain mean")

@@ -37,6 +37,8 @@ def findings_page(runs: pd.DataFrame, profile: str, pairs: pd.DataFrame | None =
              .set_properties(subset=["claim"], **{"text-align": "left"})
              .set_caption(f"The paper's claims and the book's verdicts (profile {profile}; "
                           "effects in percentage points, or Spearman's rho)"))
+    if note := F.corel_note(f):
+        page.add(f"**Note on Corel's rows:** {note}.")
     from ..notebook import offer_csv
 
     page.add(offer_csv(f, f"findings-{profile}", "claim, source, dataset, verdict, effect, "

@@ -45,7 +45,7 @@ class Page:
                 display(p)
                 plt.close(p)
             else:
-                display(p)
+                display(as_dataframe_table(p))
         if self.values:
             record(**self.values)
 # The paper's Corel MRCNN changes lr and beta as well as alpha (hparams.PAPER).
@@ -54,6 +54,16 @@ CONFOUND_NOTE = (" *This compares two settings, not only the manifold term: MRCN
                  "separates them.*")
 PARAM_NAMES = {"lr": "learning rate $r$", "alpha": r"$\alpha$", "beta": r"$\beta$",
                "k": "$k$ (neighbours)"}
+
+
+def as_dataframe_table(p):
+    """A pandas Styler as the book theme's ``dataframe`` table: in dark mode the theme paints
+    any other HTML output on a light panel, where the captions and cells were unreadable."""
+    from pandas.io.formats.style import Styler
+
+    if isinstance(p, Styler):
+        return p.set_table_attributes('class="dataframe"')
+    return p
 
 
 def caption(text: str) -> str:

@@ -9,6 +9,7 @@ import seaborn as sns
 
 from ... import analysis as A
 from ..plots import MIN_WIDTH, PALETTE, facet_aspect, pair_palette, stamp, stamp_text
+from ..notebook import doc_link
 from .page import Page, caption, fmt, no_runs, word, words
 
 
@@ -25,11 +26,12 @@ def stability(runs: pd.DataFrame, profile: str, verify_lines: pd.DataFrame | Non
         page.add(f"No task of profile **{profile}** was run with more than one seed: the seed "
                  "spread needs more (the committed imagenet-vgg16 stores have three).")
     else:
-        d = sp.assign(Method=sp["method"].map(A.METHOD_LABEL))
+        d = sp.assign(Method=sp["method"].map(A.METHOD_LABEL), dataset=sp["dataset"].map(word))
         g = sns.displot(data=d, x="std_pp", hue="Method", palette=PALETTE, col="dataset",
                         kind="ecdf", height=3.2,
                         aspect=facet_aspect(d["dataset"].nunique(), 3.2, 1.3), facet_kws={"sharex": False})
         g.set_axis_labels("std of accuracy over a task's seeds (pp)", "share of tasks")
+        g.set_titles("{col_name}")
         stamp(g.figure, stamp_text(runs))
         page.add(g.figure)
         tab = (sp.assign(method=sp["method"].map(A.METHOD_LABEL))
@@ -100,7 +102,8 @@ def pairs_page(pairs: pd.DataFrame, main: pd.DataFrame, profile: str, per_target
     page = Page(values={"pairs_with_runs": sorted(set(pairs["variant"])) if len(pairs) else []})
     if pairs.empty:
         page.add(f"**The cross-pair study has no runs yet** (profile `{profile}`): this page "
-                 "shows the paper's pair only.  The study is GPU work; *How to re-run* and the "
+                 "shows the paper's pair only.  The study is GPU work; " + doc_link("rerun", "How to re-run")
+                 + " and the "
                  "profile `pairs-vgg16` say how to make it.")
     t = P.pair_table(runs)
     if t.empty:

@@ -12,6 +12,7 @@ import seaborn as sns
 from ... import analysis as A
 from ...methods import CNN, REGISTRY, STATS_PAIRS as PAIRS_STATS
 from ..plots import GROUP_PALETTE, MIN_WIDTH, facet_aspect, stamp, stamp_text
+from ..notebook import page_link
 from .page import Page, caption, fmt, no_runs, word
 
 
@@ -63,7 +64,8 @@ def statistics(runs: pd.DataFrame, profile: str) -> Page:
                      "The spread between target domains dominates; resampling seeds adds little "
                      "here, so the book's one-stage intervals are close to intervals that carry "
                      "run-to-run variance.  They do not see a systematic difference between two "
-                     "sweeps of different seeds (*How much one run tells* shows one, in the "
+                     "sweeps of different seeds (" + page_link("27_stability", "How much one run tells")
+                     + " shows one, in the "
                      "non-deterministic VGG16 store); the confirmatory test uses the two-stage "
                      "interval.")
     return page

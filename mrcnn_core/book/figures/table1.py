@@ -7,6 +7,7 @@ import pandas as pd
 
 from ... import analysis as A
 from ...methods import REGISTRY, CNN, table1_pairs
+from ..notebook import doc_link
 from .page import CONFOUND_NOTE, Page, fmt, no_runs, words
 
 
@@ -16,7 +17,14 @@ COREL_SUBSTITUTE = (
     "scaled to [0, 1], each at the paper's Corel setting, which for MRCNN also changes the "
     "learning rate and β (the Corel control, where its runs exist, separates them: the verdict \"MRCNN "
     "beats VGG\" on Corel compares two settings, not only the manifold term).  Readers who own "
-    "the images can run the real CNN methods with `load_image_folder` (see *How to re-run*).")
+    "the images can run the real CNN methods with `load_image_folder` (see {rerun}).")
+
+
+def corel_substitute() -> str:
+    """COREL_SUBSTITUTE with its link to *How to re-run* made where the page is read."""
+    from ..notebook import doc_link
+
+    return COREL_SUBSTITUTE.format(rerun=doc_link("rerun", "How to re-run"))
 
 
 DATASET_LABEL = {"cifar100": "CIFAR-100", "corel": "Corel"}
@@ -43,7 +51,7 @@ def table1(runs: pd.DataFrame, profile: str, shares: dict | None = None) -> Page
         where = "; ".join(f"{DATASET_LABEL.get(ds, ds)}: {', '.join(v)}"
                           for ds, v in absent_in.items() if v)
         page.add(f"**Registered methods with no runs in these stores** ({where}): no column "
-                 "or an empty cell above; *How to re-run* says how to make them.")
+                 "or an empty cell above; " + doc_link("rerun", "How to re-run") + " says how to make them.")
     cov = A.coverage(pt)
     if (cov.nunique(axis=1) > 1).any():
         page.add("**Not every method ran on every task**: its mean is over the tasks below.")
@@ -55,7 +63,7 @@ def table1(runs: pd.DataFrame, profile: str, shares: dict | None = None) -> Page
         page.add(fmt(ct, 1, "CNN runs that score exactly what predicting one class scores "
                              "('collapsed'), per run and per task" + S.collapse_note(ct)))
     if ((runs["dataset"] == "corel") & runs["method"].isin(CNN)).any():
-        page.add(COREL_SUBSTITUTE)
+        page.add(corel_substitute())
     page.add("**What the data says about the paper's claims** (computed from the table's runs; "
              "seeds averaged per task, then paired per task.  The 16 tasks that share a "
              "CIFAR-100 target domain are not independent, so the 95% CI is a bootstrap over "
