@@ -105,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     vf.add_argument("--seed", type=int, default=0, help="seed of the random sample")
     vf.add_argument("--methods", type=lambda s: [m.strip() for m in s.split(",") if m.strip()],
                     help="only runs of these methods, e.g. lr or mrcnn")
+    vf.add_argument("--variants", type=lambda s: [v.strip() for v in s.split(",") if v.strip()],
+                    help="only runs of these variants, e.g. paper (Fig. 3's paper point, the "
+                         "main grid's setting) or vary:alpha")
 
     ft = sub.add_parser("fetch", help="get the exact data and weights of the committed numbers "
                         "(online): CIFAR-100 + manifests, VGG19, VGG16")
@@ -185,7 +188,8 @@ def _dispatch(a) -> int:
     if a.cmd == "verify":
         from .verify import verify
 
-        return verify(a.results, runs=a.runs, seed=a.seed, methods=a.methods)
+        return verify(a.results, runs=a.runs, seed=a.seed, methods=a.methods,
+                      variants=a.variants)
     if a.cmd == "sweep":
         from .experiments import sweep
         from .experiments.distributed import security_from_files

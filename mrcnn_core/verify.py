@@ -112,15 +112,19 @@ def _spec_for(row: pd.Series, cache: dict, prov: dict):
 
 
 def verify(results: str | Path, runs: int = 3, seed: int = 0, methods=None,
-           out=sys.stdout) -> int:
-    """Re-run ``runs`` stored runs drawn with ``seed``; print JSON lines; return the exit status."""
+           out=sys.stdout, variants=None) -> int:
+    """Re-run ``runs`` stored runs drawn with ``seed`` (of ``methods`` and ``variants``, if
+    given: e.g. ``paper``, Fig. 3's paper point); print JSON lines; return the exit status."""
     from .experiments.sweep_status import execute
 
     df = load_rows(results)
     if methods:
         df = df[df["method"].isin(methods)]
+    if variants:
+        df = df[df["variant"].astype(str).isin(variants)]
     if df.empty:
-        raise StoreError(f"no finished runs in {results}" + (f" for {methods}" if methods else ""))
+        what = ", ".join(f"{k} {v}" for k, v in (("methods", methods), ("variants", variants)) if v)
+        raise StoreError(f"no finished runs in {results}" + (f" for {what}" if what else ""))
     if runs < 1:
         raise ValueError(f"--runs must be >= 1, got {runs}")
     pick = np.random.default_rng(seed).choice(len(df), size=min(runs, len(df)), replace=False)

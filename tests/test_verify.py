@@ -108,3 +108,15 @@ def test_loader_prefers_the_deterministic_rerun_and_adds_the_paper_point(tmp_pat
     # the study's paper point is the main grid's run, shown under the study's name
     assert sorted(sens["variant"]) == ["base", "vary:k"]
     assert sens.set_index("variant").loc["base", "accuracy"] == 0.505
+
+
+def test_verify_picks_runs_of_the_variants_asked_for(tmp_path, corel_env):  # noqa: F811
+    """The re-run recipe checks Fig. 3's paper point (variant 'paper'); an unknown variant is
+    one line naming it."""
+    prof, res = small(tmp_path, methods=("lr",)), tmp_path / "res"
+    sweep(prof, dataset="corel", results=res, progress=False, n_tasks=2)
+    rc, lines, err = _verify(res, "--runs", "2", "--variants", "paper")
+    assert rc == 0, err
+    assert len(lines) == 2 and {x["variant"] for x in lines} == {"paper"}, lines
+    rc, lines, err = _verify(res, "--variants", "vary:nothing")
+    assert rc == 2 and not lines and "variants ['vary:nothing']" in err
