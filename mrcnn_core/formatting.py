@@ -11,13 +11,17 @@ import math
 
 
 def _exponent(v: float) -> float | None:
-    """log10(v) if it is a multiple of 0.5 and v is small or large, else None."""
-    if not isinstance(v, (int, float)) or v <= 0 or not math.isfinite(v):
+    """log10(v) if it is a multiple of 0.5 (a half power, 10^-2.5, at any size; a whole one
+    below 0.01 or from 1,000 on: 0.1 and 100 read better as they are), else None."""
+    if not isinstance(v, (int, float)) or isinstance(v, bool) or v <= 0 or not math.isfinite(v):
         return None
     e = math.log10(v)
-    if abs(2 * e - round(2 * e)) > 1e-9 or 1e-2 <= v < 1e3:
+    if abs(2 * e - round(2 * e)) > 1e-9:
         return None
-    return round(2 * e) / 2
+    e = round(2 * e) / 2
+    if e == int(e) and 1e-2 <= v < 1e3:
+        return None
+    return e
 
 
 def value(v) -> str:

@@ -266,6 +266,7 @@ def test_one_formatter_writes_log_scale_settings_as_powers_of_ten():
 
     assert value(10 ** -2.5) == "10<sup>-2.5</sup>" and value(1e-7) == "10<sup>-7</sup>"
     assert value(0.1) == "0.1" and value(3) == "3" and value(0.01) == "0.01"
+    assert value(10 ** -1.5) == "10<sup>-1.5</sup>"  # a half power reads as one at any size
     assert tex_value(10 ** -2.5) == "$10^{-2.5}$" and tex_value(0.5) == "0.5"
     assert value(0.0031) == "0.0031"  # not a half power of ten: as it is
     assert pct(0.7789) == "77.9%" and pp(2.94) == "+2.9 pp" and pp(-0.04) == "-0.0 pp"

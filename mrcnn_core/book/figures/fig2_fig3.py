@@ -257,8 +257,13 @@ def fig3(runs: pd.DataFrame, profile: str) -> Page:
                      "adjustment, except where a setting breaks training (below)."))
     if "grid" in sens:
         gfig, ax = plt.subplots(figsize=(MIN_WIDTH, 4.2))
-        sns.heatmap(sens["grid"] * 100, annot=True, fmt=".1f", cmap="viridis", ax=ax,
-                    cbar_kws={"label": "target accuracy (%)"})
+        grid = sens["grid"] * 100
+        sns.heatmap(grid, annot=True, fmt=".1f", cmap="viridis", ax=ax,
+                    cbar_kws={"label": "target accuracy (%)"},
+                    xticklabels=[tex_value(v) for v in grid.columns],
+                    yticklabels=[tex_value(v) for v in grid.index])
+        ax.set_xlabel(PARAM_NAMES.get(grid.columns.name, grid.columns.name or ""))
+        ax.set_ylabel(PARAM_NAMES.get(grid.index.name, grid.index.name or ""))
         ax.set_title(f"accuracy (%) over the grid (profile {profile})")
         stamp(gfig, stamp_text(runs))
         page.add(gfig)
