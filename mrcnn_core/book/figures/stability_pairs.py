@@ -130,7 +130,8 @@ def pairs_page(pairs: pd.DataFrame, main: pd.DataFrame, profile: str, per_target
     page.add("**What the runs show** (computed):\n" + "\n".join(f"- {word_pairs(c)}" for c in claims))
     if "MRCNN - VGG (pp)" in t and t["MRCNN - VGG (pp)"].notna().any():
         tt = t.dropna(subset=["MRCNN - VGG (pp)"])
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(MIN_WIDTH + 2, 4.2))
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(MIN_WIDTH + 2, 4.2),
+                                       gridspec_kw={"wspace": 0.35})
         y = np.arange(len(tt))
         colours = pair_palette(list(tt.index) + sorted(set(dom["pair"]) - set(tt.index)))
         for yi, (name, r) in zip(y, tt.iterrows()):  # each pair in its colour, as on the right
@@ -143,8 +144,10 @@ def pairs_page(pairs: pd.DataFrame, main: pd.DataFrame, profile: str, per_target
         sns.scatterplot(data=dom.assign(pair=dom["pair"].map(word)), x="epsilon", y="gain_pp",
                         hue="pair", palette={word(k): v for k, v in colours.items()}, ax=ax2,
                         s=25)
-        ax2.legend(title="pair", fontsize=7, title_fontsize=8, loc="upper left",
-                   bbox_to_anchor=(1.01, 1.0), frameon=False)
+        handles, labels = ax2.get_legend_handles_labels()
+        ax2.get_legend().remove()  # one legend for both panels, under them
+        fig.legend(handles, labels, title="pair", fontsize=7, title_fontsize=8, ncol=3,
+                   loc="upper center", bbox_to_anchor=(0.5, 0.0), frameon=False)
         ax2.axhline(0, color="0.5", lw=0.8)
         ax2.set_xlabel(r"target domain's neighbour confusion $\epsilon$")
         ax2.set_ylabel("MRCNN - VGG (pp), domain mean")
