@@ -344,10 +344,11 @@ def effect_text(r) -> str:
     """'+2.9 pp [+0.4, +5.1]' or 'rho -0.31 [-0.62, +0.05]' (blank where not run)."""
     if not np.isfinite(r["effect"]):
         return "no runs yet" if r.get("verdict") in ("pending", "not run") else ""
-    ci = (f" [{r['ci_low']:+.2f}, {r['ci_high']:+.2f}]" if r["unit"] == "rho"
-          else f" [{r['ci_low']:+.1f}, {r['ci_high']:+.1f}]")
-    ci = ci if np.isfinite(r["ci_low"]) else " (no interval)"
-    return (f"rho {r['effect']:+.2f}{ci}" if r["unit"] == "rho" else f"{r['effect']:+.1f} pp{ci}")
+    from .formatting import interval, pp
+
+    rho = r["unit"] == "rho"
+    ci = " " + interval(r["ci_low"], r["ci_high"], 2 if rho else 1)
+    return f"rho {r['effect']:+.2f}{ci}" if rho else f"{pp(r['effect'])}{ci}"
 
 
 def glance_table(f: pd.DataFrame, link=lambda page: page) -> pd.DataFrame:

@@ -52,3 +52,13 @@ def interval(lo: float, hi: float, digits: int = 1) -> str:
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return "(no interval)"
     return f"[{lo:+.{digits}f}, {hi:+.{digits}f}]"
+
+
+def cell(v) -> str:
+    """A table cell: a whole number without decimals (a count stored as 400.0), another
+    number with one, text as it is, missing as '-'."""
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "-"
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}"
+    return str(v)

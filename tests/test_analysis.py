@@ -271,3 +271,7 @@ def test_one_formatter_writes_log_scale_settings_as_powers_of_ten():
     assert value(0.0031) == "0.0031"  # not a half power of ten: as it is
     assert pct(0.7789) == "77.9%" and pp(2.94) == "+2.9 pp" and pp(-0.04) == "-0.0 pp"
     assert interval(1.64, 4.16) == "[+1.6, +4.2]" and interval(float("nan"), 1) == "(no interval)"
+    from mrcnn_core.formatting import cell
+
+    assert [cell(x) for x in (400.0, 0.3, 7, None, float("nan"), "main")] == \
+        ["400", "0.3", "7", "-", "-", "main"]

@@ -103,7 +103,7 @@ def test_cli_rejects_half_a_tls_setup(tmp_path, corel_env):
 
 
 def test_imports_go_one_way():
-    """driver -> runner and driver -> distributed -> runner: runner imports neither."""
+    """driver -> sweep_status and driver -> distributed -> sweep_status: sweep_status imports neither."""
     import ast
     from pathlib import Path
 
@@ -113,6 +113,6 @@ def test_imports_go_one_way():
         tree = ast.parse((Path(E.__file__).parent / f"{module}.py").read_text())
         return {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
 
-    assert not {"distributed", "driver"} & imported("runner")
-    assert "driver" not in imported("distributed") and "runner" in imported("distributed")
-    assert {"runner", "distributed"} <= imported("driver")
+    assert not {"distributed", "driver"} & imported("sweep_status")
+    assert "driver" not in imported("distributed") and "sweep_status" in imported("distributed")
+    assert {"sweep_status", "distributed"} <= imported("driver")

@@ -120,3 +120,21 @@ def test_verify_picks_runs_of_the_variants_asked_for(tmp_path, corel_env):  # no
     assert len(lines) == 2 and {x["variant"] for x in lines} == {"paper"}, lines
     rc, lines, err = _verify(res, "--variants", "vary:nothing")
     assert rc == 2 and not lines and "variants ['vary:nothing']" in err
+
+
+def test_the_cpu_is_named_by_generation_not_only_by_its_masked_name():
+    """Two VMs both named "AMD EPYC" re-ran Corel MRCNN runs to other accuracies (session 10):
+    provenance names the family, model and widest vector ISA, and verify calls a store whose
+    CPU is recorded by name only another device (it cannot know it was this one)."""
+    from mrcnn_core.experiments.provenance import cpu_model
+    from mrcnn_core.verify import _same_env
+
+    info = ("processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 17\n"
+            "model name\t: AMD EPYC\nflags\t\t: fpu sse4_2 avx avx2 avx512f avx512bw\n\n"
+            "processor\t: 1\nmodel name\t: something else\n")
+    assert cpu_model(info) == "AMD EPYC (family 25, model 17, avx512)"
+    assert cpu_model("model name\t: Intel Xeon\nflags\t: sse4_2 avx avx2\n") == "Intel Xeon (avx2)"
+    here = {"backend": "jax", "device": "cpu:cpu", "cpu": cpu_model(info),
+            "matmul_precision": "default"}
+    same = {"backend": "jax", "device": "cpu:cpu", "cpu": cpu_model(info)}
+    assert _same_env(same, here) and not _same_env({**same, "cpu": "AMD EPYC"}, here)

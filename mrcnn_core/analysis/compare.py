@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..formatting import interval, pp
 from ..methods import table1_pairs
 from ..stats import MIN_CLUSTERS, N_BOOT, cluster_bootstrap, p_text, rng_for
 from .tables import METHOD_LABEL, by_target_domain, task_table
@@ -81,7 +82,7 @@ def verdict(comp: pd.DataFrame, a: str, b: str, dataset: str) -> str:
             "negligible": "**negligible** (beyond zero, but within +/-0.5 pp)"}.get(
         r.verdict, "**inconclusive** (the interval holds zero)")
     return (f"Claim '{METHOD_LABEL[a]} beats {METHOD_LABEL[b]}' on {dataset}: {word}: mean "
-            f"difference {d:+.1f} pp, 95% CI [{lo:+.1f}, {hi:+.1f}], bootstrap "
+            f"difference {pp(d)}, 95% CI {interval(lo, hi)}, bootstrap "
             f"{p_text(r.p, int(r.n_boot))} "
             f"(both from one bootstrap over {k} target domains); {n} tasks, "
             f"{int(r.wins)} wins / {int(r.losses)} losses.")

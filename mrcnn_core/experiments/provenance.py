@@ -43,15 +43,36 @@ def versions() -> dict[str, str]:
     return out
 
 
-def cpu_model() -> str:
-    """The CPU's model name (kernels, and so roundings, can differ between CPU models)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+#: the widest vector instruction set, from its /proc/cpuinfo flag (XLA's CPU code uses it)
+ISA_LEVELS = (("avx512f", "avx512"), ("avx2", "avx2"), ("avx", "avx"), ("sse4_2", "sse4.2"))
+
+
+def cpu_model(cpuinfo: str | None = None) -> str:
+    """The CPU as XLA's code generation sees it: model name, family and model numbers, and the
+    widest vector instruction set, e.g. "AMD EPYC (family 25, model 17, avx512)".
+
+    Kernels, and so roundings, differ between CPU generations: two machines that both report
+    "AMD EPYC" (a VM's masked name) ran the same Corel MRCNN runs to different accuracies, so
+    the name alone cannot say that a CPU run is re-run on the same device (``verify``)."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return platform.processor() or "unknown"
+    fields: dict[str, str] = {}
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        key = key.strip()
+        if not key and fields:
+            break  # the first processor is enough
+        fields.setdefault(key, value.strip())
+    name = fields.get("model name") or platform.processor() or "unknown"
+    flags = set(fields.get("flags", "").split())
+    isa = next((name for flag, name in ISA_LEVELS if flag in flags), "")
+    detail = [f"family {fields['cpu family']}" if "cpu family" in fields else "",
+              f"model {fields['model']}" if "model" in fields else "", isa]
+    detail = [d for d in detail if d]
+    return f"{name} ({', '.join(detail)})" if detail else name
 
 
 def provenance(**extra) -> dict:

@@ -18,5 +18,5 @@ from .table1 import (COREL_SUBSTITUTE, corel_control, corel_substitute, slice_co
 from .fig2_fig3 import epsilon_claims, fig2a, fig2b, fig3, training_curves  # noqa: F401
 from .supplements import (SELECTED, ablation_runs, ablations, grid_edge_lines,  # noqa: F401
                           selected_hparams, selection_grids, selection_runs, statistics)
-from .stability_pairs import pairs_page, stability  # noqa: F401
+from .stability_pairs import pairs_page, pairs_shown_runs, stability  # noqa: F401
 from .heldout import heldout_page  # noqa: F401

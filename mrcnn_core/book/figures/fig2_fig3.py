@@ -54,13 +54,14 @@ def training_curves(folders, runs: pd.DataFrame, dataset: str = "cifar100") -> P
     if c.empty:
         return Page().add("No training curves stored.")
     names = {"ce": "source cross-entropy", "omega": r"$\Omega = \mathrm{tr}(F^\top L F)$",
-             "l2": "R (sum of squared weights / 2)", "target_acc": "target accuracy"}
+             "l2": "R (sum of squared weights / 2)", "target_acc": "target accuracy (%)"}
     c = c.assign(Method=c["method"].map(A.METHOD_LABEL))
+    shown = c.assign(target_acc=100 * c["target_acc"])  # accuracy in percent, as everywhere
     fig, axes = plt.subplots(2, 2, figsize=(MIN_WIDTH, 6.2))
     for ax, term in zip(axes.flat, names):
-        for (m, _, _), d in c.groupby(["Method", "task_id", "seed"]):
+        for (m, _, _), d in shown.groupby(["Method", "task_id", "seed"]):
             ax.plot(d["step"], d[term], color=PALETTE[m], lw=0.6, alpha=0.18)
-        for m, d in c.groupby("Method"):
+        for m, d in shown.groupby("Method"):
             mean = d.groupby("step")[term].mean()
             ax.plot(mean.index, mean.values, color=PALETTE[m], lw=2.2, label=f"{m} (mean)")
         ax.set_title(names[term])
@@ -72,11 +73,14 @@ def training_curves(folders, runs: pd.DataFrame, dataset: str = "cifar100") -> P
                 ax.set_title(f"{names[term]} (y clipped at 1.2 x its 99th percentile)", fontsize=9)
     axes.flat[0].legend(fontsize=9)
     n_runs = int(c[["task_id", "method", "seed"]].drop_duplicates().shape[0])
-    fig.suptitle(f"Training curves, {dataset}: {c['task_id'].nunique()} tasks, {n_runs} runs "
+    fig.suptitle(f"Training curves, {word(dataset)}: {c['task_id'].nunique()} tasks, {n_runs} runs "
                  "(faint: each run; bold: the mean per method)", fontsize=10)
     fig.tight_layout()
     stamp(fig, stamp_text(runs))
-    page = Page(values={"n_curve_runs": n_runs}).add(fig)
+    page = Page(values={"n_curve_runs": n_runs}).add(
+        fig, caption("each term of the loss and the target accuracy over the training steps, "
+                     "averaged over the runs whose curves are stored (the sample is said "
+                     "below); the manifold term shows only for MRCNN."))
     page.add(curves_sample_note(c, runs))
     return page
 

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from ..plots import MIN_WIDTH
-from .page import Page
+from ...formatting import cell
+from .page import Page, words
 
 
 def moons_boundaries(models: dict, Xs, ys, Xt, yt, k: int) -> plt.Figure:
@@ -153,7 +154,7 @@ def experiments_overview(prof, results: str, datasets, experiments, compute: boo
              "run that is planned but not stored is *missing*, and the pages show only what is "
              "stored.")
     if len(table):
-        page.add(table.style.hide(axis="index").set_caption(
+        page.add(words(table).style.format(cell).hide(axis="index").set_caption(
             "runs per experiment and data set: planned by the profile, stored, missing"))
     if errors:
         page.add("Failed runs:\n" + "\n".join(f"- {e}" for e in errors))

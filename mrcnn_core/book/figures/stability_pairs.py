@@ -33,7 +33,9 @@ def stability(runs: pd.DataFrame, profile: str, verify_lines: pd.DataFrame | Non
         g.set_axis_labels("std of accuracy over a task's seeds (pp)", "share of tasks")
         g.set_titles("{col_name}")
         stamp(g.figure, stamp_text(runs))
-        page.add(g.figure)
+        page.add(g.figure, caption("for each method, the share of tasks whose seeds spread by "
+                                   "at most x points; a curve far to the right means one run of "
+                                   "that method says little about the next."))
         tab = (sp.assign(method=sp["method"].map(A.METHOD_LABEL))
                .groupby(["dataset", "method"])["std_pp"].describe()[["count", "mean", "50%", "75%", "max"]]
                .rename(columns={"count": "tasks", "50%": "median"}))
@@ -93,12 +95,21 @@ def word_pairs(text: str) -> str:
     return re.sub(r"[\w-]+(?:_[\w-]+)*/[\w-]+", lambda m: word(m.group(0)), text)
 
 
+def pairs_shown_runs(pairs: pd.DataFrame, main: pd.DataFrame, per_target: int = 2,
+                     seed: int = 0) -> pd.DataFrame:
+    """The runs the pairs page shows: the study's, and the paper pair's from the main store
+    at the study's sample (the banner, the figures and the CSV describe the same runs)."""
+    from ... import pairs as P
+
+    return P.pair_runs(pairs, main, P.paper_sample(main, per_target, seed))
+
+
 def pairs_page(pairs: pd.DataFrame, main: pd.DataFrame, profile: str, per_target: int = 2,
                seed: int = 0) -> Page:
     """Across superclass pairs: per-pair means and MRCNN - VGG, the gain against epsilon."""
     from ... import pairs as P
 
-    runs = P.pair_runs(pairs, main, P.paper_sample(main, per_target, seed))
+    runs = pairs_shown_runs(pairs, main, per_target, seed)
     page = Page(values={"pairs_with_runs": sorted(set(pairs["variant"])) if len(pairs) else []})
     if pairs.empty:
         page.add(f"**The cross-pair study has no runs yet** (profile `{profile}`): this page "

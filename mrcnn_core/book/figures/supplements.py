@@ -34,7 +34,10 @@ def statistics(runs: pd.DataFrame, profile: str) -> Page:
         g.set_titles("{col_name}")
         stamp(g.figure, stamp_text(runs))
         g.fig.suptitle("per-task accuracy differences (percentage points)", y=1.05)
-        page.add(g.fig)
+        page.add(g.fig, caption("one dot per task: the paired difference of two methods on it "
+                                "(seeds averaged), coloured by Table 1's LR group; the dots' "
+                                "spread around the black zero line is what the intervals "
+                                "summarise."))
     cnn = pt[pt["method"].isin(CNN)]
     seeds = int(runs[runs["method"].isin(CNN)]["seed"].nunique()) if len(cnn) else 0
     if seeds > 1:
