@@ -351,6 +351,12 @@ def effect_text(r) -> str:
     return f"rho {r['effect']:+.2f}{ci}" if rho else f"{pp(r['effect'])}{ci}"
 
 
+def dataset_words(text) -> str:
+    """Data set names in words inside a label: 'cifar100 (6 pairs)' -> 'CIFAR-100 (6 pairs)'."""
+    names = {"cifar100": "CIFAR-100", "corel": "Corel"}
+    return re.sub(r"\b(cifar100|corel)\b", lambda m: names[m.group(1)], str(text))
+
+
 def glance_table(f: pd.DataFrame, link=lambda page: page) -> pd.DataFrame:
     """The front page's table: claim (with what was measured, in small type), data set,
     verdict, effect [95% CI], clusters, tasks, page."""
@@ -364,11 +370,9 @@ def glance_table(f: pd.DataFrame, link=lambda page: page) -> pd.DataFrame:
     claim = [f"{html.escape(r.claim)}{' <em>(this book)</em>' if r.source == 'book' else ''}"
              + (f"<br><small>{html.escape(detail(r.detail))}</small>" if r.detail else "")
              for r in f.itertuples()]
-    names = {"cifar100": "CIFAR-100", "corel": "Corel"}
     return pd.DataFrame({
         "claim": claim,
-        "data set": [re.sub(r"\b(cifar100|corel)\b", lambda m: names[m.group(1)], str(d))
-                     for d in f["dataset"]],
+        "data set": [dataset_words(d) for d in f["dataset"]],
         "verdict": f["verdict"],
         "effect [95% CI]": [effect_text(r) for _, r in f.iterrows()],
         "clusters": f["clusters"].astype(int),

@@ -201,8 +201,8 @@ def test_banner_folds_all_but_one_line(tmp_path):
     assert visible == ""  # answer first: the page's answer, then one folded line
     summary = folded.split("</summary>")[0]
     assert "commit abcdef1" in summary and "**" not in summary  # HTML bold inside <summary>
-    assert "backbone vgg16 (ImageNet weights)" in summary and "cifar100 (reduced)" in summary
-    assert "cifar100 8 tasks" in summary
+    assert "backbone vgg16 (ImageNet weights)" in summary and "CIFAR-100 (reduced)" in summary
+    assert "CIFAR-100 8 tasks" in summary
     assert folded.rstrip().endswith("</details>") and "**Backend/device:** jax / cpu" in folded
     assert text.count("reduced CIFAR-100") == 1  # the reduced-data warning is said once
     smoke = provenance_banner(runs.assign(profile="smoke", weights="none"), [tmp_path])

@@ -169,5 +169,5 @@ def test_summary_box_sorts_claims_by_verdict():
     reproduced = text.split("**Reproduced (supported)**")[1].split("\n")[0]
     not_rep = text.split("**Not reproduced (contradicted)**")[1].split("\n")[0]
     assert "TSVM beats LR" in reproduced and "MRCNN beats VGG" not in reproduced
-    assert "MRCNN beats VGG (cifar100: -2.0 pp" in not_rep and "MRCNN improves on VGG" in not_rep
+    assert "MRCNN beats VGG (CIFAR-100: -2.0 pp" in not_rep and "MRCNN improves on VGG" in not_rep
     assert "**Limits**" in text
