@@ -31,6 +31,7 @@ import pandas as pd
 
 from . import analysis as A
 from . import stats as S
+from .formatting import dataset_words
 from .methods import CNN, REGISTRY
 
 # the paper's shallow methods (Table 1); the book's additions are not part of its claim
@@ -234,8 +235,8 @@ def _pairs_row(claim: Claim, pairs: pd.DataFrame, main: pd.DataFrame, a: str = "
                        f"{len(t)} pairs")
 
 
-COREL_NOTE_RE = re.compile(r"Corel's 'CNNs' are an fc head on the 256-d features, "
-                           r"not a network on images; [^.;]*")
+COREL_NOTE_HEAD = "Corel's 'CNNs' are an fc head on the 256-d features, not a network on images"
+COREL_NOTE_RE = re.compile(re.escape(COREL_NOTE_HEAD) + r"; [^.;]*")
 
 
 def corel_note(f: pd.DataFrame) -> str:
@@ -254,7 +255,7 @@ def corel_substitute_note(runs: pd.DataFrame, shares: dict | None) -> str:
              if ("corel", A.METHOD_LABEL["mrcnn"]) in ct.index else np.nan)
     what = (f"{share:.0f}% of its MRCNN runs collapsed to one class" if np.isfinite(share)
             else "the share of its MRCNN runs that collapsed is unknown here (no Corel data)")
-    return f"Corel's 'CNNs' are an fc head on the 256-d features, not a network on images; {what}"
+    return f"{COREL_NOTE_HEAD}; {what}"
 
 
 CNN_CLAIMS = ("cnn_shallow", "mrcnn_vgg", "epsilon", "poor_domains", "seed_spread")
@@ -349,12 +350,6 @@ def effect_text(r) -> str:
     rho = r["unit"] == "rho"
     ci = " " + interval(r["ci_low"], r["ci_high"], 2 if rho else 1)
     return f"rho {r['effect']:+.2f}{ci}" if rho else f"{pp(r['effect'])}{ci}"
-
-
-def dataset_words(text) -> str:
-    """Data set names in words inside a label: 'cifar100 (6 pairs)' -> 'CIFAR-100 (6 pairs)'."""
-    names = {"cifar100": "CIFAR-100", "corel": "Corel"}
-    return re.sub(r"\b(cifar100|corel)\b", lambda m: names[m.group(1)], str(text))
 
 
 def glance_table(f: pd.DataFrame, link=lambda page: page) -> pd.DataFrame:

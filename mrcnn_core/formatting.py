@@ -8,18 +8,33 @@
 from __future__ import annotations
 
 import math
+import re
+
+#: data sets in words (stores say cifar100 / corel)
+DATASET_NAMES = {"cifar100": "CIFAR-100", "corel": "Corel"}
 
 
-def _exponent(v: float) -> float | None:
+def dataset_name(d) -> str:
+    """A data set's name in words: CIFAR-100, Corel (others as they are)."""
+    return DATASET_NAMES.get(d, d) if isinstance(d, str) else d
+
+
+def dataset_words(text) -> str:
+    """Data set names in words inside a label: 'cifar100 (6 pairs)' -> 'CIFAR-100 (6 pairs)'."""
+    return re.sub(r"\b(cifar100|corel)\b", lambda m: DATASET_NAMES[m.group(1)], str(text))
+
+
+def _exponent(v: float, whole: bool = False) -> float | None:
     """log10(v) if it is a multiple of 0.5 (a half power, 10^-2.5, at any size; a whole one
-    below 0.01 or from 1,000 on: 0.1 and 100 read better as they are), else None."""
+    below 0.01 or from 1,000 on, or at any size with ``whole``: 0.1 and 100 read better as
+    they are in text), else None."""
     if not isinstance(v, (int, float)) or isinstance(v, bool) or v <= 0 or not math.isfinite(v):
         return None
     e = math.log10(v)
     if abs(2 * e - round(2 * e)) > 1e-9:
         return None
     e = round(2 * e) / 2
-    if e == int(e) and 1e-2 <= v < 1e3:
+    if e == int(e) and 1e-2 <= v < 1e3 and not whole:
         return None
     return e
 
@@ -35,6 +50,12 @@ def tex_value(v) -> str:
     """A hyper-parameter for a matplotlib tick: $10^{-2.5}$."""
     e = _exponent(v)
     return f"$10^{{{e:g}}}$" if e is not None else f"{v:g}"
+
+
+def tex_power(v) -> str:
+    """A paper setting inside TeX, every power of ten as one (10^{-2}, 10^{-2.5})."""
+    e = _exponent(v, whole=True)
+    return f"10^{{{e:g}}}" if e is not None else f"{v:g}"
 
 
 def pct(fraction: float) -> str:

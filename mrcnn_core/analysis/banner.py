@@ -6,6 +6,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from ..formatting import dataset_name
 from ..methods import CNN
 from .reading import NO_GRAPH, load_provenance
 from .tables import METHOD_LABEL, methods_in
@@ -50,10 +51,9 @@ def provenance_banner(df: pd.DataFrame, folders: Sequence) -> str:
     random_w = any(str(w).startswith("none") for w in weights)
     # the visible line
     kind = ("random weights" if random_w else "ImageNet weights") if len(images) else ""
-    names = {"cifar100": "CIFAR-100", "corel": "Corel"}  # in words, as on every page
-    data = ", ".join(names.get(d, d) + (" (reduced)" if d == "cifar100" and reduced else "")
+    data = ", ".join(dataset_name(d) + (" (reduced)" if d == "cifar100" and reduced else "")
                      for d in sorted(df["dataset"].unique()))
-    short_cov = ", ".join(f"{names.get(d, d)} {x['task_id'].nunique()} tasks"
+    short_cov = ", ".join(f"{dataset_name(d)} {x['task_id'].nunique()} tasks"
                           for d, x in df.groupby("dataset"))
     seeds = df.groupby(["dataset", "task_id", "method"])["seed"].nunique()
     seed_txt = f"{seeds.min()}" if seeds.min() == seeds.max() else f"{seeds.min()}-{seeds.max()}"

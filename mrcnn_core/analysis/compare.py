@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..formatting import interval, pp
+from ..formatting import dataset_name, interval, pp
 from ..methods import table1_pairs
 from ..stats import MIN_CLUSTERS, N_BOOT, cluster_bootstrap, p_text, rng_for
 from .tables import METHOD_LABEL, by_target_domain, task_table
@@ -61,14 +61,11 @@ def comparisons(pt: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-DATASET_NAMES = {"cifar100": "CIFAR-100", "corel": "Corel"}
-
-
 def verdict(comp: pd.DataFrame, a: str, b: str, dataset: str) -> str:
     """One plain sentence on the claim "a beats b", computed from the Total group."""
     label = f"{METHOD_LABEL[a]} - {METHOD_LABEL[b]}"
     r = comp[(comp["comparison"] == label) & (comp["dataset"] == dataset) & (comp["group"] == "Total")]
-    dataset = DATASET_NAMES.get(dataset, dataset)  # in words from here on
+    dataset = dataset_name(dataset)  # in words from here on
     if r.empty:
         return f"{METHOD_LABEL[a]} vs {METHOD_LABEL[b]} on {dataset}: not run."
     r = r.iloc[0]

@@ -63,14 +63,10 @@ def as_meta_page(path: Path, src: str, params: dict, title: str | None) -> None:
     defaults)."""
     import nbformat
 
-    from .notebook import COLAB_LINE, colab_line
+    from .notebook import COLAB_LINE, colab_line, retitle
 
     nb = nbformat.read(str(path), as_version=4)
-    for c in nb.cells:
-        if title and c.cell_type == "markdown" and c.source.lstrip().startswith("# "):
-            first, _, rest = c.source.lstrip().partition("\n")
-            c.source = f"# {title}\n{rest}"
-            break
+    retitle(nb, title)
     for c in nb.cells:
         for o in c.get("outputs", []):
             md = o.get("data", {}).get("text/markdown")

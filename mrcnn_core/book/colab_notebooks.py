@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -38,14 +39,13 @@ def meta_notebook(src_md: Path, page: str, params: dict, title: str | None = Non
     own heading, and its own name in the install cell (its Colab link and what it fetches)."""
     import jupytext
 
+    from .notebook import retitle
+
     nb = jupytext.read(src_md)
     src = src_md.stem
+    retitle(nb, title)
     done = set()
     for c in nb.cells:
-        if c.cell_type == "markdown" and title and c.source.lstrip().startswith("# "):
-            _, _, rest = c.source.lstrip().partition("\n")
-            c.source = f"# {title}\n{rest}"
-            title = None
         if c.cell_type != "code":
             continue
         if "parameters" in c.metadata.get("tags", []):
@@ -60,9 +60,11 @@ def meta_notebook(src_md: Path, page: str, params: dict, title: str | None = Non
             f'colab_fetch("{src}"', f'colab_fetch("{page}"')
     if missing := set(params) - done:
         raise ValueError(f"meta page {page}: {src}'s parameters cell has no {sorted(missing)}")
-    for c in nb.cells:  # a stripped notebook, like the paired ones
+    for i, c in enumerate(nb.cells):  # a stripped notebook, like the paired ones
         if c.cell_type == "code":
             c.outputs, c.execution_count = [], None
+        # ids from the page and the cell's place: `make notebooks` writes the same file again
+        c.id = hashlib.sha1(f"{page}:{i}".encode()).hexdigest()[:8]
     return nb
 
 

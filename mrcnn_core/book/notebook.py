@@ -239,6 +239,18 @@ def page_link(page: str, text: str) -> str:
     return f'<a href="{href}">{text}</a>'
 
 
+def retitle(nb, title: str | None) -> None:
+    """Give notebook ``nb`` the heading ``# title`` (its first ``# `` Markdown heading); a toc
+    meta page shows its own title, not its source notebook's."""
+    if not title:
+        return
+    for c in nb.cells:
+        if c.cell_type == "markdown" and c.source.lstrip().startswith("# "):
+            _, _, rest = c.source.lstrip().partition("\n")
+            c.source = f"# {title}\n{rest}"
+            return
+
+
 def doc_link(doc: str, text: str) -> str:
     """An HTML link to a prose chapter ``book/<doc>.md`` that works where this page is read:
     its HTML in the built book, the Markdown file in a clone, its GitHub page on Colab."""

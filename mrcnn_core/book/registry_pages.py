@@ -16,21 +16,12 @@ profile line(s) and a store: these three lists follow without an edit.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
+from ..formatting import dataset_name, tex_power
 from ..methods import REGISTRY, Method
 
 FILES = ("methods_table.md", "methods_glossary.md", "stores_table.md")
-DATASET_NAMES = {"cifar100": "CIFAR-100", "corel": "Corel"}
-
-
-def _power(x: float) -> str:
-    """A paper hyper-parameter as TeX: 10^{-2.5}, not 0.00316."""
-    e = math.log10(x)
-    return f"10^{{{e:g}}}" if abs(e * 2 - round(e * 2)) < 1e-9 else f"{x:g}"
-
-
 def cnn_setting(name: str) -> str:
     """A CNN method's setting: its paper hyper-parameters per data set (``hparams.PAPER``)."""
     from ..hparams import PAPER
@@ -39,12 +30,12 @@ def cnn_setting(name: str) -> str:
     for (m, ds), hp in PAPER.items():
         if m != name:
             continue
-        bits = [f"$r={_power(hp['lr'])}$", f"$\\beta={_power(hp['beta'])}$"]
+        bits = [f"$r={tex_power(hp['lr'])}$", f"$\\beta={tex_power(hp['beta'])}$"]
         if hp.get("alpha"):
-            bits.append(f"$\\alpha={_power(hp['alpha'])}$")
+            bits.append(f"$\\alpha={tex_power(hp['alpha'])}$")
         if "k" in hp:
             bits.append(f"$k={hp['k']}$")
-        parts.append(f"{DATASET_NAMES.get(ds, ds)} " + ", ".join(bits))
+        parts.append(f"{dataset_name(ds)} " + ", ".join(bits))
     return "; ".join(parts)
 
 
@@ -117,7 +108,7 @@ def store_row(folder: Path, root: Path) -> dict:
     commits = sorted({str(p.get("git_commit", ""))[:7] for p in prov if p.get("git_commit")})
     return {"store": f"`{folder.relative_to(root).as_posix()}`",
             "methods": ", ".join(labels),
-            "data sets": ", ".join(DATASET_NAMES.get(d, d) for d in sorted(set(df["dataset"]))),
+            "data sets": ", ".join(dataset_name(d) for d in sorted(set(df["dataset"]))),
             "experiments": ", ".join(sorted(set(df["experiment"].astype(str)))),
             "seeds": _span(df["seed"]) if len(df) else "",
             "runs (ok)": f"{len(df):,} ({len(ok):,})",

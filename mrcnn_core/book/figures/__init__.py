@@ -13,7 +13,7 @@ from .page import CONFOUND_NOTE, PARAM_NAMES, Page, downloads, fmt, no_runs  # n
 from .front import VERDICT_COLOUR, findings_page  # noqa: F401
 from .setup import (data_summary, experiments_overview, moons_boundaries,  # noqa: F401
                     sample_images, target_graph)
-from .table1 import (COREL_SUBSTITUTE, corel_control, corel_substitute, slice_comparison,  # noqa: F401
+from .table1 import (corel_control, corel_substitute, slice_comparison,  # noqa: F401
                      table1)
 from .fig2_fig3 import epsilon_claims, fig2a, fig2b, fig3, training_curves  # noqa: F401
 from .supplements import (SELECTED, ablation_runs, ablations, grid_edge_lines,  # noqa: F401

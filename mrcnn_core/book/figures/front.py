@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ...formatting import dataset_words
 from .page import Page, no_runs
 
 
@@ -84,7 +85,7 @@ def summary(f: pd.DataFrame) -> str:
 
     def items(words) -> list[str]:
         d = paper[paper["verdict"].isin(words)]
-        return [f"{r.claim} ({F.dataset_words(r.dataset)}: {F.effect_text(r)})"
+        return [f"{r.claim} ({dataset_words(r.dataset)}: {F.effect_text(r)})"
                 + (f" — the paper: \"{PAPER_SAYS[by_text[r.claim]]}\""
                    if by_text.get(r.claim) in PAPER_SAYS else "")
                 for _, r in d.iterrows()]

@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from ... import analysis as A
+from ...formatting import DATASET_NAMES
 
 
 @dataclass
@@ -84,7 +85,7 @@ WORDS = {"dataset": "data set", "eps_group": "epsilon group", "eps_tercile": "ep
          "mean_gap_pp": "mean gap (pp)", "stored_on": "stored on", "here": "re-run here",
          "abs_diff_pp": "|difference| (pp)", "task_id": "task", "mean_diff_pp": "mean difference (pp)",
          "ci_low_pp": "CI low (pp)", "ci_high_pp": "CI high (pp)", "n_tasks": "tasks",
-         "cifar100": "CIFAR-100", "corel": "Corel"}
+         **DATASET_NAMES}
 
 
 def word(x):

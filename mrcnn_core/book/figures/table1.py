@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ... import analysis as A
+from ...formatting import dataset_name
 from ...methods import REGISTRY, CNN, table1_pairs
 from ..notebook import doc_link
 from .page import CONFOUND_NOTE, Page, fmt, no_runs, words
@@ -27,9 +28,6 @@ def corel_substitute() -> str:
     return COREL_SUBSTITUTE.format(rerun=doc_link("rerun", "How to re-run"))
 
 
-DATASET_LABEL = {"cifar100": "CIFAR-100", "corel": "Corel"}
-
-
 def table1(runs: pd.DataFrame, profile: str, shares: dict | None = None) -> Page:
     """Table 1 (mean target accuracy per data set and LR group) with the claims tested."""
     if (empty := no_runs(runs)) is not None:
@@ -48,7 +46,7 @@ def table1(runs: pd.DataFrame, profile: str, shares: dict | None = None) -> Page
     page.values["methods_without_runs"] = absent
     page.values["methods_without_runs_per_dataset"] = {ds: v for ds, v in absent_in.items() if v}
     if absent:  # a registered method the stores lack shows as no column or cell: say so
-        where = "; ".join(f"{DATASET_LABEL.get(ds, ds)}: {', '.join(v)}"
+        where = "; ".join(f"{dataset_name(ds)}: {', '.join(v)}"
                           for ds, v in absent_in.items() if v)
         page.add(f"**Registered methods with no runs in these stores** ({where}): no column "
                  "or an empty cell above; " + doc_link("rerun", "How to re-run") + " says how to make them.")
