@@ -56,6 +56,14 @@ def _cache_dir(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("MRCNN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
 
 
+@pytest.fixture(autouse=True)
+def _downloads_dir(tmp_path_factory, monkeypatch):
+    """A page run in-process writes its CSV download to the working folder (a reader's
+    notebook folder); in tests that is the checkout, so send it to a temporary folder
+    (a stray 31_demo-smoke.csv was once committed from the repository root)."""
+    monkeypatch.setenv("MRCNN_DOWNLOADS", str(tmp_path_factory.getbasetemp() / "downloads"))
+
+
 def write_cifar(root: Path, n_per_class: int = 6, str_keys: bool = False,
                 with_train: bool = True, seed: int = 0) -> Path:
     """Write a tiny CIFAR-100 in the official pickle format (Python-2 style bytes keys)."""

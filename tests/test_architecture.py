@@ -185,3 +185,21 @@ def test_a_lazy_name_is_never_shadowed_by_a_submodule():
         importlib.import_module(f"mrcnn_core.experiments.{f.stem}")
     for name in experiments.__all__:
         assert not inspect.ismodule(getattr(experiments, name)), f"experiments.{name} is a module"
+
+
+def test_the_repository_root_tracks_no_stray_output():
+    """Only the project's own files sit at the top: a page's CSV download or a store written
+    from the repository root (a 31_demo-smoke.csv was committed once) fails here."""
+    import subprocess
+
+    repo = ROOT.parent
+    if not (repo / ".git").exists():
+        pytest.skip("not a git checkout")
+    files = subprocess.run(["git", "ls-files"], cwd=repo, capture_output=True, text=True,
+                           check=True).stdout.split()
+    top = {f for f in files if "/" not in f}
+    assert top <= {".gitignore", "Makefile", "README.md", "_config.yml", "_toc.yml",
+                   "environment.yml", "pyproject.toml"}, top
+    stray = [f for f in files if f.endswith((".csv", ".csv.gz")) and not f.startswith(
+        ("results/", "benchmarks/", "mrcnn_core/data/", "book/", "tests/"))]
+    assert not stray, stray

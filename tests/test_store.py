@@ -172,3 +172,18 @@ def test_provenance_counts_untracked_package_files_as_dirty(tmp_path):
     assert not git_commit(tmp_path).endswith("+dirty")
     (tmp_path / "mrcnn_core" / "coral.py").write_text("y = 2\n")
     assert git_commit(tmp_path).endswith("+dirty")
+
+
+@pytest.mark.parametrize("pid", ["0123456789", "12e4567890", "1e10000000", "00000000e0"])
+def test_text_columns_stay_text_whatever_the_hash(tmp_path, pid):
+    """CI failure of 2026-12-05: a provenance id that is all digits (or digits with one 'e')
+    was read back as a number, so verify could not find the run's provenance. Ids and names
+    are text: they come back exactly as written."""
+    s = ResultsStore(tmp_path)
+    r = row("0000000000000e12") | {"prov_id": pid, "profile": "1", "variant": "007",
+                                    "source": "10", "target": "1e3", "weights": "none"}
+    s.add(r)
+    back = s.load().iloc[0]
+    for c in ("run_key", "prov_id", "profile", "variant", "source", "target", "weights"):
+        assert back[c] == r[c], (c, back[c])
+    assert back["seed"] == 0 and back["accuracy"] == 0.5  # numbers stay numbers

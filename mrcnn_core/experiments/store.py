@@ -55,6 +55,12 @@ NUMERIC = {
 }
 
 
+# Columns that hold ids, names or labels: read as text, never converted to numbers.
+TEXT_COLUMNS = ("run_key", "dataset", "task_id", "source", "target", "method", "experiment",
+                "variant", "status", "error", "chosen", "profile", "backbone", "weights",
+                "prov_id", "deterministic")
+
+
 def _check_numeric(df: pd.DataFrame, path: Path, cols) -> None:
     """A complete row with a non-number where a number belongs is corruption: name the
     file, line and column (the file is left as it is)."""
@@ -210,9 +216,10 @@ class ResultsStore:
             if len(r) != len(header):
                 raise StoreError(f"{path}, line {i}: {len(r)} fields, expected {len(header)}; "
                                  "the file is corrupt (nothing was changed)")
+        # ids, names and labels are text whatever they look like: a provenance id of ten hex
+        # digits that happens to be all digits, or digits and one "e", is not a number
         df = pd.read_csv(io.StringIO(complete), keep_default_na=False, na_values=["nan", ""],
-                         dtype={"run_key": str, "task_id": str, "error": str, "chosen": str,
-                                "backbone": str, "deterministic": str})
+                         dtype={c: str for c in TEXT_COLUMNS if c in header})
         for c in columns:
             if c not in df:
                 df[c] = ""  # a column an older version did not write
