@@ -56,3 +56,23 @@ def short_coverage(results: str | Path, profile: str = "baselines", experiment: 
                 faults.append(f"{m} on {ds}: {len(planned) - n} of {len(planned)} planned "
                               f"tasks stored in {results}")
     return faults
+
+
+def runs_without_provenance(results: str | Path = "results") -> list[str]:
+    """Every store under ``results`` with rows whose ``prov_id`` its provenance.jsonl lacks:
+    such runs have no recorded commit, device or weights (a page cannot state where they came
+    from; ``verify`` cannot say whether it re-runs them on the same device).  Rows of a sweep
+    killed before its provenance line have an empty id and are counted too."""
+    from .experiments import ResultsStore
+
+    faults = []
+    for f in sorted(p.parent for p in Path(results).glob("**/runs.csv")):
+        store = ResultsStore(f)
+        ids = {str(p["prov_id"]) for p in store.load_provenance()}
+        rows = store.load()
+        missing = rows[~rows["prov_id"].astype(str).isin(ids)]
+        if len(missing):
+            shown = sorted(set(missing["prov_id"].astype(str)))[:3]
+            faults.append(f"{f}: {len(missing)} of {len(rows)} rows name provenance "
+                          f"{shown} that provenance.jsonl does not hold")
+    return faults

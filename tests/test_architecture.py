@@ -147,6 +147,28 @@ def test_the_unregistered_check_names_the_store(tmp_path):
     assert "ghost" in fault and "baselines/ghost" in fault
 
 
+def test_every_committed_run_has_its_provenance():
+    """A row whose provenance id its store cannot find has no recorded commit or device: the
+    350 H200 Fig. 3 runs whose id was all digits were such rows until ids were read as text."""
+    from mrcnn_core.audit import runs_without_provenance
+
+    assert runs_without_provenance(ROOT.parent / "results") == []
+
+
+def test_the_provenance_check_finds_a_numeric_looking_id_and_a_missing_one(tmp_path):
+    from mrcnn_core.audit import runs_without_provenance
+    from mrcnn_core.experiments.store import RUN_COLUMNS, ResultsStore
+
+    store = ResultsStore(tmp_path / "s")
+    row = dict.fromkeys(RUN_COLUMNS, "")
+    row.update(run_key="k", dataset="corel", task_id="t", method="lr", seed=0, status="ok")
+    pid = store.add_provenance({"git_commit": "x"})
+    store.add(row | {"prov_id": "0123456789"})  # read back as text, and not in the file
+    store.add(row | {"run_key": "k2", "prov_id": pid})
+    (fault,) = runs_without_provenance(tmp_path)
+    assert "1 of 2 rows" in fault and "0123456789" in fault
+
+
 def test_the_baseline_store_covers_every_task_its_profile_plans():
     """A registered shallow method whose store covers 3 of 400 tasks passed the store test
     (#36): each method of the baselines profile covers every task it plans, per data set."""
