@@ -294,10 +294,11 @@ def vgg19_rows(vgg19: pd.DataFrame) -> list[dict]:
     by = {c.key: c for c in CLAIMS}
     rows = [_pair_claim(by["mrcnn_vgg"], pt, "cifar100", "mrcnn", "vgg"),
             _epsilon(by["epsilon"], pt, "cifar100")]
+    where = " and ".join(A.devices_of(d)) or "unknown device"
     for r in rows:
         r["dataset"] = label
         r["detail"] = (f"{r['detail']}; the paper's backbone, ImageNet VGG19: the "
-                       f"deterministic grid so far (CPU), the rest pending")
+                       f"deterministic grid so far ({where}), the rest pending")
     return rows
 
 

@@ -275,3 +275,23 @@ def test_one_formatter_writes_log_scale_settings_as_powers_of_ten():
 
     assert [cell(x) for x in (400.0, 0.3, 7, None, float("nan"), "main")] == \
         ["400", "0.3", "7", "-", "-", "main"]
+
+
+def test_devices_of_names_each_runs_device_from_its_stores_provenance(tmp_path):
+    """The device is in provenance.jsonl, not runs.csv: a CPU store and a GPU store give
+    "CPU" and the GPU's name; a run whose provenance is missing says so."""
+    import json
+
+    from mrcnn_core.analysis import devices_of
+
+    for name, pid, dev in (("cpu", "aaaa000001", "cpu:cpu"), ("gpu", "bbbb000002", "gpu:NVIDIA H200")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "runs.csv").write_text("")  # what makes a folder a store
+        (tmp_path / name / "provenance.jsonl").write_text(json.dumps({"prov_id": pid, "device": dev}) + "\n")
+    df = pd.DataFrame({"store": [str(tmp_path / "cpu"), str(tmp_path / "gpu")],
+                       "prov_id": ["aaaa000001", "bbbb000002"]})
+    assert devices_of(df) == ["CPU", "NVIDIA H200"]
+    assert devices_of(df.iloc[:1]) == ["CPU"]
+    lost = pd.DataFrame({"store": [str(tmp_path / "cpu")], "prov_id": ["cccc000003"]})
+    assert devices_of(lost) == ["unknown device"]
+    assert devices_of(df.iloc[:0]) == []

@@ -11,7 +11,7 @@ from .reading import (  # noqa: F401
 from .tables import (  # noqa: F401
     METHOD_ORDER, METHOD_LABEL, LR_THRESHOLD, EPS_BINS, add_groups, methods_in, table1, coverage, table2, add_terciles, table2_terciles, bin_counts, task_table, by_target_domain)
 from .banner import (  # noqa: F401
-    coverage_line, provenance_banner, determinism_line, date_range, HP_COLUMNS, TASK_CSV_COLUMNS, task_csv)
+    coverage_line, devices_of, provenance_banner, determinism_line, date_range, HP_COLUMNS, TASK_CSV_COLUMNS, task_csv)
 from .compare import (  # noqa: F401
     paired_differences, paired, comparisons, verdict, domain_claims, gain_vs_epsilon, seed_differences, stage_intervals, domain_gains)
 from .sensitivity import (  # noqa: F401

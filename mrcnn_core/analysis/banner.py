@@ -25,6 +25,24 @@ def coverage_line(df: pd.DataFrame) -> str:
     return "; ".join(parts)
 
 
+def devices_of(df: pd.DataFrame) -> list[str]:
+    """The devices that made ``df``'s runs, in words ("CPU", "NVIDIA H200"), from the
+    provenance of the stores they came from (a run's device is recorded there, not in
+    runs.csv); a run whose provenance is missing counts as "unknown device"."""
+    if df.empty or "store" not in df:
+        return []
+    prov = {p["prov_id"]: p for p in load_provenance(*sorted({str(x) for x in df["store"]}))}
+    out = set()
+    for i in df["prov_id"].dropna().unique():
+        dev = str(prov.get(i, {}).get("device", ""))
+        # "cpu" or "cpu:cpu" on a CPU, "gpu:<name>" on a GPU
+        out.add("CPU" if dev.startswith("cpu") else dev.split(":", 1)[1] if ":" in dev
+                else "unknown device")
+    if df["prov_id"].isna().any():
+        out.add("unknown device")
+    return sorted(out)
+
+
 def provenance_banner(df: pd.DataFrame, folders: Sequence) -> str:
     """A Markdown banner: one folded ``<details>`` block whose one-line summary says the
     profile, backbone, data, coverage and commit(s), and whose body says everything else
