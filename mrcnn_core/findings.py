@@ -280,6 +280,9 @@ def heldout_rows(heldout: pd.DataFrame) -> list[dict]:
     return out
 
 
+VGG19_PAGE = "20_table1_vgg19"
+
+
 def vgg19_rows(vgg19: pd.DataFrame) -> list[dict]:
     """The paper's backbone (profile imagenet-vgg19, CIFAR-100 only): MRCNN - VGG and the
     epsilon claim on the tasks and seeds stored so far, with the coverage said."""
@@ -295,6 +298,7 @@ def vgg19_rows(vgg19: pd.DataFrame) -> list[dict]:
     rows = [_pair_claim(by["mrcnn_vgg"], pt, "cifar100", "mrcnn", "vgg"),
             _epsilon(by["epsilon"], pt, "cifar100")]
     where = " and ".join(A.devices_of(d)) or "unknown device"
+    rows[0]["page"] = VGG19_PAGE  # Table 1 on this backbone (a meta page of 20_table1)
     for r in rows:
         r["dataset"] = label
         r["detail"] = (f"{r['detail']}; the paper's backbone, ImageNet VGG19: the "

@@ -51,6 +51,12 @@ def test_toc_is_the_page_list():
     # the baseline page is Table 1's notebook with other parameters, not a copy
     assert ("30_full_baselines", "20_table1") in [(p, s) for p, s, _ in ps]
     assert dict((p, x) for p, _, x in ps)["30_full_baselines"]["results_dir"] == "results/baselines"
+    # Table 1 on the paper's backbone: the same notebook on profile imagenet-vgg19, and the
+    # page the front page's VGG19 row links to
+    from mrcnn_core.findings import VGG19_PAGE
+
+    assert (VGG19_PAGE, "20_table1") in [(p, s) for p, s, _ in ps]
+    assert dict((p, x) for p, _, x in ps)[VGG19_PAGE]["profile"] == "imagenet-vgg19"
 
 
 def test_quickstart_records_values(tmp_path):
