@@ -66,7 +66,7 @@ _cli_default_backend()
 
 _determinism.set_xla_flags()  # before JAX starts (it reads XLA_FLAGS once)
 _quiet_tensorflow()  # before any module below imports Keras (hence E402 below)
-from .data import (DataError, Dataset, Task, cifar100_tasks, corel_tasks, load_cifar100,
+from .data import (DataError, Dataset, Task, cifar100_tasks, corel_or_none, corel_tasks, load_cifar100,
                    load_corel, load_image_folder, select_tasks)
 from .features import FeatureSet, WeightsUnavailable, extract_features
 from .fit import TaskResult, fit_task, fit_tasks, resolve_hparams
@@ -78,7 +78,7 @@ from .slices import compute_slice
 
 __version__ = "0.1.0"
 __all__ = ["MRCNN", "VGG", "GraphSpec", "DataError", "Dataset", "FeatureSet", "Task", "TaskResult", "WeightsUnavailable",
-           "cifar100_tasks", "compute_slice", "corel_tasks", "cross_entropy", "extract_features", "fit_task",
+           "cifar100_tasks", "compute_slice", "corel_or_none", "corel_tasks", "cross_entropy", "extract_features", "fit_task",
            "fit_tasks", "knn_graph", "l2_penalty", "laplacian", "load_cifar100", "load_corel",
            "load_image_folder", "manifold_term", "neighbour_confusion", "paper_hparams",
            "resolve_hparams", "select_tasks"]

@@ -210,7 +210,12 @@ def fetch(dest: str | os.PathLike, what=("data", "vgg19", "vgg16"),
             failed.append(str(e))
     if failed:
         raise FetchError("; ".join(lines + failed))
-    return lines + [f"set MRCNN_DATA_DIR={dest / 'data'} (the weights are found beside it)"]
+    from .data.where import fallback_dirs
+
+    found = (dest / "data").resolve() in {d.resolve() for d in fallback_dirs()}
+    return lines + [f"the package finds {dest / 'data'} without settings (the weights beside it)"
+                    if found else
+                    f"set MRCNN_DATA_DIR={dest / 'data'} (the weights are found beside it)"]
 
 
 # -- what a page needs on Colab ---------------------------------------------------------------

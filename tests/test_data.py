@@ -9,6 +9,7 @@ from PIL import Image
 from mrcnn_core import (DataError, cifar100_tasks, corel_tasks, load_cifar100, load_corel,
                         load_image_folder, select_tasks)
 from mrcnn_core.data import cifar100 as cifar_mod
+from mrcnn_core.data import where
 
 from conftest import write_cifar
 
@@ -91,6 +92,7 @@ def test_missing_without_download(tmp_path, monkeypatch):
 
 def test_offline_download_fails_fast_with_advice(tmp_path, monkeypatch):
     monkeypatch.delenv("MRCNN_DATA_DIR", raising=False)
+    monkeypatch.setattr(where, "fallback_dirs", lambda: [])  # a fresh machine: no data anywhere
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
 
     def offline(*a, **k):
@@ -144,6 +146,49 @@ def test_corel_bad_file(tmp_path):
     bad.write_bytes(b"garbage")
     with pytest.raises(DataError, match="corel.mat"):
         load_corel(bad)
+
+
+def test_an_absent_corel_file_is_none_a_damaged_one_an_error(tmp_path, monkeypatch):
+    """corel.mat has no public download, so a reader's machine may lack it: pages then say
+    so; a file that is there but damaged is still an error naming it."""
+    from mrcnn_core import corel_or_none
+    from mrcnn_core.analysis.collapse import known_class_shares
+    from mrcnn_core.data import CorelMissing
+
+    with pytest.raises(CorelMissing, match="missing.mat"):
+        load_corel(tmp_path / "missing.mat")
+    assert corel_or_none(tmp_path / "missing.mat") is None
+    monkeypatch.setenv("MRCNN_DATA_DIR", str(tmp_path))  # a data folder without corel/
+    assert corel_or_none() is None and known_class_shares() == {}
+    monkeypatch.delenv("MRCNN_DATA_DIR")
+    monkeypatch.setattr(where, "fallback_dirs", lambda: [tmp_path])  # no corel/ there either
+    assert corel_or_none() is None
+    (tmp_path / "corel").mkdir()
+    (tmp_path / "corel" / "corel.mat").write_bytes(b"garbage")
+    monkeypatch.setenv("MRCNN_DATA_DIR", str(tmp_path))
+    with pytest.raises(DataError, match="cannot read Corel file"):
+        corel_or_none()
+    with pytest.raises(DataError, match="cannot read Corel file"):
+        known_class_shares()  # before: a damaged file read as "no Corel data here"
+
+
+def test_the_data_folder_is_found_without_settings(tmp_path, monkeypatch):
+    """$MRCNN_DATA_DIR first; else ../shared/data beside the checkout, then fetch's default
+    folder (mrcnn-data/data): `make book` on a fresh clone, or after `fetch`, needs no
+    setting.  Every loader uses the one rule (CIFAR-100, Corel, the pairs' folders)."""
+    from mrcnn_core.experiments.context import pairs_data_dir
+
+    shared, fetched = tmp_path / "shared" / "data", tmp_path / "mrcnn-data" / "data"
+    monkeypatch.setattr(where, "fallback_dirs", lambda: [shared, fetched])
+    monkeypatch.delenv("MRCNN_DATA_DIR", raising=False)
+    assert where.data_dir() is None
+    (fetched / "cifar-100-python").mkdir(parents=True)
+    assert where.data_dir() == fetched
+    assert pairs_data_dir({"data": "data-heldout"}) == str(tmp_path / "mrcnn-data" / "data-heldout")
+    (shared / "cifar-100-python").mkdir(parents=True)
+    assert where.data_dir() == shared  # the shared folder first
+    monkeypatch.setenv("MRCNN_DATA_DIR", str(tmp_path / "mine"))
+    assert where.data_dir() == tmp_path / "mine"  # the setting wins, even where it is empty
 
 
 def test_image_folder(tmp_path):

@@ -59,6 +59,19 @@ def test_toc_is_the_page_list():
     assert dict((p, x) for p, _, x in ps)[VGG19_PAGE]["profile"] == "imagenet-vgg19"
 
 
+def test_the_data_page_runs_without_corel(tmp_path, real_cifar_root):
+    """A reader who fetched the data (or a Colab session) has no corel.mat: it has no public
+    download.  The data page still runs and its table says Corel is not here."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "cifar-100-python").symlink_to(real_cifar_root / "cifar-100-python")
+    out = run_notebook(NB / "01_data.md", tmp_path / "d.ipynb",
+                       {"data_dir": str(data), "weights": "none"}, cwd=ROOT, timeout=900)
+    rec = read_records(out)
+    assert rec["n_corel_tasks"] == 0 and rec["n_cifar_tasks"] == 400
+    assert "not here (no public download)" in out.read_text()
+
+
 def test_quickstart_records_values(tmp_path):
     out = run_notebook(NB / "00_quickstart.md", tmp_path / "q.ipynb",
                        {"steps": 150, "alpha": 0.1}, cwd=ROOT, timeout=600)

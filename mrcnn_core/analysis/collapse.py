@@ -21,12 +21,10 @@ def known_class_shares() -> dict[str, tuple[float, float]]:
 
     Without them Corel's collapse is not counted (``collapsed`` gives NaN): its domains
     are unbalanced, so 0.5 is not what a one-class run scores there."""
-    from ..data import DataError, corel_tasks, load_corel
+    from ..data import corel_or_none, corel_tasks
 
-    try:
-        return class_shares(corel_tasks(load_corel()))
-    except (DataError, OSError):
-        return {}
+    corel = corel_or_none()  # absent: {}; a damaged file is an error, not "no data"
+    return class_shares(corel_tasks(corel)) if corel is not None else {}
 
 
 def collapsed(runs: pd.DataFrame, shares: dict | None = None) -> pd.Series:

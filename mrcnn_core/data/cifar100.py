@@ -1,8 +1,8 @@
 """CIFAR-100 in the official ``cifar-100-python`` pickle format.
 
 The paper merges the train and test splits (600 images per class).  The
-loader looks for the folder in ``root``, then ``$MRCNN_DATA_DIR``, then the
-Keras cache (``~/.keras/datasets``), and downloads the official tarball
+loader looks for the folder in ``root``, else the data folder (``where``: ``$MRCNN_DATA_DIR``,
+``../shared/data``, fetch's ``mrcnn-data/data``), then the Keras cache (``~/.keras/datasets``), and downloads the official tarball
 (md5-checked) only when none holds it.
 """
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .tasks import Dataset, DataError, Task, make_tasks  # noqa: F401 (DataError: its home was here)
+from .where import data_dir
 
 CIFAR100_URL = "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz"
 CIFAR100_MD5 = "eb9058c3a382ffc7106e4002c42a8d85"
@@ -31,8 +32,8 @@ def _candidates(root: str | os.PathLike | None) -> list[Path]:
     out = []
     if root is not None:
         out.append(Path(root))
-    elif os.environ.get("MRCNN_DATA_DIR"):
-        out.append(Path(os.environ["MRCNN_DATA_DIR"]))
+    elif (d := data_dir()) is not None:  # $MRCNN_DATA_DIR, ../shared/data, fetch's folder
+        out.append(d)
     out.append(Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets")
     return out
 

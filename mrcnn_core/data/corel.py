@@ -14,6 +14,7 @@ import numpy as np
 
 from .cifar100 import DataError, content_hash
 from .tasks import Dataset, Task, make_tasks
+from .where import data_dir
 
 TOPS = ("flower", "traffic")
 COREL_FEATURES = 256  # the public feature set: 256-d per image
@@ -21,6 +22,12 @@ COREL_FEATURES = 256  # the public feature set: 256-d per image
 
 
 SCALINGS = ("minmax", "none")
+
+
+class CorelMissing(DataError):
+    """``corel.mat`` is not where it was looked for.  It has no public download, so a
+    reader's machine may well lack it: pages then say so (:func:`corel_or_none`), while a
+    file that is there but damaged stays an error."""
 
 
 def minmax_columns(x: np.ndarray) -> np.ndarray:
@@ -46,16 +53,16 @@ def load_corel(path: str | os.PathLike | None = None, scale: str = "minmax") -> 
     if scale not in SCALINGS:
         raise ValueError(f"unknown Corel scaling {scale!r}; choose from {SCALINGS}")
     if path is None:
-        base = os.environ.get("MRCNN_DATA_DIR")
-        if not base:
-            raise DataError("load_corel needs a path (or MRCNN_DATA_DIR set to a folder "
-                            "holding corel/corel.mat)")
+        base = data_dir()  # $MRCNN_DATA_DIR, ../shared/data, fetch's folder
+        if base is None:
+            raise CorelMissing("load_corel needs a path (or MRCNN_DATA_DIR set to a folder "
+                               "holding corel/corel.mat)")
         path = base
     p = Path(path)
     if p.is_dir():
         p = p / "corel" / "corel.mat" if (p / "corel" / "corel.mat").exists() else p / "corel.mat"
     if not p.is_file():
-        raise DataError(f"Corel feature file not found: {p}")
+        raise CorelMissing(f"Corel feature file not found: {p}")
     import scipy.io
     try:
         m = scipy.io.loadmat(p)
@@ -134,3 +141,12 @@ def load_image_folder(root: str | os.PathLike, size: int = 32, name: str = "imag
     classes = np.asarray(classes, dtype=np.int64)
     return Dataset(name=name, x=x, classes=classes, class_names=tuple(names), groups=groups,
                    kind="images", content_hash=content_hash(x, classes), source=str(root))
+
+
+def corel_or_none(path: str | os.PathLike | None = None, scale: str = "minmax") -> Dataset | None:
+    """:func:`load_corel`, or ``None`` where ``corel.mat`` is absent (it has no public
+    download: ``fetch`` cannot get it).  A damaged file still raises its ``DataError``."""
+    try:
+        return load_corel(path, scale)
+    except CorelMissing:
+        return None

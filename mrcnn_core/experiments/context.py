@@ -1,7 +1,6 @@
 """What a sweep runs on: the data set, its tasks and features, the weights' identity."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -10,6 +9,7 @@ import numpy as np
 
 from ..data import cifar100_tasks, corel_tasks, load_cifar100, load_corel
 from ..data.tasks import Dataset, Task
+from ..data.where import data_dir
 from ..methods import CNN, METHODS
 from .profile import DATASETS, Profile, ProfileError
 
@@ -109,8 +109,8 @@ def pairs_data_dir(spec: dict) -> str | None:
     p = Path(d).expanduser()
     if p.is_absolute() or p.is_dir():
         return str(p)
-    base = os.environ.get("MRCNN_DATA_DIR")
-    return str(Path(base).parent / d) if base else str(p)
+    base = data_dir()  # $MRCNN_DATA_DIR, ../shared/data, fetch's folder
+    return str(base.parent / d) if base is not None else str(p)
 
 
 def profile_context(prof: Profile, dataset: str, weights: str | None = None,

@@ -72,29 +72,39 @@ def _public_path(source) -> str:
     """A data path as a reader can use it: relative to the data folder's parent (the machine
     that built the book has its own absolute paths, which mean nothing to a reader)."""
     p = Path(str(source))
-    base = os.environ.get("MRCNN_DATA_DIR")
-    if base:
+    from ...data.where import data_dir
+
+    base = data_dir()
+    if base is not None:
         try:
-            return str(p.resolve().relative_to(Path(base).resolve().parent))
+            return str(p.resolve().relative_to(base.resolve().parent))
         except ValueError:
             pass
     return "/".join(p.parts[-3:])
 
 
-def data_summary(cifar, tasks, corel, ctasks) -> pd.DataFrame:
-    """The two data sets: where they come from, their sizes and their tasks."""
+def data_summary(cifar, tasks, corel=None, ctasks=()) -> pd.DataFrame:
+    """The two data sets: where they come from, their sizes and their tasks.  Corel may be
+    absent (``corel=None``: its feature file has no public download); its row says so."""
     def span(xs):
         return f"{min(xs)}-{max(xs)}" if min(xs) != max(xs) else str(min(xs))
 
-    return pd.DataFrame([
-        {"dataset": "CIFAR-100", "source": _public_path(cifar.source), "samples": len(cifar.x),
-         "preprocessing": cifar.preprocessing, "classes used": 10, "tasks": len(tasks),
-         "source domain": span([t.n_source for t in tasks]),
-         "target domain": span([t.n_target for t in tasks])},
-        {"dataset": "Corel (256-d features)", "source": _public_path(corel.source), "samples": len(corel.x),
-         "preprocessing": corel.preprocessing, "classes used": 8, "tasks": len(ctasks),
-         "source domain": span([t.n_source for t in ctasks]),
-         "target domain": span([t.n_target for t in ctasks])}]).set_index("dataset")
+    rows = [{"dataset": "CIFAR-100", "source": _public_path(cifar.source), "samples": len(cifar.x),
+             "preprocessing": cifar.preprocessing, "classes used": 10, "tasks": len(tasks),
+             "source domain": span([t.n_source for t in tasks]),
+             "target domain": span([t.n_target for t in tasks])}]
+    if corel is not None:
+        rows.append({"dataset": "Corel (256-d features)", "source": _public_path(corel.source),
+                     "samples": len(corel.x), "preprocessing": corel.preprocessing,
+                     "classes used": 8, "tasks": len(ctasks),
+                     "source domain": span([t.n_source for t in ctasks]),
+                     "target domain": span([t.n_target for t in ctasks])})
+    else:
+        rows.append({"dataset": "Corel (256-d features)",
+                     "source": "not here (no public download)",  # short: pandas cuts cells at 50
+                     "samples": "", "preprocessing": "", "classes used": 8, "tasks": "",
+                     "source domain": "", "target domain": ""})
+    return pd.DataFrame(rows).set_index("dataset")
 
 
 def sample_images(cifar, per_class: int = 8) -> plt.Figure:
