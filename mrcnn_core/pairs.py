@@ -70,8 +70,18 @@ def pair_table(runs: pd.DataFrame, n_boot: int = A.N_BOOT) -> pd.DataFrame:
     rows = []
     for pair, d in pt.groupby("dataset"):
         row = {"pair": pair}
+        # the shallow methods' means on the tasks they all hold, so that the LR and TSVM
+        # columns and TSVM - LR speak of the same tasks while a sweep has reached some
+        # tasks with LR only (the CNN methods run on the pair's sample, a subset, by design)
+        shallow = [m for m in A.methods_in(d["method"]) if m not in CNN]
+        common = set.intersection(*(set(d[d["method"] == m]["task_id"]) for m in shallow)) \
+            if shallow else set()
         for m in A.methods_in(d["method"]):
-            row[A.METHOD_LABEL[m]] = 100 * d[d["method"] == m]["accuracy"].mean()
+            dm = d[d["method"] == m]
+            row[A.METHOD_LABEL[m]] = 100 * (dm if m in CNN else dm[dm["task_id"].isin(common)]
+                                            )["accuracy"].mean()
+        if shallow:
+            row["shallow tasks"] = len(common)
         for a, b in PAIR_GAINS:
             comp = A.paired(d, a, b, n_boot=n_boot)
             tot = comp[comp["group"] == "Total"] if len(comp) else comp
@@ -95,7 +105,7 @@ def pair_table(runs: pd.DataFrame, n_boot: int = A.N_BOOT) -> pd.DataFrame:
     gains = [c for a, b in PAIR_GAINS for n in [gain_name(a, b)]
              for c in ((n, "CI low", "CI high", "verdict", "CNN tasks", "target domains")
                        if a in CNN else (n, f"{n} CI low", f"{n} CI high", f"{n} verdict"))]
-    cols = [c for c in [*labels, *gains, "seeds", "mean epsilon"] if c in t.columns]
+    cols = [c for c in [*labels, *gains, "shallow tasks", "seeds", "mean epsilon"] if c in t.columns]
     return t.loc[[p for p in order if p in t.index], cols]
 
 
@@ -104,7 +114,8 @@ def split_table(t: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     ts = gain_name("tsvm", "lr")
     shallow = [c for c in (A.METHOD_LABEL["lr"], A.METHOD_LABEL["tsvm"], ts) if c in t]
     shallow_ci = {f"{ts} CI low": "CI low", f"{ts} CI high": "CI high", f"{ts} verdict": "verdict"}
-    s = t[shallow + [c for c in shallow_ci if c in t]].rename(columns=shallow_ci)
+    shallow += [c for c in shallow_ci if c in t] + [c for c in ("shallow tasks",) if c in t]
+    s = t[shallow].rename(columns=shallow_ci)
     return t[[x for x in t.columns if x not in shallow and x not in shallow_ci]], s
 
 

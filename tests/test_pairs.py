@@ -116,6 +116,25 @@ def test_shallow_runs_alone_give_tsvm_minus_lr_per_pair():
     assert last.startswith("No pair beside the paper's has VGG and MRCNN runs yet") and "+2.0 pp" in last
 
 
+def test_lr_and_tsvm_means_are_over_the_tasks_both_hold():
+    """A sweep part-way through the shallow runs (LR on every task, TSVM on some): the LR and
+    TSVM columns were means over different tasks beside a paired TSVM - LR; now both are over
+    the tasks both hold, and the table says how many."""
+    from mrcnn_core import pairs as P
+
+    lr = synthetic({"a/b": 0.0}, domains=6, sources=3)
+    lr = lr[lr["method"] == "lr"].assign(accuracy=np.linspace(0.5, 0.84, 18))
+    tsvm = lr.iloc[:6].assign(method="tsvm", accuracy=lr["accuracy"].iloc[:6] + 0.02,
+                              run_key=lr["run_key"].iloc[:6] + "t")
+    t = P.pair_table(P.pair_runs(pd.concat([lr, tsvm], ignore_index=True)))
+    np.testing.assert_allclose(t.loc["a/b", "LR"], 100 * lr["accuracy"].iloc[:6].mean())
+    np.testing.assert_allclose(t.loc["a/b", "TSVM"] - t.loc["a/b", "LR"], 2.0)
+    np.testing.assert_allclose(t.loc["a/b", "TSVM - LR (pp)"], 2.0)
+    assert t.loc["a/b", "shallow tasks"] == 6
+    _, shallow = P.split_table(t)
+    assert list(shallow.columns)[-1] == "shallow tasks"
+
+
 def test_page_without_a_pairs_store_says_so():
     from mrcnn_core.book import figures
 

@@ -89,12 +89,16 @@ def heldout_page(runs: pd.DataFrame, exploratory: pd.DataFrame, profile: str,
     page.add(f"Failed runs: {len(failed)}" + (" (listed in the CSV)" if len(failed) else "")
              + ". Collapsed runs count as they are (no exclusions).")
     page.add("## Exploratory (not part of the plan)\n\nPer pair, the cross-pair page's table on "
-             "the held-out runs: LR and TSVM on every stored task, VGG and MRCNN on the sample. "
+             "the held-out runs: LR and TSVM on the stored tasks both hold (the plan's sample, "
+             "then the secondary tasks as the CPU sweep reaches them), VGG and MRCNN on the "
+             "sample. "
              "Looked at after the plan; nothing here is confirmatory.")
     t = P.pair_table(ok.assign(pair=ok["variant"]))
     if len(t):
         cnn, shallow = P.split_table(t)
-        for part, cap in ((cnn, "the CNN half"), (shallow, "the shallow half (every stored task)")):
+        for part, cap in ((cnn, "the CNN half"),
+                          (shallow, "the shallow half (LR and TSVM on the stored tasks both "
+                                    "hold: shallow tasks)")):
             if any(str(c).startswith(("VGG", "MRCNN", "LR", "TSVM")) for c in part.columns):
                 page.add(fmt(part, 1, f"Held-out pairs, {cap}: mean accuracy (%), differences "
                                       "(pp) with 95% intervals over target domains"))
