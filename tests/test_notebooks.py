@@ -87,6 +87,27 @@ def test_unknown_notebook_parameter_is_an_error(tmp_path):
     assert not (tmp_path / "q.ipynb").exists()
 
 
+def test_an_unknown_parameter_stops_a_page_that_papermill_runs_itself(tmp_path):
+    """papermill alone only warns ("Passed unknown parameter") and runs the page on its
+    defaults: a reader's ``papermill ... -p profle smoke`` got the default profile's page.
+    The page's first cell now refuses the name; a known one still runs."""
+    import papermill as pm
+
+    from mrcnn_core.book.notebook import as_ipynb, check_injected_parameters
+
+    # the rule, on a kernel history: the injected cell follows the parameters cell
+    params = 'profile = "imagenet-vgg16"  # a comment\nresults_dir = ""\n'
+    check_injected_parameters(["", params, '# Parameters\nprofile = "smoke"\n'])
+    with pytest.raises(NotebookParameterError, match=r"\['profle'\]"):
+        check_injected_parameters(["", params, '# Parameters\nprofle = "smoke"\n'])
+    check_injected_parameters(["", "x = 1", "print(x)"])  # no papermill: nothing to check
+    # and in a real page run by papermill itself (not run_notebook, which checks first)
+    with pytest.raises(pm.PapermillExecutionError, match="profle"):
+        pm.execute_notebook(str(as_ipynb(NB / "23_fig3.md")), str(tmp_path / "f.ipynb"),
+                            parameters={"profle": "smoke"}, cwd=str(ROOT), kernel_name="python3",
+                            progress_bar=False)
+
+
 SHARED_WEIGHTS = ROOT.parent / "shared" / "weights" / "vgg16_imagenet_notop.weights.h5"
 
 

@@ -266,6 +266,46 @@ def doc_link(doc: str, text: str) -> str:
     return f'<a href="{href}">{text}</a>'
 
 
+def _assigned(src: str) -> set[str]:
+    """The names a cell's top-level assignments set."""
+    import ast
+
+    try:
+        tree = ast.parse(src)
+    except SyntaxError:
+        return set()
+    out = set()
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, ast.AnnAssign) else []
+        out |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return out
+
+
+def check_injected_parameters(history: list[str] | None = None) -> None:
+    """Refuse a parameter the page does not take, also when papermill runs the page itself.
+
+    papermill only *warns* about an unknown parameter (``-p profle smoke``) and runs the page
+    on its defaults; :func:`run_notebook` checks before it runs, but a reader's own
+    ``papermill`` call does not pass through it.  Here the kernel's history (IPython's
+    ``In``) holds the cell papermill injects (``# Parameters``) right after the page's
+    parameters cell: every name the first sets must be one the second defines."""
+    if history is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return
+        ip = get_ipython()
+        history = [str(x) for x in ip.user_ns.get("In", [])] if ip is not None else []
+    for i, src in enumerate(history):
+        if i and src.lstrip().startswith("# Parameters"):
+            known = _assigned(history[i - 1])
+            unknown = sorted(_assigned(src) - known)
+            if known and unknown:
+                raise NotebookParameterError(
+                    f"unknown parameter(s) {unknown}: this page takes {sorted(known)}")
+
+
 def page_setup(notebook: str | None = None) -> None:
     """What every page does first: quiet logs, the plot style and (given the page's
     notebook name) a link that opens it on Colab.  (On Colab the page's first cell
@@ -273,6 +313,7 @@ def page_setup(notebook: str | None = None) -> None:
     the build (``build.as_meta_page``)."""
     import warnings
 
+    check_injected_parameters()  # papermill run directly: an unknown name stops the page
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("POT_BACKEND_DISABLE_TENSORFLOW", "1")
     warnings.filterwarnings("ignore", category=FutureWarning)
