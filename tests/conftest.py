@@ -100,10 +100,11 @@ def tiny_cifar(tmp_path):
 
 
 def data_dir() -> Path:
-    """Where the real data are, found as the package finds them: $MRCNN_DATA_DIR, else the
-    known place beside the checkout (../shared/data)."""
-    env = os.environ.get("MRCNN_DATA_DIR")
-    return Path(env) if env else SHARED
+    """Where the real data are, found as the package finds them (``mrcnn_core.data.where``);
+    where there are none, the known place beside the checkout, which the skip message names."""
+    from mrcnn_core.data.where import data_dir as package_data_dir
+
+    return package_data_dir() or SHARED
 
 
 REAL_DATA = "needs real data"  # the skip reason's prefix; .ci/run fails on such a skip

@@ -97,12 +97,14 @@ def notebook_parameters(path: str | os.PathLike) -> dict:
     return params
 
 
-def check_parameters(path: str | os.PathLike, params: dict) -> None:
-    known = notebook_parameters(path)
-    unknown = sorted(set(params) - set(known))
+def _refuse_unknown(given, known, where: str = "") -> None:
+    unknown = sorted(set(given) - set(known))
     if unknown:
-        raise NotebookParameterError(
-            f"unknown parameter(s) {unknown} for {Path(path).name}; it takes {sorted(known)}")
+        raise NotebookParameterError(f"unknown parameter(s) {unknown}{where}; it takes {sorted(known)}")
+
+
+def check_parameters(path: str | os.PathLike, params: dict) -> None:
+    _refuse_unknown(params, notebook_parameters(path), f" for {Path(path).name}")
 
 
 def run_notebook(src: str | os.PathLike, dst: str | os.PathLike, params: dict | None = None,
@@ -300,10 +302,8 @@ def check_injected_parameters(history: list[str] | None = None) -> None:
     for i, src in enumerate(history):
         if i and src.lstrip().startswith("# Parameters"):
             known = _assigned(history[i - 1])
-            unknown = sorted(_assigned(src) - known)
-            if known and unknown:
-                raise NotebookParameterError(
-                    f"unknown parameter(s) {unknown}: this page takes {sorted(known)}")
+            if known:  # the cell before is the page's parameters cell
+                _refuse_unknown(_assigned(src), known)
 
 
 def page_setup(notebook: str | None = None) -> None:
