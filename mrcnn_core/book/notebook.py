@@ -317,9 +317,12 @@ def page_setup(notebook: str | None = None) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("POT_BACKEND_DISABLE_TENSORFLOW", "1")
     warnings.filterwarnings("ignore", category=FutureWarning)
+    import pandas as pd
+
     from .plots import style
 
     style()
+    pd.set_option("display.max_colwidth", None)  # a table cell is read whole, not cut at 50
     if notebook:
         from IPython.display import Markdown, display
 
