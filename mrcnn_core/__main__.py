@@ -135,6 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     npg.add_argument("name", help="e.g. 31_domain_gains")
     npg.add_argument("title", help="the page's title")
 
+    from .experiments.campaign import add_parser as campaign_parser
+
+    campaign_parser(sub)
+
     a = ap.parse_args(argv)
     try:
         return _dispatch(a)
@@ -167,8 +171,9 @@ def user_errors() -> tuple[type, ...]:
     from .features import WeightsUnavailable
 
     from .fetch import FetchError
+    from .experiments.campaign import CampaignError
 
-    return (ProfileError, StoreError, DataError, WeightsUnavailable, GridError,
+    return (CampaignError, ProfileError, StoreError, DataError, WeightsUnavailable, GridError,
             NotebookParameterError, PageInputError, FetchError, ValueError, OSError, yaml.YAMLError, MemoryError)
 
 
@@ -250,6 +255,9 @@ def _dispatch(a) -> int:
     if a.cmd == "batch":
         from .batch import main as batch_main
         return batch_main(a)
+    if a.cmd == "campaign":
+        from .experiments.campaign import main as campaign_main
+        return campaign_main(a)
     return 2
 
 

@@ -5,6 +5,7 @@ many, batching tasks of the same shape into one compiled step (model.py).
 """
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -40,9 +41,11 @@ class TaskResult:
     step_time: float
     batch_size: int = 1
     curves: dict = field(default_factory=dict, repr=False)
+    params: dict | None = field(default=None, repr=False)  # kept only for a shared training
     status: str = "ok"
     error: str = ""
     key: str = ""
+    trained_with: str = ""  # the key of the job whose training this run's model is (shared VGG)
 
 
 class GraphCache:
@@ -58,7 +61,7 @@ class GraphCache:
         return self._g[key]
 
 
-def _inputs_for(task: Task, features: FeatureSet | None) -> np.ndarray:
+def inputs_for(task: Task, features: FeatureSet | None) -> np.ndarray:
     """The array the head reads: pool4 features for images, the data for feature sets."""
     if task.dataset.kind == "images":
         if features is None:
@@ -113,21 +116,53 @@ class Job:
     seed: int
     hp: dict
     key: str = ""  # the caller's id of this job, copied to its TaskResult
+    curves: bool = True  # record per-step curves (VGG without curves skips the target pass)
+
+
+def training_key(job: Job) -> tuple:
+    """What a VGG training reads: the data, the source domain's samples and labels, the seed
+    and the hyper-parameters; never the target domain (alpha = 0: no manifold term), so
+    tasks that share a source share one training."""
+    return (job.task.dataset.name, id(job.task.dataset), job.task.source_idx.tobytes(),
+            np.asarray(job.task.ys).tobytes(), job.seed,
+            json.dumps(job.hp, sort_keys=True, default=str))
 
 
 def run_jobs(jobs: Sequence[Job], features: FeatureSet | None = None, *, batch_size: int = 1,
              graphs: GraphCache | None = None, conv5_impl: str | None = None,
              widths: Sequence[int] = (512, 512), record_curves: bool = True,
+             share_vgg: bool = False, trained: dict | None = None,
              on_result=None) -> list[TaskResult]:
     """Run jobs, ``batch_size`` compatible ones (same shapes and steps) at a time.
 
     ``on_result(result)`` is called as soon as each result exists (the sweep
     stores it at once, so an interruption loses at most one batch).
+
+    ``share_vgg``: VGG jobs that record no curves are trained once per
+    :func:`training_key` and the one model is evaluated on each job's target
+    (bit-equal to training each alone: tests/test_train.py); ``trained`` keeps the
+    trainings for later calls (a campaign's chunks).  Only with
+    ``batch_size == 1``: in a batch a task's numbers may depend on its neighbours
+    (a GPU's kernels), so there the per-task form is kept.
     """
     graphs = graphs or GraphCache()
     results: dict[int, TaskResult] = {}
+
+    def done(i: int, r: TaskResult) -> None:
+        results[i] = r
+        if on_result is not None:
+            on_result(r)
+
+    shared: dict[tuple, list[int]] = {}
+    if share_vgg and max(1, batch_size) == 1:
+        for i, j in enumerate(jobs):
+            if j.method == "vgg" and not (record_curves and j.curves):
+                shared.setdefault(training_key(j), []).append(i)
+    in_shared = {i for idxs in shared.values() for i in idxs}
     groups: dict[tuple, list[int]] = {}
     for i, j in enumerate(jobs):
+        if i in in_shared:
+            continue
         key = (j.task.n_source, j.task.n_target, j.hp["steps"], j.method == "vgg",
                j.task.dataset.name, *(str(j.hp.get(a)) for a in ABLATION_KEYS))
         groups.setdefault(key, []).append(i)
@@ -139,13 +174,64 @@ def run_jobs(jobs: Sequence[Job], features: FeatureSet | None = None, *, batch_s
             # dropped): a new batch shape would cost a fresh compilation, which
             # on a GPU takes longer than the padded tasks' compute.
             pad = bs - len(chunk) if len(idxs) > bs else 0
+            curves = record_curves and any(j.curves for j in chunk)
             out = _run_batch(chunk + [chunk[-1]] * pad, features, graphs, conv5_impl, widths,
-                             record_curves)[:len(chunk)]
+                             curves)[:len(chunk)]
             for i, r in zip(idxs[b:b + len(chunk)], out):
-                results[i] = r
-                if on_result is not None:
-                    on_result(r)
+                done(i, r)
+    trained = {} if trained is None else trained
+    for idxs in shared.values():
+        for i, r in zip(idxs, _run_shared([jobs[i] for i in idxs], features, graphs,
+                                          conv5_impl, widths, trained)):
+            done(i, r)
     return [results[i] for i in range(len(jobs))]
+
+
+@dataclass
+class SharedTraining:
+    """A VGG training kept for the jobs that share its :func:`training_key`."""
+
+    key: str  # the job that trained it (its row carries the training's wall time)
+    params: dict
+    status: str
+    error: str
+    step_time: float
+
+
+def _run_shared(members: list[Job], features, graphs, conv5_impl, widths,
+                trained: dict) -> list[TaskResult]:
+    """Jobs of one :func:`training_key`: trained once (or found in ``trained``, a cache that
+    lives as long as its caller wants: a campaign keeps one for all its chunks), then the
+    one model is evaluated on each job's target."""
+    from .train import predict_proba
+
+    tkey = training_key(members[0])
+    out = []
+    if tkey not in trained:
+        first = _run_batch([members[0]], features, graphs, conv5_impl, widths, False,
+                           keep_params=True)[0]
+        trained[tkey] = SharedTraining(members[0].key, first.params, first.status, first.error,
+                                       first.step_time)
+        first.params = None
+        first.trained_with = members[0].key
+        out.append(first)
+        members = members[1:]
+    tr = trained[tkey]
+    for j in members:
+        t0 = time.perf_counter()
+        x = inputs_for(j.task, features)
+        acc = float("nan")
+        if tr.status == "ok":
+            probs = predict_proba(tr.params, x[j.task.target_idx][None], conv5_impl)
+            acc = float((probs.argmax(-1)[0] == np.asarray(j.task.yt)).mean())
+        eps = neighbour_confusion(graphs.get(x, j.task.target_idx, EPSILON_K), j.task.yt)
+        # the row's wall time is its evaluation; the training's is on the row that made it
+        out.append(TaskResult(task_id=j.task.id, method=j.method, seed=j.seed, accuracy=acc,
+                              epsilon=eps, hparams=dict(j.hp), n_source=j.task.n_source,
+                              n_target=j.task.n_target, wall_time=time.perf_counter() - t0,
+                              step_time=tr.step_time, batch_size=1, status=tr.status,
+                              error=tr.error, key=j.key, trained_with=tr.key))
+    return out
 
 
 def graph_schedule(spec: GraphSpec, graphs: Sequence[np.ndarray], xt: np.ndarray,
@@ -181,9 +267,9 @@ def graph_schedule(spec: GraphSpec, graphs: Sequence[np.ndarray], xt: np.ndarray
 
 
 def _run_batch(chunk: list[Job], features, graphs, conv5_impl, widths,
-               record_curves) -> list[TaskResult]:
+               record_curves, keep_params: bool = False) -> list[TaskResult]:
     t0 = time.perf_counter()
-    x = _inputs_for(chunk[0].task, features)
+    x = inputs_for(chunk[0].task, features)
     xs = np.stack([x[j.task.source_idx] for j in chunk])
     xt = np.stack([x[j.task.target_idx] for j in chunk])
     ys = np.stack([j.task.ys for j in chunk])
@@ -224,6 +310,8 @@ def _run_batch(chunk: list[Job], features, graphs, conv5_impl, widths,
                               n_target=j.task.n_target, wall_time=wall / len(chunk),
                               step_time=res.step_time, batch_size=len(chunk), curves=curves,
                               status=status, error=err, key=j.key))
+        if keep_params:
+            out[-1].params = {k: v[t:t + 1] for k, v in res.params.items()}
     return out
 
 

@@ -36,9 +36,15 @@ class TrainResult:
     step_time: float = 0.0  # seconds per step after compilation
 
 
-def _loss_fn(conv5_impl: str):
+def _loss_fn(conv5_impl: str, target: bool = True):
     def loss(params, xs, ys1h, xt, lap, alpha, beta):
-        if lap is None:
+        if lap is None and not target:
+            # VGG without curves: training never reads the target domain, and its forward
+            # pass only fed the target_acc curve, so it is not made at all (about a fifth
+            # of a VGG step's work); tests/test_train.py checks the parameters are bit-equal.
+            logits_s = forward(params, xs, conv5_impl)
+            logits_t = None
+        elif lap is None:
             # VGG: the target pass only reports accuracy, so no gradient flows through it.
             logits_s = forward(params, xs, conv5_impl)
             logits_t = forward(params, xt, conv5_impl)
@@ -64,8 +70,8 @@ def _loss_fn(conv5_impl: str):
     return loss
 
 
-def _make_step(conv5_impl: str, lr_factors: dict[str, float]):
-    vg = B.value_and_grad(_loss_fn(conv5_impl))
+def _make_step(conv5_impl: str, lr_factors: dict[str, float], target: bool = True):
+    vg = B.value_and_grad(_loss_fn(conv5_impl, target))
 
     def step(params, m, v, it, xs, ys1h, xt, yt, lap, lr, alpha, beta):
         (_, (per_task, ce, omega, l2, logits_t)), grads = vg(params, xs, ys1h, xt, lap, alpha, beta)
@@ -73,7 +79,9 @@ def _make_step(conv5_impl: str, lr_factors: dict[str, float]):
         rates = {k: ops.reshape(lr * lr_factors[k], (-1,) + (1,) * (len(g.shape) - 1))
                  for k, g in grads.items()}
         new_p, new_m, new_v = adam_update(params, grads, m, v, it, rates)
-        acc = ops.mean(ops.cast(ops.equal(ops.cast(ops.argmax(logits_t, axis=-1), "int32"), yt), "float32"), axis=-1)
+        acc = (ops.full_like(ce, float("nan")) if logits_t is None else
+               ops.mean(ops.cast(ops.equal(ops.cast(ops.argmax(logits_t, axis=-1), "int32"), yt),
+                                 "float32"), axis=-1))
         metrics = ops.stack([per_task, ce, omega, l2, acc])  # (5, T), before the update
         return new_p, new_m, new_v, it, metrics
 
@@ -93,8 +101,11 @@ _CACHE: dict = {}
 def _compiled(kind: str, conv5_impl: str, lr_factors: tuple = ()):
     key = (B.name(), kind, conv5_impl, lr_factors)
     if key not in _CACHE:
+        # "step": the training step with the target pass (curves); "step_source": VGG's
+        # step without it (a run that stores no curves); "eval": the softmax outputs
         _CACHE[key] = (_make_step(conv5_impl, dict(lr_factors)) if kind == "step"
-                       else _make_eval(conv5_impl))
+                       else _make_step(conv5_impl, dict(lr_factors), target=False)
+                       if kind == "step_source" else _make_eval(conv5_impl))
     return _CACHE[key]
 
 
@@ -143,7 +154,9 @@ def train_head(params: dict[str, np.ndarray], xs: np.ndarray, ys: np.ndarray, xt
     ys1h = np.eye(n_classes, dtype=np.float32)[np.asarray(ys)]
     yt_arr = np.full(xt.shape[:2], -1, np.int32) if yt is None else np.asarray(yt, np.int32)
     factors = tuple(sorted((k, conv5_lr_factor if k.startswith("conv5") else 1.0) for k in params))
-    step = _compiled("step", conv5_impl, factors)
+    # VGG with no curve to record skips the per-step target forward (its only use)
+    step = _compiled("step_source" if lap is None and not record_curves else "step",
+                     conv5_impl, factors)
     ev = _compiled("eval", conv5_impl)
 
     t0 = time.perf_counter()

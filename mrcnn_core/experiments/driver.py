@@ -29,12 +29,18 @@ def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
           variants: Sequence[str] | None = None,
           batch_size: int | str | None = None, progress: bool = True,
           context: Context | None = None, workers: int = 0, scheduler: str | None = None,
-          security=None, chunk: int | None = None) -> SweepSummary:
+          security=None, chunk: int | None = None, stored_elsewhere: set[str] = frozenset(),
+          share_vgg: bool = True, trained: dict | None = None,
+          provenance_extra: dict | None = None) -> SweepSummary:
     """Run what the profile asks for on ``dataset`` and store it in ``results``.
 
     ``workers=N`` (a local Dask cluster on loopback) or ``scheduler=ADDRESS``
     runs the planned runs on Dask workers in chunks of ``chunk`` runs; this
     process stays the only writer of the store (experiments/distributed.py).
+
+    ``stored_elsewhere``: run keys another store holds ok (a campaign's new store skips
+    them); ``share_vgg`` and ``trained``: VGG trained once per source (executor.execute);
+    ``provenance_extra``: fields added to this invocation's provenance record.
     """
     from tqdm.auto import tqdm
 
@@ -50,7 +56,8 @@ def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
     store = ResultsStore(results or Path("results") / prof.name)
     t0 = time.perf_counter()
     with store:
-        done = store.done_keys()  # also checks the store is readable before any work
+        # also checks the store is readable before any work
+        done = store.done_keys() | set(stored_elsewhere)
         distributed = bool(workers or scheduler)
         cnn = needs_cnn(prof, experiment, dataset, methods)
         plan_kw = dict(methods=methods, n_tasks=n_tasks, seeds=seeds, variants=variants)
@@ -74,7 +81,7 @@ def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
             summ.wall_time = time.perf_counter() - t0
             return summ
         prov_id = "" if distributed else store.add_provenance(
-            run_provenance(prof, experiment, dataset, ctx))
+            run_provenance(prof, experiment, dataset, ctx, **(provenance_extra or {})))
         bar = tqdm(total=len(todo), desc=f"{prof.name}:{experiment}:{dataset}", unit="run",
                    disable=not progress, smoothing=0.1)
 
@@ -94,7 +101,7 @@ def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
                                 backbone=backbone, batch_size=bs, workers=workers,
                                 scheduler=scheduler, security=security, chunk=chunk)
             else:
-                execute(todo, prof, ctx, prov_id, record, bs)
+                execute(todo, prof, ctx, prov_id, record, bs, share_vgg=share_vgg, trained=trained)
         except Exception as e:
             bar.close()
             raise SweepStopped(f"the sweep stopped after {summ.done + summ.failed} of {len(todo)} "

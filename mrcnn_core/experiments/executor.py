@@ -65,7 +65,8 @@ def auto_batch_size(n_source: int, n_target: int, conv5_layers: int = 4) -> int:
 
 def result_row(spec: RunSpec, profile: Profile, weights: str, backbone: str, prov_id: str, accuracy,
          epsilon,
-         status="ok", error="", wall=0.0, step_time=None, batch=1, chosen=None) -> dict:
+         status="ok", error="", wall=0.0, step_time=None, batch=1, chosen=None,
+         trained_with: str = "") -> dict:
     from ..determinism import status as det_status
 
     hp = spec.hp
@@ -83,17 +84,24 @@ def result_row(spec: RunSpec, profile: Profile, weights: str, backbone: str, pro
             "profile": profile.name, "backbone": backbone,
             "weights": weights, "prov_id": prov_id,
             # the shallow methods run on the CPU in numpy / scikit-learn with fixed seeds
-            "deterministic": det_status()["deterministic"] if spec.method in CNN else "yes"}
+            "deterministic": det_status()["deterministic"] if spec.method in CNN else "yes",
+            # a VGG row whose model another run trained (same source, seed, settings)
+            "trained_with": "" if trained_with == spec.key else trained_with}
 
 
 def execute(todo: Sequence[RunSpec], prof: Profile, ctx: Context, prov_id: str, emit,
-            batch_size: int | str = "auto") -> None:
+            batch_size: int | str = "auto", share_vgg: bool = True,
+            trained: dict | None = None) -> None:
     """Run planned specs: ``emit(spec, row, curves)`` as soon as each run has finished.
 
     The shallow baselines run one by one, the CNN methods in task batches
     (``batch_size`` tasks per compiled step, ``"auto"``: from free GPU memory).
     A baseline that raises is emitted as a failed row and the rest goes on; an
     error in the CNN trainer stops the call (the caller reports what is stored).
+
+    ``share_vgg``: VGG runs that keep no curves are trained once per source domain, seed
+    and settings (at batch size 1, where that is bit-equal: fit.run_jobs); ``trained``
+    keeps those trainings across calls (a campaign).
     """
     from ..baselines import run_baseline
 
@@ -133,14 +141,14 @@ def execute(todo: Sequence[RunSpec], prof: Profile, ctx: Context, prov_id: str, 
         bs = auto_batch_size(cnn[0].task.n_source, cnn[0].task.n_target,
                              len(ctx.features.conv5) if ctx.features else 0)
     by_key = {s.key: s for s in cnn}
-    jobs = [Job(s.task, s.method, s.seed, s.hp, key=s.key) for s in cnn]
+    jobs = [Job(s.task, s.method, s.seed, s.hp, key=s.key, curves=s.keep_curves) for s in cnn]
 
     def on_result(res):
         spec = by_key[res.key]
         row = result_row(spec, prof, ctx.weights, ctx.backbone, prov_id, res.accuracy,
                    epsilon(spec.task), status=res.status, error=res.error, wall=res.wall_time,
-                   step_time=res.step_time, batch=res.batch_size)
+                   step_time=res.step_time, batch=res.batch_size, trained_with=res.trained_with)
         emit(spec, row, res.curves)
 
     run_jobs(jobs, ctx.features, batch_size=int(bs), graphs=graphs, on_result=on_result,
-             record_curves=True)
+             record_curves=True, share_vgg=share_vgg, trained=trained)

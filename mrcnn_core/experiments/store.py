@@ -2,7 +2,9 @@
 
 Layout of a results folder::
 
-    runs.csv           one row per (dataset, task, method, seed, hyper-parameters)
+    runs.csv           one row per (dataset, task, method, seed, hyper-parameters);
+                       ``trained_with`` names the run whose training a VGG row's model is
+                       (VGG trained once per source domain: fit.run_jobs), else empty
     curves.csv         per-step training curves of the runs that keep them
                        (a committed store may hold them as curves.csv.gz)
     provenance.jsonl   one record per sweep invocation (rows point to it by id)
@@ -35,11 +37,12 @@ RUN_COLUMNS = ("run_key", "dataset", "task_id", "source", "target", "method", "s
                "experiment", "variant", "lr", "alpha", "alpha_eff", "alpha_scale", "beta", "k",
                "steps", "select", "accuracy", "epsilon", "status", "error", "wall_time",
                "step_time", "batch_size", "n_source", "n_target", "chosen", "profile",
-               "backbone", "weights", "prov_id", "deterministic")
+               "backbone", "weights", "prov_id", "deterministic", "trained_with")
 # Headers of earlier versions that are still read (missing columns come back empty;
-# rows without ``deterministic`` were made before training was deterministic: "no").
-LEGACY_RUN_COLUMNS = (RUN_COLUMNS[:-1],
-                      tuple(c for c in RUN_COLUMNS[:-1] if c != "backbone"))
+# rows without ``deterministic`` were made before training was deterministic: "no";
+# rows without ``trained_with`` each trained their own model).
+LEGACY_RUN_COLUMNS = (RUN_COLUMNS[:-1], RUN_COLUMNS[:-2],
+                      tuple(c for c in RUN_COLUMNS[:-2] if c != "backbone"))
 CURVE_COLUMNS = ("run_key", "step", "loss", "ce", "omega", "l2", "target_acc")
 
 
@@ -58,7 +61,7 @@ NUMERIC = {
 # Columns that hold ids, names or labels: read as text, never converted to numbers.
 TEXT_COLUMNS = ("run_key", "dataset", "task_id", "source", "target", "method", "experiment",
                 "variant", "status", "error", "chosen", "profile", "backbone", "weights",
-                "prov_id", "deterministic")
+                "prov_id", "deterministic", "trained_with")
 
 
 def _check_numeric(df: pd.DataFrame, path: Path, cols) -> None:
