@@ -234,7 +234,13 @@ def start(plan_name: str = "remaining", out: str | os.PathLike | None = None,
         git("worktree", "add", "--detach", str(wt), sha)
     out = Path(out or repo / "results").resolve()
     log = repo / ".campaign" / f"log-{sha[:7]}.txt"
-    env = {**os.environ, "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "jax")}
+    from ..data.where import data_dir
+
+    # the worktree sits inside this checkout, so "../shared/data beside the checkout" is not
+    # beside it: the data folder this checkout finds is passed on
+    found = data_dir()
+    env = {**os.environ, "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "jax"),
+           **({"MRCNN_DATA_DIR": str(found.resolve())} if found else {})}
     with open(log, "a") as fh:
         proc = subprocess.Popen([python, "-m", "mrcnn_core", "campaign", "run", "--plan", plan_name,
                                  "--out", str(out)], cwd=wt, stdout=fh, stderr=subprocess.STDOUT,
