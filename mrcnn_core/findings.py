@@ -101,7 +101,7 @@ def _coverage(pt: pd.DataFrame, methods) -> str:
     return f"{d['task_id'].nunique()} tasks, {lo if lo == hi else f'{lo}-{hi}'} seed(s)"
 
 
-def _pair_claim(claim: Claim, pt: pd.DataFrame, ds: str, a: str, b: str) -> dict:
+def pair_claim(claim: Claim, pt: pd.DataFrame, ds: str, a: str, b: str) -> dict:
     r = _pair(pt, a, b, ds)
     if r is None:
         return _row(claim, ds)
@@ -110,7 +110,7 @@ def _pair_claim(claim: Claim, pt: pd.DataFrame, ds: str, a: str, b: str) -> dict
                 detail=f"{A.METHOD_LABEL[a]} - {A.METHOD_LABEL[b]}{note}", **r)
 
 
-def _cnn_shallow(claim: Claim, pt: pd.DataFrame, ds: str) -> dict:
+def cnn_shallow_claim(claim: Claim, pt: pd.DataFrame, ds: str) -> dict:
     """Every CNN against every shallow method; the effect shown is the closest pair."""
     present = set(pt[pt["dataset"] == ds]["method"])
     rows = [(a, b, _pair(pt, a, b, ds)) for a in CNN for b in SHALLOW if {a, b} <= present]
@@ -132,7 +132,7 @@ def _cnn_shallow(claim: Claim, pt: pd.DataFrame, ds: str) -> dict:
                 **r)
 
 
-def _epsilon(claim: Claim, pt: pd.DataFrame, ds: str, a: str = "mrcnn", b: str = "vgg") -> dict:
+def epsilon_claim(claim: Claim, pt: pd.DataFrame, ds: str, a: str = "mrcnn", b: str = "vgg") -> dict:
     """The paper's explanation: MRCNN's *gain* over VGG falls as a target domain's epsilon
     grows.  Spearman rho of a domain's epsilon and its mean gain (seeds, then the domain's
     tasks averaged), with a bootstrap over domains.  Accuracy alone falls with epsilon for
@@ -159,7 +159,7 @@ def epsilon_gain_bootstrap(dom: pd.DataFrame, ds: str) -> S.Boot:
     return S.rank_corr_bootstrap(dom["epsilon"], dom["gain_pp"], S.rng_for("findings", ds, "eps"))
 
 
-def _poor_domains(claim: Claim, pt: pd.DataFrame, ds: str, a: str = "mrcnn", b: str = "vgg") -> dict:
+def poor_domains_claim(claim: Claim, pt: pd.DataFrame, ds: str, a: str = "mrcnn", b: str = "vgg") -> dict:
     """Target domains where MRCNN is below VGG, each with a bootstrap over its own tasks at a
     Bonferroni level (one test per domain); the effect shown is the worst domain."""
     wide = A.task_table(pt[pt["dataset"] == ds])
@@ -239,12 +239,6 @@ COREL_NOTE_HEAD = "Corel's 'CNNs' are an fc head on the 256-d features, not a ne
 COREL_NOTE_RE = re.compile(re.escape(COREL_NOTE_HEAD) + r"; [^.;]*")
 
 
-def corel_note(f: pd.DataFrame) -> str:
-    """The Corel caveat the findings' details carry (once), or '' where none does."""
-    found = [m for d in f["detail"].fillna("") for m in COREL_NOTE_RE.findall(d)]
-    return found[0] if found else ""
-
-
 def corel_substitute_note(runs: pd.DataFrame, shares: dict | None) -> str:
     """What Corel's CNN rows rest on: the fc head on 256-d features, and how many of its
     MRCNN runs collapsed to one class (unknown without the Corel data's class shares)."""
@@ -295,8 +289,8 @@ def vgg19_rows(vgg19: pd.DataFrame) -> list[dict]:
     seeds = ", ".join(str(x) for x in sorted(d["seed"].unique()))
     label = f"cifar100, VGG19 ({len(both)} of 400 tasks, seed {seeds})"
     by = {c.key: c for c in CLAIMS}
-    rows = [_pair_claim(by["mrcnn_vgg"], pt, "cifar100", "mrcnn", "vgg"),
-            _epsilon(by["epsilon"], pt, "cifar100")]
+    rows = [pair_claim(by["mrcnn_vgg"], pt, "cifar100", "mrcnn", "vgg"),
+            epsilon_claim(by["epsilon"], pt, "cifar100")]
     where = " and ".join(A.devices_of(d)) or "unknown device"
     rows[0]["page"] = VGG19_PAGE  # Table 1 on this backbone (a meta page of 20_table1)
     for r in rows:
@@ -321,11 +315,11 @@ def findings(runs: pd.DataFrame, pairs: pd.DataFrame | None = None,
     pt = A.add_groups(A.per_task(runs))
     by = {c.key: c for c in CLAIMS}
     for ds in sorted(pt["dataset"].unique()):
-        rows.append(_pair_claim(by["tsvm_lr"], pt, ds, "tsvm", "lr"))
-        rows.append(_cnn_shallow(by["cnn_shallow"], pt, ds))
-        rows.append(_pair_claim(by["mrcnn_vgg"], pt, ds, "mrcnn", "vgg"))
-        rows.append(_epsilon(by["epsilon"], pt, ds))
-        rows.append(_poor_domains(by["poor_domains"], pt, ds))
+        rows.append(pair_claim(by["tsvm_lr"], pt, ds, "tsvm", "lr"))
+        rows.append(cnn_shallow_claim(by["cnn_shallow"], pt, ds))
+        rows.append(pair_claim(by["mrcnn_vgg"], pt, ds, "mrcnn", "vgg"))
+        rows.append(epsilon_claim(by["epsilon"], pt, ds))
+        rows.append(poor_domains_claim(by["poor_domains"], pt, ds))
         rows.append(_seed_spread(by["seed_spread"], runs, ds))
         if ds == "corel":
             note = corel_substitute_note(runs, shares)
@@ -344,39 +338,3 @@ def findings(runs: pd.DataFrame, pairs: pd.DataFrame | None = None,
     if heldout is not None and len(heldout):
         rows += heldout_rows(heldout)
     return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def effect_text(r) -> str:
-    """'+2.9 pp [+0.4, +5.1]' or 'rho -0.31 [-0.62, +0.05]' (blank where not run)."""
-    if not np.isfinite(r["effect"]):
-        return "no runs yet" if r.get("verdict") in ("pending", "not run") else ""
-    from .formatting import interval, pp
-
-    rho = r["unit"] == "rho"
-    ci = " " + interval(r["ci_low"], r["ci_high"], 2 if rho else 1)
-    return f"rho {r['effect']:+.2f}{ci}" if rho else f"{pp(r['effect'])}{ci}"
-
-
-def glance_table(f: pd.DataFrame, link=lambda page: page) -> pd.DataFrame:
-    """The front page's table: claim (with what was measured, in small type), data set,
-    verdict, effect [95% CI], clusters, tasks, page."""
-    import html
-
-    def detail(text: str) -> str:  # Corel's caveat once, under the table, not on every row
-        for note in COREL_NOTE_RE.findall(text or ""):
-            text = text.replace(note, "Corel's 'CNNs': see the note under the table")
-        return text
-
-    claim = [f"{html.escape(r.claim)}{' <em>(this book)</em>' if r.source == 'book' else ''}"
-             + (f"<br><small>{html.escape(detail(r.detail))}</small>" if r.detail else "")
-             for r in f.itertuples()]
-    return pd.DataFrame({
-        "claim": claim,
-        "data set": [dataset_words(d) for d in f["dataset"]],
-        "verdict": f["verdict"],
-        "effect [95% CI]": [effect_text(r) for _, r in f.iterrows()],
-        "clusters": f["clusters"].astype(int),
-        "coverage": f["coverage"],
-        "page": [link(p) if p else "" for p in f["page"]],
-    })
-

@@ -113,7 +113,7 @@ class Result:
         return self.runs >= self.planned_runs > 0
 
 
-def _expected(pairs, methods: tuple[str, str], seeds) -> int:
+def expected_runs(pairs, methods: tuple[str, str], seeds) -> int:
     return len(pairs) * 25 * PER_TARGET * len(methods) * len(seeds)
 
 
@@ -129,7 +129,7 @@ def _mean_result(hyp, claim, runs, a, b, direction, seeds, pairs, n_boot) -> Res
     word = verdict(bt.low, bt.high, direction, bt.low_band, bt.high_band, negligible=NEGLIGIBLE_PP)
     return Result(hyp, claim, bt.mean, bt.low, bt.high, bt.p, bt.n_boot, word,
                   diffs["task_id"].nunique(), bt.clusters, done,
-                  _expected(pairs, (a, b), seeds), "pp")
+                  expected_runs(pairs, (a, b), seeds), "pp")
 
 
 def domain_gains(runs: pd.DataFrame) -> pd.DataFrame:
@@ -189,5 +189,5 @@ def replication(confirmatory: list[Result], exploratory: list[Result]) -> pd.Dat
         rows.append({"hypothesis": c.hypothesis, "exploratory estimate": e.estimate,
                      "confirmatory interval": (c.low, c.high),
                      "replicates": ("pending" if not c.complete else
-                                    "yes" if held else "no (failure to replicate)")})
+                                    "replicates" if held else "fails to replicate")})
     return pd.DataFrame(rows)

@@ -117,19 +117,20 @@ def test_the_one_verdict_rule(lo, hi, sign, expected):
     assert F._verdict(lo, hi, sign, clusters=10) == expected
 
 
-def test_glance_table_and_page(tmp_path, monkeypatch):
-    from mrcnn_core.book import figures
+def test_the_ledger_on_a_synthetic_store():
+    """The front page's ledger on a store whose answer is known: MRCNN +2 pp everywhere."""
+    from mrcnn_core import ledger as L
+    from mrcnn_core.book.figures.ledger import ledger_page
 
-    monkeypatch.setenv("MRCNN_DOWNLOADS", str(tmp_path))
-    monkeypatch.setenv("MRCNN_BOOK_BUILD", "1")
-    page = figures.findings_page(store(sources=4), "unit")
-    assert page.values["findings"]["MRCNN beats VGG | cifar100"] == "supported"
-    assert page.values["effects"]["MRCNN beats VGG | cifar100"] == pytest.approx(2.0)
-    assert page.parts[0].startswith("**In short**")  # the summary box comes first
-    html = next(p for p in page.parts if not isinstance(p, str)).to_html()
-    assert '<a href="20_table1.html">page</a>' in html and "+2.0 pp [" in html
-    saved = pd.read_csv(tmp_path / "findings-unit.csv")
-    assert list(saved.columns) == F.COLUMNS and len(saved) == 7  # 6 claims + the pairs row
+    runs = store(sources=4)
+    df = L.ledger(runs, evidence=("vgg16",))
+    c = L.cell(df, "mrcnn_vgg", "vgg16")
+    assert c["estimate"] == pytest.approx(2.0) and L.number(c).startswith("+2.0 pp [")
+    # the synthetic grid holds fewer than the 400 tasks a CIFAR-100 grid plans: pending
+    assert c["verdict"] == "pending" and L.coverage(c).endswith("of 400 tasks")
+    page = ledger_page(df, "unit")
+    assert page.values["ledger"]["mrcnn_vgg | vgg16"]["number"] == L.number(c)
+    assert page.answer.startswith("**What holds")
 
 
 def test_details_name_what_they_count_and_corel_rows_say_what_they_rest_on():
@@ -156,18 +157,3 @@ def test_details_name_what_they_count_and_corel_rows_say_what_they_rest_on():
     poor = next(x.text for x in F.CLAIMS if x.key == "poor_domains")
     assert c.loc[poor, "page"] == "21_fig2a_corel"  # Corel's own Fig. 2(a) page
     assert row(F.findings(store(sources=4)), "poor_domains")["page"] == "21_fig2a"
-
-
-def test_summary_box_sorts_claims_by_verdict():
-    """The front page's summary is computed from the findings: a supported claim is listed as
-    reproduced, a contradicted one as not reproduced, each with its effect and the paper's
-    words; the limits are always said."""
-    from mrcnn_core.book.figures.front import summary
-
-    f = F.findings(store(mrcnn_gain=-0.02, sources=4))
-    text = summary(f)
-    reproduced = text.split("**Reproduced (supported)**")[1].split("\n")[0]
-    not_rep = text.split("**Not reproduced (contradicted)**")[1].split("\n")[0]
-    assert "TSVM beats LR" in reproduced and "MRCNN beats VGG" not in reproduced
-    assert "MRCNN beats VGG (CIFAR-100: -2.0 pp" in not_rep and "MRCNN improves on VGG" in not_rep
-    assert "**Limits**" in text

@@ -150,11 +150,14 @@ def test_book_builds_with_every_page(real_cifar_root, real_corel_path):
         assert (html / "book" / f"{chapter}.html").exists()
     # the front page: the claims table, computed; banners folded; CSVs beside the pages
     front = (html / "book" / "generated" / "index.html").read_text()
-    assert "Findings at a glance" in front and "MRCNN beats VGG" in front
-    findings = read_records(ROOT / "book" / "generated" / "index.ipynb")["findings"]
-    from mrcnn_core.stats import VERDICTS
+    assert 'class="dataframe ledger"' in front and "MRCNN beats VGG" in front
+    ledger = read_records(ROOT / "book" / "generated" / "index.ipynb")["ledger"]
+    from mrcnn_core.ledger import VERDICTS
 
-    assert findings["MRCNN beats VGG | cifar100"] in (*VERDICTS, "too few clusters")
+    assert ledger["mrcnn_vgg | vgg16"]["verdict"] in VERDICTS
+    # the answer (the tally) comes before the matrix, and the matrix before the provenance
+    assert front.index("5 claims") < front.index("ledger-box") \
+        < front.index("Provenance:")
     # the held-out page is built, and its plan page with it
     assert (html / "book" / "generated" / "29_heldout.html").exists()
     assert (html / "book" / "preregistration.html").exists()
@@ -203,10 +206,10 @@ def _committed_store_pages_render_without_training(real_cifar_root):
     assert {"VGG", "MRCNN", "LR", "TSVM"} <= set(t1)
     # the front page's verdicts come from the committed stores (computed, never typed)
     f = read_records(gen / "index.ipynb")
-    from mrcnn_core.stats import VERDICTS
+    from mrcnn_core.ledger import VERDICTS
 
-    assert f["findings"]["TSVM beats LR | cifar100"] in VERDICTS
-    assert isinstance(f["effects"]["MRCNN beats VGG | cifar100"], float)
+    assert f["ledger"]["tsvm_lr | vgg16"]["verdict"] in VERDICTS
+    assert f["ledger"]["mrcnn_vgg | vgg16"]["number"].endswith("]")
 
 
 def test_the_parameters_cell_of_a_page_lists_every_name_its_visible_cells_use(tmp_path):

@@ -9,6 +9,7 @@ its numbers, the per-task CSV), ``compare`` (paired comparisons and their verdic
 from .reading import (  # noqa: F401
     load_runs, prefer_deterministic, STUDY_PAPER_POINT, with_paper_point, CONFIG_COLUMNS, latest_config, load_provenance, result_folders, NO_GRAPH, per_task, curves)
 from .tables import (  # noqa: F401
+    common_tasks,
     METHOD_ORDER, METHOD_LABEL, LR_THRESHOLD, EPS_BINS, add_groups, methods_in, table1, coverage, table2, add_terciles, table2_terciles, bin_counts, task_table, by_target_domain)
 from .banner import (  # noqa: F401
     coverage_line, devices_of, provenance_banner, determinism_line, date_range, HP_COLUMNS, TASK_CSV_COLUMNS, task_csv)

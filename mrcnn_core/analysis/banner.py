@@ -98,7 +98,12 @@ def provenance_banner(df: pd.DataFrame, folders: Sequence) -> str:
               + f" &nbsp; **Dates:** {date_range(used)}",
               f"**Coverage ({len(df)} runs):** {coverage_line(df)}",
               determinism_line(df)]
-    diffs = sorted({x for p in used for x in p.get("differences", [])})
+    # a backbone is said in the book's words of today, from the profiles (stored sentences
+    # of an older book said VGG19 "cannot be had offline")
+    diffs = sorted({x for p in used for x in p.get("differences", [])
+                    if not x.startswith("Backbone:")})
+    if len(images):
+        diffs = [_backbone_words(p) for p in profiles if _backbone_words(p)] + diffs
     if reduced and not any(x.startswith("Data:") for x in diffs):
         diffs.append("Data: the reduced CIFAR-100 (100 images per class: domains of 200, not "
                      "1,200 images), where the same alpha weighs Omega about 6x less.")
@@ -110,6 +115,15 @@ def provenance_banner(df: pd.DataFrame, folders: Sequence) -> str:
     return (f"{visible}<details><summary>Provenance: {md_inline(line)} (stores, weights, "
             f"backend, device, dates, coverage per method, differences from the "
             f"paper)</summary>\n\n" + "\n\n".join(lines) + "\n\n</details>")
+
+
+def _backbone_words(profile: str) -> str:
+    from ..experiments.profile import ProfileError, backbone_statement
+
+    try:
+        return backbone_statement(profile)
+    except ProfileError:  # a store of a profile that is not shipped (a user's YAML)
+        return ""
 
 
 def md_inline(text: str) -> str:

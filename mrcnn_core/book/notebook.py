@@ -227,18 +227,21 @@ def colab_link(notebook: str) -> str:
 BUILD_ENV = "MRCNN_BOOK_BUILD"  # set by `python -m mrcnn_core book` while it runs the pages
 
 
-def page_link(page: str, text: str) -> str:
-    """An HTML link to another page of the book that works where this page is read:
-    the page's HTML in the built book, its notebook in Jupyter, its Colab URL on Colab."""
+def page_href(page: str) -> str:
+    """Where another page of the book is, where this page is read: the page's HTML in the
+    built book, its notebook in Jupyter, its Colab URL on Colab."""
     import sys
 
     if os.environ.get(BUILD_ENV):
-        href = f"{page}.html"
-    elif "google.colab" in sys.modules:
-        href = colab_link(page)
-    else:
-        href = f"{page}.ipynb"
-    return f'<a href="{href}">{text}</a>'
+        return f"{page}.html"
+    if "google.colab" in sys.modules:
+        return colab_link(page)
+    return f"{page}.ipynb"
+
+
+def page_link(page: str, text: str) -> str:
+    """An HTML link to another page of the book that works where this page is read."""
+    return f'<a href="{page_href(page)}">{text}</a>'
 
 
 def retitle(nb, title: str | None) -> None:

@@ -16,12 +16,13 @@ profile line(s) and a store: these three lists follow without an edit.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from ..formatting import dataset_name, tex_power
 from ..methods import REGISTRY, Method
 
-FILES = ("methods_table.md", "methods_glossary.md", "stores_table.md")
+FILES = ("methods_table.md", "methods_glossary.md", "stores_table.md", "profiles_glossary.md")
 def cnn_setting(name: str) -> str:
     """A CNN method's setting: its paper hyper-parameters per data set (``hparams.PAPER``)."""
     from ..hparams import PAPER
@@ -70,6 +71,21 @@ def methods_glossary_md() -> str:
     """The glossary's entry of every registered method."""
     return "\n\n".join(f"**{m.label}.**  {m.about or '(no description registered)'}"
                        for m in REGISTRY.values()) + "\n"
+
+
+def profiles_glossary_md() -> str:
+    """The glossary's list of every shipped profile: its backbone in the book's words and
+    the first sentence of its description (written from the YAML files at each build)."""
+    from ..experiments.profile import backbone_statement, load_profile, shipped_profiles
+
+    lines = []
+    for name in shipped_profiles():
+        p = load_profile(name)
+        text = " ".join(str(p.data.get("description", "")).split())
+        first = re.split(r"(?<!Fig)\. ", text)[0].rstrip(".")
+        bb = backbone_statement(p) if p.options.get("backbone") or p.options.get("weights") else ""
+        lines.append(f"- `{name}`: {first}." + (f" {bb}" if bb else ""))
+    return "\n".join(lines) + "\n"
 
 
 def _provenance(folder: Path) -> list[dict]:
@@ -132,10 +148,11 @@ def stores_table_md(results: str | Path = "results") -> str:
 
 
 def write(out: Path, results: str | Path = "results") -> list[Path]:
-    """Write the three files into ``out`` (``book/generated``); return their paths."""
+    """Write the four files into ``out`` (``book/generated``); return their paths."""
     out.mkdir(parents=True, exist_ok=True)
     texts = {"methods_table.md": methods_table_md(), "methods_glossary.md": methods_glossary_md(),
-             "stores_table.md": stores_table_md(results)}
+             "stores_table.md": stores_table_md(results),
+             "profiles_glossary.md": profiles_glossary_md()}
     paths = []
     for name, text in texts.items():
         (out / name).write_text(text)

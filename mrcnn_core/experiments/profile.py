@@ -319,6 +319,26 @@ def validate(data: dict, where: str = "profile") -> None:
         raise ProfileError(f"{where}.differences must be a list of sentences")
 
 
+#: what each backbone is to this book, the same words on every page (#41)
+BACKBONE_ROLE = {
+    "vgg19": "ImageNet VGG19 (official Keras weights), the paper's backbone",
+    "vgg16": "ImageNet VGG16 (3 conv5 layers), the book's substitute for the paper's VGG19 "
+             "(4), on which the studies run",
+}
+
+
+def backbone_statement(prof: "Profile | str") -> str:
+    """The profile's backbone in the book's words ("Backbone: ..."), from its options: what
+    a page says of a backbone comes from here, not from sentences stored in provenance
+    (stores of 2026-11 say VGG19 "cannot be had offline"; it can now)."""
+    prof = prof if isinstance(prof, Profile) else load_profile(prof)
+    b = prof.options.get("backbone", "vgg19")
+    w = prof.options.get("weights", "imagenet")
+    if str(w).startswith("none"):
+        return f"Backbone: {b.upper()} with random weights (a pipeline check, not a result)."
+    return f"Backbone: {BACKBONE_ROLE.get(b, b.upper())}."
+
+
 def load_profile(name_or_path: str) -> Profile:
     """``smoke``, ``paper`` (shipped) or a path to a YAML file."""
     p = Path(name_or_path)

@@ -10,7 +10,6 @@ runs it shows.
 """
 from ... import analysis as A  # noqa: F401  (the pages' tests patch A through here)
 from .page import CONFOUND_NOTE, PARAM_NAMES, Page, downloads, fmt, no_runs  # noqa: F401
-from .front import VERDICT_COLOUR, findings_page  # noqa: F401
 from .setup import (data_summary, experiments_overview, moons_boundaries,  # noqa: F401
                     sample_images, target_graph)
 from .table1 import (corel_control, corel_substitute, slice_comparison,  # noqa: F401
@@ -20,3 +19,5 @@ from .supplements import (SELECTED, ablation_runs, ablations, grid_edge_lines,  
                           selected_hparams, selection_grids, selection_runs, statistics)
 from .stability_pairs import pairs_page, pairs_shown_runs, stability  # noqa: F401
 from .heldout import heldout_page  # noqa: F401
+from .ledger import (VERDICT_COLOUR, citation, evidence_notes, evidence_of, in_the_ledger,  # noqa: F401
+                     ledger_details, ledger_line, ledger_line_page, ledger_page)

@@ -32,13 +32,23 @@ def table1(runs: pd.DataFrame, profile: str, shares: dict | None = None) -> Page
     """Table 1 (mean target accuracy per data set and LR group) with the claims tested."""
     if (empty := no_runs(runs)) is not None:
         return empty
+    every = runs
+    runs = A.common_tasks(runs)  # every method of a row over the same tasks
     pt = A.add_groups(A.per_task(runs))
     t1 = A.table1(pt)
     page = Page(values={"table1": t1.reset_index().to_dict(orient="list")})
+    left_out = {ds: every[every["dataset"] == ds]["task_id"].nunique() - d["task_id"].nunique()
+                for ds, d in runs.groupby("dataset")}
+    if any(left_out.values()):
+        page.add("**Every method over the same tasks**: "
+                 + "; ".join(f"{dataset_name(ds)}: the {runs[runs['dataset'] == ds]['task_id'].nunique()} "
+                             f"tasks that hold a run of every method ({n} tasks where some method "
+                             "has no run yet are left out)" for ds, n in left_out.items() if n)
+                 + ". The table, the claims below and the download hold these tasks only.")
     page.add(fmt(t1, 1, f"Table 1 (profile {profile}): mean target accuracy (%), "
                          "tasks counted per group"))
     # per data set: a method run on CIFAR-100 only has an empty Corel cell, which says nothing
-    ran = runs.groupby("dataset")["method"].agg(set)
+    ran = every.groupby("dataset")["method"].agg(set)
     absent_in = {ds: [x.label for m, x in REGISTRY.items() if m not in have]
                  for ds, have in ran.items()}
     absent = sorted({lab for labs in absent_in.values() for lab in labs},
@@ -62,6 +72,13 @@ def table1(runs: pd.DataFrame, profile: str, shares: dict | None = None) -> Page
                              "('collapsed'), per run and per task" + S.collapse_note(ct)))
     if ((runs["dataset"] == "corel") & runs["method"].isin(CNN)).any():
         page.add(corel_substitute())
+        if str(load_backbone(profile)) == "vgg19":
+            page.add("**Corel on this page** is the VGG19 profile's own Corel store: Corel's CNN "
+                     "rows use no backbone (an fc head on the features), so they were made "
+                     "again under this profile, on another CPU: the VGG runs came out "
+                     "identical to the VGG16 profile's, MRCNN runs differ where training is "
+                     "chaotic (Reproduction notes: what 'deterministic' covers). The ledger's "
+                     "Corel column reads the VGG16 profile's store.")
     page.add("**What the data says about the paper's claims** (computed from the table's runs; "
              "seeds averaged per task, then paired per task.  The 16 tasks that share a "
              "CIFAR-100 target domain are not independent, so the 95% CI is a bootstrap over "
@@ -92,6 +109,15 @@ def table1(runs: pd.DataFrame, profile: str, shares: dict | None = None) -> Page
     return page
 
 
+def load_backbone(profile: str) -> str | None:
+    from ...experiments.profile import ProfileError, load_profile
+
+    try:
+        return load_profile(profile).options.get("backbone", "vgg19")
+    except ProfileError:
+        return None
+
+
 def table1_answer(page: Page, comp: pd.DataFrame, runs: pd.DataFrame, pt: pd.DataFrame) -> None:
     """Table 1's question and its computed answer: the central claim on CIFAR-100, and the
     count of verdicts over the paper's claims."""
@@ -100,8 +126,11 @@ def table1_answer(page: Page, comp: pd.DataFrame, runs: pd.DataFrame, pt: pd.Dat
 
     tot = comp[comp["group"] == "Total"]
     paper = {f"{LABELS[a]} - {LABELS[b]}" for a, b in PAPER_PAIRS}
-    tally = tot[tot["comparison"].isin(paper)]["verdict"].value_counts()
-    counts = ", ".join(f"{n} {w}" for w, n in tally.items())
+    per_ds = []
+    for ds, d in tot[tot["comparison"].isin(paper)].groupby("dataset"):
+        tally = d["verdict"].value_counts()
+        per_ds.append(f"{dataset_name(ds)}: " + ", ".join(f"{n} {w}" for w, n in tally.items()))
+    counts = "; ".join(per_ds)
     central = tot[(tot["comparison"] == "MRCNN - VGG") & (tot["dataset"] == "cifar100")]
     bits = []
     if len(central):
@@ -114,7 +143,8 @@ def table1_answer(page: Page, comp: pd.DataFrame, runs: pd.DataFrame, pt: pd.Dat
                     f"{pct(acc.get('mrcnn', float('nan')))} and VGG {pct(acc.get('vgg', float('nan')))}: "
                     f"MRCNN - VGG {pp(r.mean_diff_pp)} {interval(r.ci_low_pp, r.ci_high_pp)}, "
                     f"**{r.verdict}**.")
-    bits.append(f"Of the paper's claims on both data sets: {counts}.")
+    bits.append(f"Of the paper's pairwise orderings on these runs ({counts}), the front page's "
+                "ledger gives each claim's verdict on every backbone and pair set.")
     page.answered("Do the orderings of the paper's Table 1 hold?", " ".join(bits))
 
 

@@ -1,0 +1,107 @@
+"""The ledger of evidence (#41): five words only, pending while a plan is incomplete, one
+number per cell computed once, and each front-page number on the page it links to."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from mrcnn_core import ledger as L
+from mrcnn_core.book import figures
+from mrcnn_core.book.figures import ledger as LP
+
+
+@pytest.fixture(scope="module")
+def committed():
+    return L.load()  # the committed stores, as the front page reads them
+
+
+def test_every_cell_says_one_of_five_words_or_is_not_tested(committed):
+    assert set(committed["verdict"]) <= set(L.VERDICTS) | {""}
+    assert set(committed["evidence"]) == {e.key for e in L.EVIDENCE}
+    # every claim of the paper on the paper's pair, on both backbones and Corel
+    for ev in ("vgg19", "vgg16", "corel"):
+        assert set(committed[committed["evidence"] == ev]["claim"]) == set(L.PAPER_CLAIMS)
+    # a verdict other than pending is only given on a complete plan
+    done = committed[committed["verdict"].isin(L.VERDICTS[:4])]
+    assert (done["covered"] >= done["planned"]).all()
+    pend = committed[committed["verdict"] == "pending"]
+    assert (pend["covered"] < pend["planned"]).all()
+
+
+def test_a_partial_grid_is_pending_with_its_interim_number(committed):
+    v = L.cell(committed, "mrcnn_vgg", "vgg19")
+    if v["covered"] < 400:
+        assert v["verdict"] == "pending" and np.isfinite(v["estimate"])
+        assert L.coverage(v) == f"{int(v['covered'])} of 400 tasks"
+
+
+def test_tsvm_lr_is_one_number_under_both_backbones(committed):
+    a, b = L.cell(committed, "tsvm_lr", "vgg19"), L.cell(committed, "tsvm_lr", "vgg16")
+    assert L.number(a) == L.number(b) and a["verdict"] == b["verdict"]
+    assert "no backbone" in a["note"]
+
+
+def test_the_held_out_cells_are_the_planned_analysis(committed):
+    from mrcnn_core import heldout as H
+    from mrcnn_core.analysis import load_runs
+
+    planned = H.analyse(load_runs("results/heldout-vgg16", experiment="pairs", ok_only=False))
+    for r, key in zip(planned, ("mrcnn_vgg", "tsvm_lr", "epsilon")):
+        c = L.cell(committed, key, "heldout")
+        assert c["verdict"] == (r.verdict if r.complete else "pending")
+        assert (np.isnan(c["estimate"]) and np.isnan(r.estimate)) or c["estimate"] == r.estimate
+
+
+def _page_numbers(page: str) -> set[str]:
+    base, profile = (("20_table1", "imagenet-vgg19") if page == "20_table1_vgg19"
+                     else (page, "imagenet-vgg16"))
+    p = figures.in_the_ledger(base, profile)
+    return set(p.values["ledger_numbers"]), p
+
+
+def test_each_front_page_number_is_on_the_page_it_links_to(committed):
+    front = LP.ledger_page(committed, "imagenet-vgg16").values["ledger"]
+    for page in sorted(set(committed["page"])):
+        cells = committed[(committed["page"] == page) & (committed["verdict"] != "")]
+        shown, p = _page_numbers(page)
+        for _, c in cells.iterrows():
+            num = front[f"{c['claim']} | {c['evidence']}"]["number"]
+            if num:
+                assert num in shown, (page, c["claim"], c["evidence"], num)
+                assert num in "\n".join(x for x in p.parts if isinstance(x, str))
+
+
+def test_the_tally_and_the_matrix(committed):
+    s = LP.tally_sentence(committed)
+    assert s.startswith("Of the paper's 5 claims, ") and "on its own backbone (VGG19" in s
+    html = LP.matrix_html(committed)
+    assert html.count("<tr>") == 1 + len(L.PAPER_CLAIMS)
+    assert "ledger-box" in html  # a box that scrolls, not a page wider than the screen
+    words = {w for w in L.VERDICTS if f">{w}</b>" in html}
+    assert words and words <= set(L.VERDICTS)
+
+
+def test_a_verdict_outside_the_five_words_is_refused(monkeypatch):
+    rows = pd.DataFrame({"method": ["vgg", "mrcnn"], "dataset": "cifar100"})
+    bad = [L._cell("mrcnn_vgg", "vgg16", verdict="measured")]
+    monkeypatch.setattr(L, "_main_cells", lambda *a, **k: bad)
+    with pytest.raises(ValueError, match="measured"):
+        L.ledger(rows.iloc[:0], evidence=("vgg16",))
+
+
+def test_license_and_citation_name_the_repository_url_set_in_one_place():
+    from pathlib import Path
+
+    import yaml
+
+    from mrcnn_core.colab import repository
+
+    root = Path(__file__).resolve().parents[1]
+    url, _ = repository()
+    cff = yaml.safe_load((root / "CITATION.cff").read_text())
+    assert cff["repository-code"] == url and cff["license"] == "MIT"
+    assert "MIT License" in (root / "LICENSE").read_text()
+    import tomllib
+
+    assert tomllib.loads((root / "pyproject.toml").read_text())["project"]["license"]["text"] == "MIT"
+    bib = LP.citation().parts[0]
+    assert f"url    = {{{url}}}" in bib and "author = {{The MRCNN" in bib
