@@ -63,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     sw.add_argument("--batch-size", type=_positive, help="tasks trained together (an integer "
                     ">= 1; default: the profile's)")
     sw.add_argument("--no-progress", action="store_true")
+    sw.add_argument("--mixed-store", metavar="REASON", default="",
+                    help="extend a store made by another commit or code anyway, for this "
+                         "reason (recorded in the provenance); rows of other data never join")
     sw.add_argument("--workers", type=int, default=0,
                     help="run on a local Dask cluster of N worker processes (loopback only)")
     sw.add_argument("--scheduler", help="run on an existing Dask scheduler (tcp://... or tls://...)")
@@ -207,7 +210,8 @@ def _dispatch(a) -> int:
                   n_tasks=a.tasks, seeds=a.seeds, results=a.results, weights=a.weights,
                   backbone=a.backbone, variants=a.variants, workers=a.workers,
                   scheduler=a.scheduler, security=security, chunk=a.chunk,
-                  batch_size=a.batch_size, progress=not a.no_progress)
+                  batch_size=a.batch_size, progress=not a.no_progress,
+                  allow_mixed=a.mixed_store)
         print(f"planned {s.planned}, skipped {s.skipped} (already stored), done {s.done}, "
               f"failed {s.failed}" + (f" (of {s.retried} earlier failures made again: "
                                       f"{s.retried - s.failed} now ok)" if s.retried else "")

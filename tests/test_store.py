@@ -187,3 +187,76 @@ def test_text_columns_stay_text_whatever_the_hash(tmp_path, pid):
     for c in ("run_key", "prov_id", "profile", "variant", "source", "target", "weights"):
         assert back[c] == r[c], (c, back[c])
     assert back["seed"] == 0 and back["accuracy"] == 0.5  # numbers stay numbers
+
+
+def test_a_store_holds_one_data_set_and_one_commit(tmp_path, corel_env, monkeypatch):
+    """#42 item 1: a sweep refuses, in one line naming both, to append rows of other data,
+    another commit or other code to a store; --mixed-store REASON lets commits mix (said)."""
+    import scipy.io
+
+    from mrcnn_core.experiments import ProfileError, sweep
+    from tests.test_sweep import small
+
+    prof = small(tmp_path, steps=3, methods=("lr",), tasks=2)
+    monkeypatch.setenv("MRCNN_GIT_COMMIT", "a" * 40)
+    res = tmp_path / "r"
+    sweep(prof, dataset="corel", n_tasks=1, results=res, progress=False)
+    # another commit: refused, naming both
+    monkeypatch.setenv("MRCNN_GIT_COMMIT", "b" * 40)
+    with pytest.raises(ProfileError, match="made by commit aaaaaaa.*runs bbbbbbb"):
+        sweep(prof, dataset="corel", n_tasks=2, results=res, progress=False)
+    n = len(ResultsStore(res).load())
+    # ... unless the reason is given, and then it is recorded
+    sweep(prof, dataset="corel", n_tasks=2, results=res, progress=False, allow_mixed="test")
+    assert len(ResultsStore(res).load()) > n
+    assert ResultsStore(res).load_provenance()[-1]["mixed_store"] == "test"
+    # other data (one value of the Corel file changed): refused whatever the flag
+    import os
+    from pathlib import Path
+
+    src = Path(os.environ["MRCNN_DATA_DIR"]) / "corel" / "corel.mat"
+    other = tmp_path / "other" / "corel" / "corel.mat"
+    other.parent.mkdir(parents=True)
+    m = scipy.io.loadmat(src)
+    m["data"][0, 0] += 1e-3
+    scipy.io.savemat(other, {"data": m["data"], "offset": m["offset"]})
+    monkeypatch.setenv("MRCNN_DATA_DIR", str(other.parent.parent))
+    monkeypatch.setenv("MRCNN_GIT_COMMIT", "a" * 40)
+    before = (res / "runs.csv").read_bytes()
+    with pytest.raises(ProfileError, match="rows of two data sets"):
+        sweep(prof, dataset="corel", n_tasks=2, results=res, progress=False, allow_mixed="x")
+    assert (res / "runs.csv").read_bytes() == before
+
+
+def test_a_code_change_under_one_commit_is_refused(tmp_path, corel_env, monkeypatch):
+    """#42: a method's code edited after a sweep (a dirty tree, same commit): the next sweep
+    into the store stops with one line instead of mixing old and new rows."""
+    from mrcnn_core.experiments import ProfileError, sweep
+    from mrcnn_core.experiments import provenance as P
+    from tests.test_sweep import small
+
+    prof = small(tmp_path, steps=3, methods=("lr",), tasks=2)
+    monkeypatch.setenv("MRCNN_GIT_COMMIT", "c" * 40 + "+dirty")
+    res = tmp_path / "r"
+    sweep(prof, dataset="corel", n_tasks=1, results=res, progress=False)
+    monkeypatch.setattr(P, "code_digest", lambda root=None: "0edited0")
+    with pytest.raises(ProfileError, match="the code changed since this store's runs"):
+        sweep(prof, dataset="corel", n_tasks=2, results=res, progress=False)
+
+
+def test_readers_never_average_two_versions_of_the_data(tmp_path):
+    import json
+
+    from mrcnn_core.analysis import load_runs
+    from mrcnn_core.experiments.store import RUN_COLUMNS
+
+    for name, h in (("a", "1111"), ("b", "2222")):
+        st = ResultsStore(tmp_path / name)
+        st._append(st.runs, RUN_COLUMNS, [dict.fromkeys(RUN_COLUMNS, "") | {
+            "run_key": f"k{name}", "dataset": "corel", "experiment": "main", "method": "lr",
+            "seed": 0, "accuracy": 0.5, "status": "ok", "prov_id": f"p{name}"}])
+        (tmp_path / name / "provenance.jsonl").write_text(json.dumps(
+            {"prov_id": f"p{name}", "dataset": "corel", "data_hash": h}) + "\n")
+    assert len(load_runs(tmp_path / "a", experiment="main")) == 1
+    with pytest.raises(StoreError, match="2 versions of the data.*1111 in .*2222 in"):
+        load_runs(tmp_path, experiment="main")

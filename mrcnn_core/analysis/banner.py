@@ -64,7 +64,10 @@ def provenance_banner(df: pd.DataFrame, folders: Sequence) -> str:
         return ", ".join(sorted({str(p.get(key)) for p in used}))[:n] or "?"
 
     n_samples = sorted({(p.get("dataset"), p.get("n_samples")) for p in used})
-    commits = sorted({str(p.get("git_commit"))[:7] for p in used})
+    # a dirty tree's runs say so wherever their commit is shown (#42)
+    commits = sorted({str(p.get("git_commit"))[:7]
+                      + ("+dirty" if str(p.get("git_commit")).endswith("+dirty") else "")
+                      for p in used})
     reduced = any(n and d == "cifar100" and n < 60000 for d, n in n_samples)
     random_w = any(str(w).startswith("none") for w in weights)
     # the visible line
@@ -93,7 +96,13 @@ def provenance_banner(df: pd.DataFrame, folders: Sequence) -> str:
         lines.append(f"**Backbone:** {', '.join(backbones)} &nbsp; **Weights:** "
                      + ", ".join(f"`{w}`" for w in weights))
     lines += [f"**Backend/device:** {uniq('backend')} / {uniq('device')} &nbsp; **Commits:** "
-              + ", ".join(sorted({str(p.get('git_commit'))[:12] for p in used})),
+              + ", ".join(sorted({str(p.get('git_commit'))[:12]
+                                  + ("+dirty" if str(p.get("git_commit")).endswith("+dirty") else "")
+                                  for p in used}))
+              + ("" if not any(p.get("mixed_store") for p in used) else
+                 " (**mixed store**: extended by another commit or code, because: "
+                 + "; ".join(sorted({str(p["mixed_store"]) for p in used if p.get("mixed_store")}))
+                 + ")"),
               "**Data:** " + ", ".join(f"{d} ({n} samples)" for d, n in n_samples)
               + f" &nbsp; **Dates:** {date_range(used)}",
               f"**Coverage ({len(df)} runs):** {coverage_line(df)}",

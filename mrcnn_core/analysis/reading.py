@@ -22,7 +22,9 @@ def load_runs(*folders: str | Path, experiment: str | None = None,
         from ..experiments.store import RUN_COLUMNS
 
         return pd.DataFrame(columns=list(RUN_COLUMNS) + ["store"])
-    df = prefer_deterministic(pd.concat(frames, ignore_index=True))
+    df = pd.concat(frames, ignore_index=True)
+    one_data_set(df, folders)
+    df = prefer_deterministic(df)
     replaced = df.attrs.get("replaced_keys", set())
     if ok_only:
         df = df[df["status"] == "ok"]
@@ -35,6 +37,24 @@ def load_runs(*folders: str | Path, experiment: str | None = None,
     df = df.reset_index(drop=True)
     df.attrs["replaced"] = int(df["run_key"].isin(replaced).sum())
     return df
+
+
+def one_data_set(df: pd.DataFrame, folders) -> None:
+    """Refuse to read rows of one data set and experiment made from two versions of the
+    data (their provenance's data hashes differ): they would be averaged as seeds of one
+    run (#42).  Rows whose provenance is missing are not judged here (audit says so)."""
+    from ..experiments.store import StoreError
+
+    hashes = {str(p["prov_id"]): str(p.get("data_hash")) for p in load_provenance(*folders)
+              if p.get("data_hash")}
+    h = df["prov_id"].astype(str).map(hashes)
+    for (ds, exp), d in df.assign(_h=h).dropna(subset=["_h"]).groupby(["dataset", "experiment"]):
+        if d["_h"].nunique() > 1:
+            where = "; ".join(f"{x} in {', '.join(sorted(set(d[d['_h'] == x]['store'])))}"
+                              for x in sorted(d["_h"].unique()))
+            raise StoreError(f"{ds} {exp} rows come from {d['_h'].nunique()} versions of the "
+                             f"data (data hashes {where}): they cannot be averaged as one data "
+                             "set; read one version's stores")
 
 
 def prefer_deterministic(df: pd.DataFrame) -> pd.DataFrame:

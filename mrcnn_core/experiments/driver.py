@@ -16,7 +16,7 @@ from typing import Sequence
 from .distributed import run_distributed
 from .profile import DATASETS, EXPERIMENTS, Profile, ProfileError, load_profile
 from .sweep_status import Context, SweepSummary, execute, needs_cnn, plan, profile_context, run_provenance
-from .store import ResultsStore
+from .store import ResultsStore, one_store
 
 class SweepStopped(RuntimeError):
     """A sweep stopped part-way (its finished runs are stored)."""
@@ -31,7 +31,7 @@ def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
           context: Context | None = None, workers: int = 0, scheduler: str | None = None,
           security=None, chunk: int | None = None, stored_elsewhere: set[str] = frozenset(),
           share_vgg: bool = True, trained: dict | None = None,
-          provenance_extra: dict | None = None) -> SweepSummary:
+          provenance_extra: dict | None = None, allow_mixed: str = "") -> SweepSummary:
     """Run what the profile asks for on ``dataset`` and store it in ``results``.
 
     ``workers=N`` (a local Dask cluster on loopback) or ``scheduler=ADDRESS``
@@ -41,6 +41,8 @@ def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
     ``stored_elsewhere``: run keys another store holds ok (a campaign's new store skips
     them); ``share_vgg`` and ``trained``: VGG trained once per source (executor.execute);
     ``provenance_extra``: fields added to this invocation's provenance record.
+    ``allow_mixed``: a reason to extend a store made by another commit or code (recorded);
+    rows of other data never join a store (store.one_store).
     """
     from tqdm.auto import tqdm
 
@@ -80,8 +82,11 @@ def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
         if not todo:
             summ.wall_time = time.perf_counter() - t0
             return summ
-        prov_id = "" if distributed else store.add_provenance(
-            run_provenance(prof, experiment, dataset, ctx, **(provenance_extra or {})))
+        record = run_provenance(prof, experiment, dataset, ctx, **(provenance_extra or {}),
+                                **({"mixed_store": allow_mixed} if allow_mixed else {}))
+        if why := one_store(store.load_provenance(), record, allow_mixed):
+            raise ProfileError(f"{store.folder}: {why}")
+        prov_id = "" if distributed else store.add_provenance(record)
         bar = tqdm(total=len(todo), desc=f"{prof.name}:{experiment}:{dataset}", unit="run",
                    disable=not progress, smoothing=0.1)
 

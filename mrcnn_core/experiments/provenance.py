@@ -33,6 +33,20 @@ def git_commit(path: str | Path | None = None) -> str:
         return "unknown"
 
 
+def code_digest(root: str | Path | None = None) -> str:
+    """A digest of the package's code and shipped profiles (what a run's number depends on
+    besides data, weights and machine): two sweeps from the same commit, or from the same
+    edits of a dirty tree, have the same digest; an edit between them changes it."""
+    import hashlib
+
+    root = Path(root or Path(__file__).resolve().parents[1])
+    h = hashlib.sha1()
+    for f in sorted(root.rglob("*")):
+        if f.suffix in (".py", ".yaml") and "__pycache__" not in f.parts:
+            h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()[:12]
+
+
 def versions() -> dict[str, str]:
     out = {}
     for p in PACKAGES:
@@ -78,7 +92,8 @@ def cpu_model(cpuinfo: str | None = None) -> str:
 def provenance(**extra) -> dict:
     from .. import backend as B
 
-    return {"git_commit": git_commit(), "packages": versions(), "backend": B.name(),
+    return {"git_commit": git_commit(), "code_digest": code_digest(), "packages": versions(),
+            "backend": B.name(),
             "device": B.device(), "python": platform.python_version(),
             "host": platform.node(), "machine": platform.machine(), "cpu": cpu_model(),
             "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), **extra}

@@ -336,6 +336,35 @@ class ResultsStore:
         return out
 
 
+def one_store(records: list[dict], new: dict, allow_mixed: str = "") -> str:
+    """Why ``new`` (a sweep's provenance record) may not extend a store whose records are
+    ``records``: '' when it may.  One data set per store, always (rows of two data hashes
+    would be averaged as seeds of one run); one commit and one code digest per store unless
+    ``allow_mixed`` gives the reason (it is recorded in the provenance)."""
+    same = [r for r in records if r.get("dataset") == new.get("dataset")]
+    hashes = sorted({str(r.get("data_hash")) for r in same if r.get("data_hash")})
+    if hashes and str(new.get("data_hash")) not in hashes:
+        return (f"the store holds {new.get('dataset')} rows of data {', '.join(hashes)}, this "
+                f"sweep reads data {new.get('data_hash')} ({new.get('data_source')}): rows of two "
+                "data sets would be averaged as one; write to a new store (--results)")
+    if allow_mixed:
+        return ""
+    commits = sorted({str(r.get("git_commit")) for r in records if r.get("git_commit")})
+    if commits and str(new.get("git_commit")) not in commits:
+        return (f"the store was made by commit {', '.join(c[:7] + ('+dirty' if c.endswith('+dirty') else '') for c in commits)}, "
+                f"this sweep runs {str(new.get('git_commit'))[:7]}"
+                f"{'+dirty' if str(new.get('git_commit')).endswith('+dirty') else ''}: one store "
+                "holds one commit's runs; write to a new store (--results), or pass "
+                "--mixed-store REASON (recorded in the provenance)")
+    digests = sorted({str(r.get("code_digest")) for r in records if r.get("code_digest")})
+    if digests and str(new.get("code_digest")) not in digests:
+        return (f"the code changed since this store's runs (code digest {', '.join(digests)} "
+                f"there, {new.get('code_digest')} here, commit {str(new.get('git_commit'))[:7]}"
+                "+dirty): stored rows would not be re-made and new ones would come from other "
+                "code; commit and write to a new store (--results), or pass --mixed-store REASON")
+    return ""
+
+
 def store_folders(*folders) -> list[Path]:
     """Each folder that is a store, or holds stores one level down (results/<profile>/<part>)."""
     out = []
