@@ -264,3 +264,25 @@ def test_a_meta_page_has_its_own_notebook_with_its_parameters(tmp_path):
         got = notebook_parameters(tmp_path / f"{page}.ipynb")
         assert all(got[k]["default"] == repr(v) for k, v in params.items()), (page, got)
         assert f'page_setup("{page}")' in "".join(c.source for c in committed.cells)
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, RuntimeError])
+def test_an_interrupted_page_leaves_the_finished_one(tmp_path, monkeypatch, stop):
+    """#42 item 2: a page executes into a temporary file; Ctrl-C, a kill or an error mid-run
+    leaves the finished page byte-equal and no temporary file behind."""
+    import papermill as pm
+
+    src = ROOT / "notebooks" / "00_quickstart.md"
+    dst = tmp_path / "00_quickstart.ipynb"
+    dst.write_text('{"finished": "page"}')
+    before = dst.read_bytes()
+
+    def half_run(inp, out, **kw):
+        Path(out).write_text('{"cells": ["half"]}')  # papermill writes as it goes
+        raise stop("stopped mid-page")
+
+    monkeypatch.setattr(pm, "execute_notebook", half_run)
+    with pytest.raises(stop):
+        run_notebook(src, dst)
+    assert dst.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["00_quickstart.ipynb"]

@@ -119,16 +119,23 @@ def run_notebook(src: str | os.PathLike, dst: str | os.PathLike, params: dict | 
     src = as_ipynb(src)
     dst = Path(dst)
     dst.parent.mkdir(parents=True, exist_ok=True)
+    # executed into a temporary file beside it, which replaces the page only when the page
+    # has run to its end: a kill, Ctrl-C or an error leaves the finished page as it was
+    # (it used to be replaced by an empty or half-run one that a build then published, #42)
+    tmp = dst.with_name(f".{dst.stem}.{os.getpid()}.partial.ipynb")
     try:
-        pm.execute_notebook(str(src), str(dst), parameters=params, cwd=str(cwd),
+        pm.execute_notebook(str(src), str(tmp), parameters=params, cwd=str(cwd),
                             kernel_name="python3", progress_bar=False, execution_timeout=timeout)
+        complete_parameters(tmp, notebook_parameters(src), params)
+        os.replace(tmp, dst)
     except pm.PapermillExecutionError as e:
         # an error of the reader's input inside the page (a corrupt store, missing data) is
         # said as itself, one line naming the page, not as a bug of ours (#36)
         if e.ename in USER_ERRORS_IN_PAGES:
             raise PageInputError(f"{Path(src).stem}: {e.ename}: {e.evalue}") from None
         raise
-    complete_parameters(dst, notebook_parameters(src), params)
+    finally:
+        tmp.unlink(missing_ok=True)
     return dst
 
 
