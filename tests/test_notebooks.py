@@ -286,3 +286,28 @@ def test_an_interrupted_page_leaves_the_finished_one(tmp_path, monkeypatch, stop
         run_notebook(src, dst)
     assert dst.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["00_quickstart.ipynb"]
+
+
+def test_a_parameter_of_the_wrong_kind_or_an_unknown_profile_stops_before_anything_runs(tmp_path):
+    """#42: `-p compute_tasks two` ended in a raw TypeError from data/tasks.py, and
+    `-p profile smok` through papermill gave an empty page that a batch stored ok."""
+    import papermill as pm
+
+    from mrcnn_core.book.notebook import as_ipynb, check_injected_parameters
+
+    src = NB / "20_table1.md"
+    with pytest.raises(NotebookParameterError, match=r"compute_tasks='two'.*an integer"):
+        run_notebook(src, tmp_path / "a.ipynb", {"compute_tasks": "two"})
+    with pytest.raises(NotebookParameterError, match=r"profile='smok'.*unknown profile"):
+        run_notebook(src, tmp_path / "b.ipynb", {"profile": "smok"})
+    with pytest.raises(NotebookParameterError, match=r"compute_tasks=-3"):
+        run_notebook(src, tmp_path / "c.ipynb", {"compute_tasks": -3})
+    assert not list(tmp_path.iterdir())  # refused before anything ran
+    params = 'profile = "imagenet-vgg16"\ncompute_tasks = 0\n'
+    with pytest.raises(NotebookParameterError, match="compute_tasks='two'"):
+        check_injected_parameters(["", params, "# Parameters\ncompute_tasks = 'two'\n"])
+    check_injected_parameters(["", params, "# Parameters\ncompute_tasks = 2\n"])
+    with pytest.raises(pm.PapermillExecutionError, match="unknown profile"):
+        pm.execute_notebook(str(as_ipynb(NB / "23_fig3.md")), str(tmp_path / "f.ipynb"),
+                            parameters={"profile": "smok"}, cwd=str(ROOT), kernel_name="python3",
+                            progress_bar=False)
