@@ -18,6 +18,7 @@ OTHER = "<html><body><main><h1 id='here'>Here</h1>" + "x" * 300 + "</main></body
 
 
 def test_each_fault_is_found_once_and_the_rest_pass(tmp_path: Path):
+    (tmp_path / "index.html").write_text("<html></html>")  # a book's root redirect
     (tmp_path / "page.html").write_text(PAGE + " " * 200)
     (tmp_path / "other.html").write_text(OTHER)
     faults = check_html(tmp_path)

@@ -314,3 +314,32 @@ def test_corel_control_study_reuses_the_main_runs(tmp_path, corel_env):
         from mrcnn_core.experiments.sweep_status import profile_context
 
         plan(load_profile(prof), "control", "cifar100", profile_context(load_profile(prof), "corel"))
+
+
+def test_more_tasks_than_planned_and_other_silent_cases_are_refused(tmp_path, corel_env):
+    """#42 item 4: `--tasks 99999999999999999999` ran everything silently; check-html on a
+    folder that is not a book printed '0 fault(s)'; a title with a newline injected a cell."""
+    from mrcnn_core.book.htmlcheck import check_html
+    from mrcnn_core.book.newpage import NewPageError, new_page
+
+    prof = small(tmp_path, steps=3, methods=("lr",), tasks=2)
+    with pytest.raises(ProfileError, match="--tasks 99999999999999999999: the profile plans 2"):
+        sweep(prof, dataset="corel", n_tasks=99999999999999999999, results=tmp_path / "r",
+              progress=False)
+    assert not (tmp_path / "r" / "runs.csv").exists()
+    (tmp_path / "notabook").mkdir()
+    (tmp_path / "notabook" / "x.html").write_text("<html>" + "x" * 300 + "</html>")
+    with pytest.raises(FileNotFoundError, match="is not a built book"):
+        check_html(tmp_path / "notabook")
+    with pytest.raises(NewPageError, match="newline"):
+        new_page("31_x", "A title\n```{code-cell}", tmp_path)
+
+
+def test_a_method_option_of_zero_steps_is_refused():
+    """#42: `tlda: {pretrain_steps: 0, steps: 0}` was stored ok at 0.5, untrained."""
+    from mrcnn_core.experiments.profile import validate
+
+    data = yaml.safe_load((ROOT / "mrcnn_core/experiments/profiles/baselines.yaml").read_text())
+    data["options"]["tlda"] = {"pretrain_steps": 0, "steps": 0}
+    with pytest.raises(ProfileError, match="tlda.pretrain_steps: 0 is not an integer >= 1"):
+        validate(data)

@@ -119,6 +119,11 @@ def check_html(root: str | Path = "_build/html") -> list[Fault]:
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"no built book at {root}: run `make book` first")
+    if not (root / "index.html").is_file() and not any(root.glob("book/generated/*.html")):
+        # a folder that is not a built book has no page to check: "0 faults" would be a lie
+        raise FileNotFoundError(f"{root} is not a built book (no index.html, no "
+                                "book/generated pages): run `make book` first, or give "
+                                "the book's _build/html")
     ids: dict = {}
     out: list[Fault] = []
     for f in sorted(root.rglob("*.html")):

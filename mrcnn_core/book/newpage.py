@@ -90,6 +90,10 @@ def new_page(name: str, title: str, root: str | Path) -> list[Path]:
                            "words, e.g. 31_domain_gains")
     if not title.strip():
         raise NewPageError("the page needs a title")
+    if any(c in title for c in "\n\r\t`") or any(ord(c) < 32 for c in title):
+        # a newline in the title once injected a code cell into the generated page
+        raise NewPageError(f"the title {title!r} holds a newline, tab, backtick or control "
+                           "character: give it on one line, as plain text")
     md, ipynb = root / "notebooks" / f"{name}.md", root / "notebooks" / f"{name}.ipynb"
     test = root / "tests" / f"test_page_{name}.py"
     toc = root / "_toc.yml"

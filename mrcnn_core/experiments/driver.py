@@ -22,6 +22,18 @@ class SweepStopped(RuntimeError):
     """A sweep stopped part-way (its finished runs are stored)."""
 
 
+def _check_n_tasks(n_tasks: int, full, experiment: str) -> None:
+    """``--tasks N`` beyond what the profile plans used to run everything without a word."""
+    per = {}
+    for s in full:
+        per.setdefault(s.variant if experiment == "pairs" else "", set()).add(s.task.id)
+    most = max((len(v) for v in per.values()), default=0)
+    if n_tasks > most:
+        where = " per pair" if experiment == "pairs" else ""
+        raise ProfileError(f"--tasks {n_tasks}: the profile plans {most} tasks{where} for this "
+                           f"experiment; give at most {most} (or leave --tasks out for all)")
+
+
 def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
           methods: Sequence[str] | None = None, n_tasks: int | None = None,
           seeds: Sequence[int] | None = None, results: str | os.PathLike | None = None,
@@ -69,6 +81,9 @@ def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
         ctx = context or profile_context(prof, dataset, weights, backbone, features=False, cnn=cnn,
                                          experiment=experiment)
         specs = plan(prof, experiment, dataset, ctx, **plan_kw)
+        if n_tasks is not None:
+            _check_n_tasks(n_tasks, plan(prof, experiment, dataset, ctx,
+                                         **{**plan_kw, "n_tasks": None}), experiment)
         todo = [s for s in specs if s.key not in done]
         if todo and not distributed and context is None and ctx.features is None and cnn \
                 and dataset != "corel":

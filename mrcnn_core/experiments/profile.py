@@ -303,6 +303,13 @@ def validate(data: dict, where: str = "profile") -> None:
         raise ProfileError(f"{where}.options.batch_size: {bs!r} is not 'auto' or an integer >= 1")
     for m in (x for x in REGISTRY.values() if x.options):  # a method's own options
         _unknown(opts.get(m.name, {}), set(m.options), f"{where}.options.{m.name}")
+        for k, v in (opts.get(m.name) or {}).items():
+            d = m.options.get(k)
+            # a step count of 0 stored TLDA 'ok' at 0.5, untrained (#42): counts are >= 1
+            if isinstance(d, int) and not isinstance(d, bool) and d >= 1 \
+                    and not (_is_int(v) and v >= 1):
+                raise ProfileError(f"{where}.options.{m.name}.{k}: {v!r} is not an integer "
+                                   ">= 1 (a method that takes no step is not trained)")
     from ..features import BACKBONES
 
     if opts.get("backbone", "vgg19") not in BACKBONES:
