@@ -79,13 +79,17 @@ def main(argv: list[str] | None = None) -> int:
     bn.add_argument("--arms", default="stock,fast,batched")
     bn.add_argument("--subset", type=int, default=32, help="tasks timed for the grid projection")
 
-    bt = sub.add_parser("batch", help="run a notebook over a parameter grid (papermill + Dask)")
-    bt.add_argument("notebook")
-    bt.add_argument("--grid", required=True)
-    bt.add_argument("--out", required=True)
-    bt.add_argument("--workers", type=int, default=1)
-    bt.add_argument("--scheduler")
-    bt.add_argument("--retries", type=int, default=2)
+    bt = sub.add_parser("batch", help="run a notebook over a parameter grid (papermill + Dask)",
+                        description="Run one page (notebook) once per point of a parameter "
+                        "grid, each an executed notebook in --out; resumable (finished points "
+                        "are skipped); README: 'Batch runs'.")
+    bt.add_argument("notebook", help="a page, e.g. notebooks/23_fig3.md")
+    bt.add_argument("--grid", required=True, help="a YAML file: parameter name -> list of "
+                    "values (every combination is one run)")
+    bt.add_argument("--out", required=True, help="the folder of the executed notebooks")
+    bt.add_argument("--workers", type=int, default=1, help="local Dask worker processes")
+    bt.add_argument("--scheduler", help="an existing Dask scheduler (tcp://... or tls://...)")
+    bt.add_argument("--retries", type=int, default=2, help="tries of a failing point")
     for b in (sw, bt):
         b.add_argument("--tls-ca-file", help="TLS: the CA certificate (with --tls-cert, --tls-key)")
         b.add_argument("--tls-cert", help="TLS: this client's certificate")
