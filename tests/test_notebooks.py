@@ -124,7 +124,30 @@ def _errors(nb_path) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.xdist_group("book")  # writes the checkout's book/generated and _build
 @pytest.mark.skipif(not SHARED_WEIGHTS.is_file(), reason="needs real data: the smoke profile needs ../shared/weights")
-def test_book_builds_with_every_page(real_cifar_root, real_corel_path):
+@pytest.fixture
+def readers_book_kept():
+    """The reader's book (``_build`` and ``book/generated`` that ``make book`` built) is moved
+    aside while the test builds the smoke book in their place, and put back after: `make
+    test` after `make book` leaves the reader's book as it was (#42 item 5)."""
+    import shutil
+
+    kept = {}
+    for rel in ("_build", "book/generated"):
+        src = ROOT / rel
+        if src.exists():
+            dst = ROOT / f".kept-{rel.replace('/', '-')}"
+            shutil.rmtree(dst, ignore_errors=True)
+            src.rename(dst)
+            kept[src] = dst
+    try:
+        yield
+    finally:
+        for src, dst in kept.items():
+            shutil.rmtree(src, ignore_errors=True)
+            dst.rename(src)
+
+
+def test_book_builds_with_every_page(real_cifar_root, real_corel_path, readers_book_kept):
     """The CI build: smoke profile (computes), shared data, the offline ImageNet VGG16.
 
     First the default profile's pages from the committed stores.  Both write the
