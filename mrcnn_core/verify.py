@@ -12,7 +12,10 @@ stored accuracy.  One JSON line per run, ``match`` being
   model included, where recorded) or matmul precision; it is re-run all the
   same and the difference reported, so that a CPU reader sees how far a GPU
   number moves;
-* ``other-data``: the data here is not the data the run was made on.
+* ``other-data``: the data here is not the data the run was made on (the run key holds the
+  data's hash, so such a run is named, not re-run);
+* ``other-code``: made by another commit (or edited code under one commit) and not equal
+  here: reported, not a failure (a code change may change a number).
 
 The exit status is 1 when a run made on this backend and device, by the
 deterministic code, is neither exact nor close.  Rows made before training was
@@ -30,6 +33,7 @@ import pandas as pd
 
 from .analysis import load_provenance, store_folders
 from .experiments.store import ResultsStore, StoreError
+from .experiments.provenance import code_digest, git_commit
 from .methods import CNN
 
 
@@ -51,6 +55,18 @@ def _same_env(prov: dict, here: dict, method: str = "mrcnn") -> bool:
         # oneDNN and XLA choose kernels by instruction set: another CPU model may round differently
         return prov.get("cpu") in (None, here["cpu"])
     return prov.get("matmul_precision") == here["matmul_precision"]
+
+
+def _other_code(prov: dict) -> bool:
+    """Was the run made by other code than this: another commit, or (under one commit) a
+    dirty tree whose code digest differs?"""
+    here_commit, here_digest = git_commit(), code_digest()
+    made = str(prov.get("git_commit", ""))
+    if not made or made == "unknown":
+        return False
+    if made.split("+")[0] != here_commit.split("+")[0]:
+        return True
+    return bool(prov.get("code_digest")) and prov["code_digest"] != here_digest
 
 
 def load_rows(results: str | Path) -> pd.DataFrame:
@@ -141,6 +157,14 @@ def verify(results: str | Path, runs: int = 3, seed: int = 0, methods=None,
                 "stored": float(row["accuracy"]), "stored_on": f"{p.get('backend')} / {p.get('device')}",
                 "stored_deterministic": row["deterministic"], "here": f"{here['backend']} / {here['device']}"}
         prof, ctx, spec = _spec_for(row, cache, p)
+        if spec is None and p.get("data_hash") not in (None, ctx.dataset.content_hash):
+            # the run key holds the data's hash: other data plan other keys, so say that
+            line.update(match="other-data",
+                        note=f"the data here ({ctx.dataset.content_hash}, {ctx.dataset.source}) "
+                             f"is not the data the run was made on ({p.get('data_hash')}): "
+                             "get that data (python -m mrcnn_core fetch) to re-run it")
+            print(json.dumps(line), file=out, flush=True)
+            continue
         if spec is None:
             line.update(match="not-planned", note="the profile no longer plans this run key")
             print(json.dumps(line), file=out, flush=True)
@@ -157,6 +181,11 @@ def verify(results: str | Path, runs: int = 3, seed: int = 0, methods=None,
             match = "exact"
         elif abs(diff) <= 1.0 / int(row["n_target"]) + 1e-12:
             match = "close"
+        elif _other_code(p):
+            match = "other-code"  # made by another commit or edited code: not a failure here
+            line["note"] = (f"made by commit {str(p.get('git_commit'))[:12]} (code "
+                            f"{p.get('code_digest', '?')}); this code is {git_commit()[:12]} "
+                            f"({code_digest()})")
         else:
             match = "differs"
         line.update(new=new, diff=diff, match=match, wall_s=round(float(got["wall_time"]), 1))

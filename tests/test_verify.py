@@ -138,3 +138,35 @@ def test_the_cpu_is_named_by_generation_not_only_by_its_masked_name():
             "matmul_precision": "default"}
     same = {"backend": "jax", "device": "cpu:cpu", "cpu": cpu_model(info)}
     assert _same_env(same, here) and not _same_env({**same, "cpu": "AMD EPYC"}, here)
+
+
+def test_verify_names_other_data_and_other_code(tmp_path, corel_env, monkeypatch):
+    """#42 item 3: verify said 'not-planned' for a run of other data (the run key holds the
+    data's hash) and 'differs' (a failure) for a run another commit made."""
+    import scipy.io
+
+    prof, res = small(tmp_path, methods=("lr",)), tmp_path / "res"
+    sweep(prof, dataset="corel", results=res, progress=False, n_tasks=1)
+    # another commit made it, and the number here is not the stored one: other-code, rc 0
+    prov = (res / "provenance.jsonl").read_text()
+    commit = json.loads(prov.splitlines()[-1])["git_commit"]
+    (res / "provenance.jsonl").write_text(prov.replace(commit, "f" * 40))
+    text = (res / "runs.csv").read_text().splitlines()
+    i = text[0].split(",").index("accuracy")
+    row = text[1].split(",")
+    row[i] = "0.01"
+    (res / "runs.csv").write_text("\n".join([text[0], ",".join(row)] + text[2:]) + "\n")
+    rc, lines, err = _verify(res, "--runs", "1")
+    assert rc == 0 and lines[0]["match"] == "other-code", (lines, err)
+    assert "made by commit ffffffffffff" in lines[0]["note"]
+    # other data here (one value of the Corel file changed): other-data, named
+    m = scipy.io.loadmat(next(p for p in (__import__("pathlib").Path(os.environ["MRCNN_DATA_DIR"])
+                                           / "corel").glob("corel.mat")))
+    m["data"][0, 0] += 1e-3
+    other = tmp_path / "other" / "corel" / "corel.mat"
+    other.parent.mkdir(parents=True)
+    scipy.io.savemat(other, {"data": m["data"], "offset": m["offset"]})
+    monkeypatch.setenv("MRCNN_DATA_DIR", str(other.parent.parent))
+    rc, lines, err = _verify(res, "--runs", "1")
+    assert rc == 0 and lines[0]["match"] == "other-data", (lines, err)
+    assert "is not the data the run was made on" in lines[0]["note"]
