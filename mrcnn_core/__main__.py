@@ -147,12 +147,33 @@ def main(argv: list[str] | None = None) -> int:
     campaign_parser(sub)
 
     a = ap.parse_args(argv)
+    import signal
+
+    got = {}
+
+    def _terminated(signum, frame):  # SIGTERM (a kill, a job scheduler): said, like Ctrl-C
+        got["term"] = True
+        raise KeyboardInterrupt
+
+    def on_term() -> None:
+        try:
+            signal.signal(signal.SIGTERM, _terminated)
+        except ValueError:  # not the main thread (called from a test or a worker)
+            pass
+
+    on_term()
+    a._on_term = on_term  # again after the heavy imports: a library may install its own
     try:
         return _dispatch(a)
     except KeyboardInterrupt:
-        print("interrupted (stored results are kept; run the same command again to resume)",
-              file=sys.stderr)
-        return 130
+        what = "terminated" if got.get("term") else "interrupted"
+        resumable = {"sweep": "the finished runs are stored; run the same command again to "
+                              "resume", "campaign": "the finished runs are stored; `campaign "
+                              "start` resumes", "batch": "finished points are stored; run the "
+                              "same command again to resume",
+                     "book": "finished pages are kept; an interrupted page is not replaced"}
+        print(f"{what} ({resumable.get(a.cmd, 'nothing was half-written')})", file=sys.stderr)
+        return 143 if got.get("term") else 130
     except Exception as e:  # the one rule: a user's error is one line, a bug says so
         if a.debug:
             raise
@@ -210,6 +231,9 @@ def _dispatch(a) -> int:
             raise ValueError(f"--workers must be >= 0 and --chunk >= 1 "
                              f"(got {a.workers}, {a.chunk})")
         security = security_from_files(a.tls_ca_file, a.tls_cert, a.tls_key)
+        import keras  # noqa: F401  (the backend's import, before SIGTERM is taken again)
+
+        getattr(a, "_on_term", lambda: None)()
         s = sweep(a.profile, dataset=a.dataset, experiment=a.experiment, methods=a.methods,
                   n_tasks=a.tasks, seeds=a.seeds, results=a.results, weights=a.weights,
                   backbone=a.backbone, variants=a.variants, workers=a.workers,

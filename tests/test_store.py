@@ -260,3 +260,45 @@ def test_readers_never_average_two_versions_of_the_data(tmp_path):
     assert len(load_runs(tmp_path / "a", experiment="main")) == 1
     with pytest.raises(StoreError, match="2 versions of the data.*1111 in .*2222 in"):
         load_runs(tmp_path, experiment="main")
+
+
+def test_corrupt_bytes_and_provenance_lines_are_named_and_left_alone(tmp_path, monkeypatch):
+    """#42 item 11: a non-UTF-8 byte named no file or line; a corrupt complete provenance line
+    was appended after (buried mid-file); a missing data folder said 'set MRCNN_DATA_DIR'."""
+    from mrcnn_core.data.tasks import DataError
+    from mrcnn_core.data.where import data_dir
+    from mrcnn_core.experiments.store import RUN_COLUMNS
+
+    st = ResultsStore(tmp_path / "s")
+    st._append(st.runs, RUN_COLUMNS, [dict.fromkeys(RUN_COLUMNS, "") | {"run_key": "k"}])
+    with open(st.runs, "ab") as f:
+        f.write(b"k2,\xff\n")
+    with pytest.raises(StoreError, match=r"runs.csv, line 3: a byte that is not UTF-8"):
+        st.load()
+    st.provenance.write_text('{"prov_id": "a"}\n{not json}\n')
+    before = st.provenance.read_bytes()
+    with pytest.raises(StoreError, match=r"provenance.jsonl, line 2: not JSON"):
+        st.add_provenance({"x": 1})
+    assert st.provenance.read_bytes() == before
+    monkeypatch.setenv("MRCNN_DATA_DIR", str(tmp_path / "nowhere"))
+    with pytest.raises(DataError, match=r"MRCNN_DATA_DIR=.*nowhere is not a folder"):
+        data_dir()
+
+
+def test_sigterm_mid_sweep_is_said(tmp_path, corel_env):
+    """SIGTERM exited 143 with no message: now one line that says what is kept."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.test_sweep import small
+
+    prof = small(tmp_path, steps=400, methods=("vgg",), tasks=6)
+    p = subprocess.Popen([sys.executable, "-m", "mrcnn_core", "sweep", "--profile", prof,
+                          "--dataset", "corel", "--results", str(tmp_path / "r"), "--no-progress"],
+                         stderr=subprocess.PIPE, text=True)
+    time.sleep(8)
+    p.send_signal(signal.SIGTERM)
+    err = p.communicate(timeout=120)[1]
+    assert p.returncode == 143 and "terminated (the finished runs are stored" in err, err[-500:]

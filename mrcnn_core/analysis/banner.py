@@ -85,6 +85,9 @@ def provenance_banner(df: pd.DataFrame, folders: Sequence) -> str:
     head += [f"data {data}", f"{short_cov}, {seed_txt} seed(s) per task, {len(df)} runs",
              f"commit {commits[0]}" if len(commits) == 1 else f"{len(commits)} commits"]
     warn = []
+    lost = int((~df["prov_id"].astype(str).isin(prov)).sum())
+    if lost:  # rows whose provenance the store lacks: no commit can be named for them (#42)
+        head[-1] += f" ({lost} runs without a provenance record: commit unknown)"
     if random_w:
         warn.append("random backbone weights: not the paper's setting")
     if "smoke" in profiles:

@@ -30,7 +30,13 @@ def fallback_dirs() -> list[Path]:
 def data_dir() -> Path | None:
     """The data folder by the module's rule, or ``None`` where there is none."""
     if os.environ.get(ENV):
-        return Path(os.environ[ENV])
+        d = Path(os.environ[ENV])
+        if not d.is_dir():  # said as itself, not as "set MRCNN_DATA_DIR" (#42)
+            from .tasks import DataError
+
+            raise DataError(f"MRCNN_DATA_DIR={d} is not a folder: point it at the folder that "
+                            "holds cifar-100-python/ (and corel/), or unset it")
+        return d
     for d in fallback_dirs():
         if (d / "cifar-100-python").is_dir():
             return d

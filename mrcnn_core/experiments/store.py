@@ -200,12 +200,17 @@ class ResultsStore:
     def _read(self, path: Path, columns: tuple) -> pd.DataFrame:
         if not path.exists():
             return pd.DataFrame(columns=list(columns))
+        raw = path.read_bytes()
         if path.suffix == ".gz":
             import gzip
 
-            text = gzip.decompress(path.read_bytes()).decode()
-        else:
-            text = path.read_text()
+            raw = gzip.decompress(raw)
+        try:
+            text = raw.decode()
+        except UnicodeDecodeError as e:  # name the file and line, not only the byte (#42)
+            line = raw[:e.start].count(b"\n") + 1
+            raise StoreError(f"{path}, line {line}: a byte that is not UTF-8 ({raw[e.start:e.start + 1]!r}); "
+                             "the file is corrupt (nothing was changed)") from None
         complete = text if text.endswith("\n") else text[:text.rfind("\n") + 1]
         rows = list(csv.reader(io.StringIO(complete)))
         if not rows:
@@ -315,6 +320,15 @@ class ResultsStore:
         pid = hashlib.sha1(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()[:10]
         self.folder.mkdir(parents=True, exist_ok=True)
         self._repair_tail(self.provenance)
+        # a complete last line that is not JSON is corruption, not an interrupted write:
+        # appending after it would bury it mid-file (#42); say so and change nothing
+        lines = self.provenance.read_text().splitlines() if self.provenance.exists() else []
+        if lines and lines[-1].strip():
+            try:
+                json.loads(lines[-1])
+            except json.JSONDecodeError as e:
+                raise StoreError(f"{self.provenance}, line {len(lines)}: not JSON ({e}); the "
+                                 "file is corrupt (nothing was changed)") from None
         line = json.dumps({"prov_id": pid, **record}, sort_keys=True, default=str) + "\n"
         _write_all(self.provenance, line.encode())
         checkpoint("store.after_provenance")
