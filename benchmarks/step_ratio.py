@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-STEPS = 5
+STEPS = 10
 
 
 def cpu_seconds(f, reps: int) -> float:
@@ -60,21 +60,19 @@ def main() -> int:
     arms = (("vgg (target pass, the old step)", True, True),
             ("vgg (no target pass)", True, False),
             ("mrcnn", False, True))
+    f = step_flops(1, 0, layers=layers) / 3  # FLOPs of one sample's forward pass
     for name, vgg, curves in arms:
+        def run(steps):
+            return train_head(init_params([0], conv5=ctx.features.conv5), xs, ys, xt, None,
+                              None if vgg else lap, alpha=0.0 if vgg else 1e-5, steps=steps,
+                              record_curves=curves)
+        run(2)  # compiles the step and the evaluation
         t0 = time.process_time()
-        train_head(init_params([0], conv5=ctx.features.conv5), xs, ys, xt, None,
-                   None if vgg else lap, alpha=0.0 if vgg else 1e-5, steps=STEPS + 1,
-                   record_curves=curves)
-        t1 = time.process_time()
-        # CPU-seconds per step after the first (which compiles): measure twice the steps
-        train_head(init_params([0], conv5=ctx.features.conv5), xs, ys, xt, None,
-                   None if vgg else lap, alpha=0.0 if vgg else 1e-5, steps=2 * STEPS + 1,
-                   record_curves=curves)
-        per_step = ((time.process_time() - t1) - (t1 - t0)) / STEPS
-        fl = step_flops(ns, nt, vgg=vgg and not curves, layers=layers) if not (vgg and curves) \
-            else step_flops(ns, nt, vgg=True, layers=layers)
-        if vgg and not curves:
-            fl -= step_flops(0, nt, vgg=True, layers=layers)  # no target forward at all
+        run(STEPS)
+        per_step = (time.process_time() - t0) / STEPS  # (init and one evaluation included)
+        # forward 1x and backward 2x per source sample; the target: forward only (VGG's
+        # curve), none (VGG without curves), forward and backward (MRCNN's manifold term)
+        fl = f * (3 * ns + (0 if vgg and not curves else nt if vgg else 3 * nt))
         print(json.dumps({"arm": name, "gflop": fl / 1e9, "cpu_s_per_step": per_step,
                           "ratio_to_matmul": fl / per_step / mm_rate}), flush=True)
     for r in status(load_plan("remaining")):
