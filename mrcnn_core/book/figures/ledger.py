@@ -50,8 +50,9 @@ def _cell_html(c, link) -> str:
     num = L.number(c)
     col = VERDICT_COLOUR[word]
     body = f'<b style="color:{col}">{word}</b>'
-    if num:
-        body += f"<br><small>{html.escape(num)}</small>"
+    if num:  # the estimate over its interval: narrow cells, so the matrix fits a laptop screen
+        head, _, iv = num.partition(" [")
+        body += f"<br><small>{html.escape(head)}" + (f"<br>[{html.escape(iv)}" if iv else "") + "</small>"
     if word == "pending" and (cov := L.coverage(c)):
         body += f"<br><small>{cov}</small>"
     return f'<a href="{link(c["page"])}" style="text-decoration:none">{body}</a>' if c["page"] else body
