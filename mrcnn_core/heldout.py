@@ -162,6 +162,9 @@ def analyse(runs: pd.DataFrame, pairs=PAIRS, n_boot: int = N_BOOT) -> list[Resul
 def results_table(results: list[Result]) -> pd.DataFrame:
     """The planned results as a table; no verdict word until the sample is complete."""
     adj = holm([r.p for r in results])
+    # Holm adjusts each p for the family; while a hypothesis is pending its p is interim, so
+    # every adjusted p is provisional until all three are complete (#41)
+    provisional = not all(r.complete for r in results)
     rows = []
     for r, pa in zip(results, adj):
         fmt = "{:+.2f}" if r.unit == "rho" else "{:+.1f}"
@@ -171,7 +174,8 @@ def results_table(results: list[Result]) -> pd.DataFrame:
                          if np.isfinite(r.estimate) else "n/a"),
             "95% interval": (f"[{fmt.format(r.low)}, {fmt.format(r.high)}]"
                              if np.isfinite(r.low) else "n/a"),
-            "bootstrap p": p_text(r.p, r.n_boot), "Holm-adjusted p": p_text(pa, r.n_boot),
+            "bootstrap p": p_text(r.p, r.n_boot), "Holm-adjusted p": p_text(pa, r.n_boot)
+            + (" (provisional: the family is not complete)" if provisional else ""),
             # the plan: before every planned run is stored, an interim estimate and interval
             # are shown, labelled pending, and no verdict word
             "verdict": r.verdict if r.complete else "pending",
