@@ -5,7 +5,7 @@ the MyST notebook ``notebooks/NN_name.md`` (title, the install cell of ``colab.i
 a ``parameters`` cell, a code cell that loads the profile's runs, shows the provenance
 banner and the CSV link), its paired ``.ipynb`` (what Colab opens), the ``_toc.yml`` line
 (last in the results part) and ``tests/test_page_NN_name.py``, which runs the page on the
-smoke profile with papermill and fails on any error.  Nothing is overwritten.
+book's committed stores with papermill and fails unless the page read runs.  Nothing is overwritten.
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ The question this page answers, and its answer in one or two computed sentences.
 ```{{code-cell}} ipython3
 :tags: [parameters, remove-cell]
 
-profile = "smoke"
+profile = "imagenet-vgg16"  # the book's profile: its committed stores
 results_dir = ""
 ```
 
@@ -58,19 +58,21 @@ figures.downloads(runs, "{name}", profile).show()
 ```
 '''
 
-TEST = '''"""The page {name} runs on the smoke profile (written by `python -m mrcnn_core new-page`)."""
+TEST = '''"""The page {name} runs on the book's committed stores (written by `python -m mrcnn_core
+new-page`): it must read runs, or its download is not offered and this test fails."""
 from pathlib import Path
 
-from mrcnn_core.book.notebook import run_notebook
+from mrcnn_core.book.notebook import read_records, run_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_{name}_page_runs(tmp_path, real_cifar_root, monkeypatch):
     monkeypatch.setenv("MRCNN_DATA_DIR", str(real_cifar_root))
+    monkeypatch.setenv("MRCNN_DOWNLOADS", str(tmp_path))
     out = run_notebook(ROOT / "notebooks" / "{name}.md", tmp_path / "{name}.ipynb",
-                       {{"profile": "smoke"}}, cwd=ROOT)
-    assert out.is_file()
+                       {{"profile": "imagenet-vgg16"}}, cwd=ROOT)
+    assert read_records(out)["csv"] == "{name}-imagenet-vgg16.csv"  # it read a committed store
 '''
 
 

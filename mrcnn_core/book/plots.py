@@ -33,7 +33,7 @@ def stamp(fig, text: str) -> None:
         return
     # below everything already drawn (rotated tick labels reach below the figure's edge)
     bottom = fig.get_tightbbox(fig.canvas.get_renderer()).y0 / fig.get_figheight()
-    fig.text(0.995, min(-0.01, bottom - 0.01), text, fontsize=7.5, color="0.3", ha="right",
+    fig.text(0.995, min(-0.01, bottom - 0.01), text, fontsize=9, color="0.3", ha="right",
              va="top")
     fig._mrcnn_stamped = True
 
