@@ -202,7 +202,7 @@ def evidence_notes(df: pd.DataFrame, profile: str) -> Page:
     lines.append("- **Limits**: the paper's Table 1 and 2 numbers are lost, so only its qualitative "
                  "claims can be checked; the CIFAR-100 runs use the reduced data (100 test images "
                  "per class: domains of 200 images, not 1,200); one run at the paper's setting is a "
-                 "noisy draw (two seeds of one task differ by about 5 points), so every cell "
+                 "noisy draw (two seeds of one task differ by about 5 pp), so every cell "
                  "rests on many tasks and seeds and says its interval.")
     return Page().add("\n".join(lines))
 

@@ -34,7 +34,7 @@ def stability(runs: pd.DataFrame, profile: str, verify_lines: pd.DataFrame | Non
         g.set_titles("{col_name}")
         stamp(g.figure, stamp_text(runs))
         page.add(g.figure, caption("for each method, the share of tasks whose seeds spread by "
-                                   "at most x points; a curve far to the right means one run of "
+                                   "at most x pp; a curve far to the right means one run of "
                                    "that method says little about the next."))
         tab = (sp.assign(method=sp["method"].map(A.METHOD_LABEL))
                .groupby(["dataset", "method"])["std_pp"].describe()[["count", "mean", "50%", "75%", "max"]]
@@ -81,7 +81,7 @@ def stability(runs: pd.DataFrame, profile: str, verify_lines: pd.DataFrame | Non
                       f"(standard deviation) and target domains by {task_sd:.1f} pp, against an "
                       f"effect of {eff:+.1f} pp; " + S.needs_sentence(seed_sd, task_sd, eff))
         page.add("**What follows** (computed): " + S.needs_sentence(seed_sd, task_sd, eff)
-                 + " A figure over 3 tasks and 1 seed cannot separate effects of a few points; "
+                 + " A figure over 3 tasks and 1 seed cannot separate effects of a few pp; "
                  "the study pages state their intervals and say *indistinguishable* where the "
                  "interval covers zero.")
     return page

@@ -218,7 +218,7 @@ def slice_comparison(slice_runs: pd.DataFrame, committed: pd.DataFrame, profile:
              + (" **Fewer steps than the profile's: a check that the pipeline runs, not its "
                 "numbers.**" if steps and max(steps) < int(committed["steps"].max() or 0) else "")
              + f"  Store: `{folder}`.  Committed runs made before training was deterministic "
-               "are one draw each: differences of a few points are expected there (*How much one "
+               "are one draw each: differences of a few pp are expected there (*How much one "
                "run tells*).")
     page.add(fmt(t.drop(columns="point").set_index(keys[:3]), 3,
                   "accuracy here and in the committed store (mean over its seeds), same tasks"))
