@@ -238,3 +238,16 @@ def test_ablation_page_falls_back_to_the_earlier_store_only_without_deterministi
     assert note == "" and where == "results/imagenet-vgg16" and (runs["deterministic"] == "yes").all()
     runs, where, note = figures.ablation_runs(str(tmp_path), legacy)  # a store with none
     assert where == legacy and len(runs) and "No deterministic ablation run" in note
+
+
+def test_pair_and_group_colours_are_no_methods_colours():
+    """#41: the pairs' palette reused MRCNN's orange and TCA's teal."""
+    from matplotlib.colors import to_rgb
+
+    from mrcnn_core.book.plots import GROUP_PALETTE, PALETTE, pair_palette
+
+    methods = [to_rgb(c) for c in PALETTE.values()]
+    others = list(pair_palette([f"p{i}" for i in range(7)]).values()) + list(GROUP_PALETTE.values())
+    for c in others:
+        near = min(sum((a - b) ** 2 for a, b in zip(to_rgb(c), m)) ** 0.5 for m in methods)
+        assert near > 0.15, (c, near)

@@ -15,9 +15,18 @@ PALETTE = dict(COLOURS)  # label -> colour, from the method registry
 GROUP_PALETTE = {"Left": "#6a3d9a", "Right": "#b15928", "Total": "#666666"}
 
 
+#: superclass pairs' colours, chosen away from every method's (Okabe-Ito) and the LR groups'
+#: (ColorBrewer Dark2 was used before: its orange and teal read as MRCNN's and TCA's, #41)
+PAIR_COLOURS = ("#e41a1c", "#e6ab02", "#17becf", "#bcbd22", "#1a237e", "#a6d854", "#00595c",
+                "#f781bf")
+
+
 def pair_palette(pairs) -> dict:
-    """One colour per superclass pair (ColorBrewer Dark2: not the methods' colours)."""
-    return dict(zip(pairs, sns.color_palette("Dark2", len(pairs))))
+    """One colour per superclass pair, none a method's or an LR group's."""
+    pairs = list(pairs)
+    if len(pairs) > len(PAIR_COLOURS):
+        return dict(zip(pairs, sns.color_palette("husl", len(pairs))))
+    return dict(zip(pairs, PAIR_COLOURS))
 
 
 def style() -> None:
