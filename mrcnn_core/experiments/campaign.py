@@ -282,7 +282,10 @@ def main(a) -> int:
     if a.action == "summary":
         from .provenance import cpu_model, git_commit
 
-        print(summary_line(rows, git_commit(), cpu_model()))
+        # the commit the campaign runs from (its stores' commit), not this checkout's HEAD
+        state = Path(".campaign") / STATE
+        commit = json.loads(state.read_text())["commit"] if state.is_file() else git_commit()
+        print(summary_line(rows, commit, cpu_model()))
         return 0
     for r in rows:
         print(f"{r['part']:<20} {r['stored']:>5} of {r['planned']:<5} stored "
