@@ -85,7 +85,7 @@ def _check(repo, env, results):
     return json.loads(next(line for line in out.splitlines() if line.startswith("CHECK "))[6:])
 
 
-def test_adding_a_method_by_the_readme_misses_nothing(tmp_path, synthetic_corel_path):
+def test_adding_a_method_by_the_readme_misses_nothing(tmp_path, real_corel_path):
     repo = tmp_path / "repo"
     shutil.copytree(ROOT / "mrcnn_core", repo / "mrcnn_core",
                     ignore=shutil.ignore_patterns("__pycache__"))
@@ -104,7 +104,9 @@ def test_adding_a_method_by_the_readme_misses_nothing(tmp_path, synthetic_corel_
     profile.write_text(originals[profile].replace(listed, listed[:-1] + f", {NAME}]"))
 
     env = {**os.environ, "PYTHONPATH": str(repo), "MRCNN_WEIGHTS": "none",
-           "MRCNN_DATA_DIR": str(Path(synthetic_corel_path).parent.parent),
+           # the real Corel: the pages join the new store with the committed ones, and a
+           # reader refuses rows of two versions of one data set (#42)
+           "MRCNN_DATA_DIR": str(Path(real_corel_path).parent.parent),
            "MRCNN_CACHE_DIR": str(tmp_path / "cache")}
     names = _run(["-m", "mrcnn_core", "methods", "--kind", "shallow", "--names"], repo, env)
     assert NAME in names.split()

@@ -188,6 +188,9 @@ def test_the_data_folder_is_found_without_settings(tmp_path, monkeypatch):
     (shared / "cifar-100-python").mkdir(parents=True)
     assert where.data_dir() == shared  # the shared folder first
     monkeypatch.setenv("MRCNN_DATA_DIR", str(tmp_path / "mine"))
+    with pytest.raises(DataError, match="mine is not a folder"):  # said, not "set it" (#42)
+        where.data_dir()
+    (tmp_path / "mine").mkdir()
     assert where.data_dir() == tmp_path / "mine"  # the setting wins, even where it is empty
 
 

@@ -121,9 +121,6 @@ def _errors(nb_path) -> list[str]:
             if o.get("output_type") == "error"]
 
 
-@pytest.mark.slow
-@pytest.mark.xdist_group("book")  # writes the checkout's book/generated and _build
-@pytest.mark.skipif(not SHARED_WEIGHTS.is_file(), reason="needs real data: the smoke profile needs ../shared/weights")
 @pytest.fixture
 def readers_book_kept():
     """The reader's book (``_build`` and ``book/generated`` that ``make book`` built) is moved
@@ -147,6 +144,9 @@ def readers_book_kept():
             dst.rename(src)
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("book")  # writes the checkout's book/generated and _build
+@pytest.mark.skipif(not SHARED_WEIGHTS.is_file(), reason="needs real data: the smoke profile needs ../shared/weights")
 def test_book_builds_with_every_page(real_cifar_root, real_corel_path, readers_book_kept):
     """The CI build: smoke profile (computes), shared data, the offline ImageNet VGG16.
 

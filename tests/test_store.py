@@ -298,7 +298,12 @@ def test_sigterm_mid_sweep_is_said(tmp_path, corel_env):
     p = subprocess.Popen([sys.executable, "-m", "mrcnn_core", "sweep", "--profile", prof,
                           "--dataset", "corel", "--results", str(tmp_path / "r"), "--no-progress"],
                          stderr=subprocess.PIPE, text=True)
-    time.sleep(8)
+    prov = tmp_path / "r" / "provenance.jsonl"
+    for _ in range(600):  # until the sweep runs (its provenance is written after the imports)
+        if prov.exists() or p.poll() is not None:
+            break
+        time.sleep(0.2)
+    time.sleep(1)
     p.send_signal(signal.SIGTERM)
     err = p.communicate(timeout=120)[1]
     assert p.returncode == 143 and "terminated (the finished runs are stored" in err, err[-500:]

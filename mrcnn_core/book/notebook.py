@@ -13,12 +13,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .parameters import check_values, literals
+
 RECORD_PREFIX = "MRCNN_RECORD "
 RECORD_MIME = "application/vnd.mrcnn.record+json"
 
 
-class NotebookParameterError(ValueError):
-    pass
+from .parameters import NotebookParameterError  # noqa: E402,F401  (defined with the checks)
 
 
 def _finite(v):
@@ -115,32 +116,6 @@ def check_parameters(path: str | os.PathLike, params: dict) -> None:
         except (ValueError, SyntaxError):
             continue
     check_values(params, defaults, f" for {Path(path).name}")
-
-
-def check_values(values: dict, defaults: dict, where: str = "") -> None:
-    """A parameter of the wrong kind (``-p compute_tasks two``) or an unknown profile stops a
-    page before anything runs, in one line naming the value (#42): the page used to run and
-    end in a raw TypeError, or as an empty page stored ok."""
-    for name, v in values.items():
-        if name not in defaults:
-            continue
-        d = defaults[name]
-        kind = (bool if isinstance(d, bool) else int if isinstance(d, int)
-                else (int, float) if isinstance(d, float) else str if isinstance(d, str) else None)
-        if kind is not None and (not isinstance(v, kind) or (kind is int and isinstance(v, bool))):
-            want = {bool: "True or False", int: "an integer", str: "text"}.get(kind, "a number")
-            raise NotebookParameterError(f"parameter {name}={v!r}{where}: expected {want} "
-                                         f"(its default is {d!r})")
-        if kind is int and v < 0:
-            raise NotebookParameterError(f"parameter {name}={v!r}{where}: must be >= 0")
-    prof = values.get("profile")
-    if isinstance(prof, str) and prof:
-        from ..experiments.profile import ProfileError, load_profile
-
-        try:
-            load_profile(prof)
-        except ProfileError as e:
-            raise NotebookParameterError(f"parameter profile={prof!r}{where}: {e}") from None
 
 
 def run_notebook(src: str | os.PathLike, dst: str | os.PathLike, params: dict | None = None,
@@ -314,25 +289,6 @@ def doc_link(doc: str, text: str) -> str:
     return f'<a href="{href}">{text}</a>'
 
 
-def _literals(src: str) -> dict:
-    """The literal values a cell's top-level assignments set (``name = 3``)."""
-    import ast
-
-    try:
-        tree = ast.parse(src)
-    except SyntaxError:
-        return {}
-    out = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 \
-                and isinstance(node.targets[0], ast.Name):
-            try:
-                out[node.targets[0].id] = ast.literal_eval(node.value)
-            except ValueError:
-                continue
-    return out
-
-
 def _assigned(src: str) -> set[str]:
     """The names a cell's top-level assignments set."""
     import ast
@@ -369,7 +325,7 @@ def check_injected_parameters(history: list[str] | None = None) -> None:
             known = _assigned(history[i - 1])
             if known:  # the cell before is the page's parameters cell
                 _refuse_unknown(_assigned(src), known)
-                check_values(_literals(src), _literals(history[i - 1]))
+                check_values(literals(src), literals(history[i - 1]))
 
 
 def page_setup(notebook: str | None = None) -> None:
