@@ -121,27 +121,54 @@ def _errors(nb_path) -> list[str]:
             if o.get("output_type") == "error"]
 
 
-@pytest.fixture
-def readers_book_kept():
-    """The reader's book (``_build`` and ``book/generated`` that ``make book`` built) is moved
-    aside while the test builds the smoke book in their place, and put back after: `make
-    test` after `make book` leaves the reader's book as it was (#42 item 5)."""
+def kept_aside(root: Path, rels=("_build", "book/generated")):
+    """Move ``rels`` of ``root`` aside while the body builds in their place, and put them
+    back after, whatever happens in the body: `make test` after `make book` leaves the
+    reader's book as it was (#42 item 5)."""
+    import contextlib
     import shutil
 
-    kept = {}
-    for rel in ("_build", "book/generated"):
-        src = ROOT / rel
-        if src.exists():
-            dst = ROOT / f".kept-{rel.replace('/', '-')}"
-            shutil.rmtree(dst, ignore_errors=True)
-            src.rename(dst)
-            kept[src] = dst
-    try:
+    @contextlib.contextmanager
+    def cm():
+        kept = {}
+        for rel in rels:
+            src = root / rel
+            if src.exists():
+                dst = root / f".kept-{rel.replace('/', '-')}"
+                shutil.rmtree(dst, ignore_errors=True)
+                src.rename(dst)
+                kept[src] = dst
+        try:
+            yield
+        finally:
+            for src, dst in kept.items():
+                shutil.rmtree(src, ignore_errors=True)
+                dst.rename(src)
+    return cm()
+
+
+@pytest.fixture
+def readers_book_kept():
+    """The reader's book is kept aside while the test builds the smoke book."""
+    with kept_aside(ROOT):
         yield
-    finally:
-        for src, dst in kept.items():
-            shutil.rmtree(src, ignore_errors=True)
-            dst.rename(src)
+
+
+def test_the_readers_book_is_put_back_byte_equal(tmp_path):
+    front = tmp_path / "_build" / "html" / "index.html"
+    front.parent.mkdir(parents=True)
+    front.write_text("the reader's front page")
+    (tmp_path / "book" / "generated").mkdir(parents=True)
+    (tmp_path / "book" / "generated" / "index.ipynb").write_text("{}")
+    with pytest.raises(RuntimeError):
+        with kept_aside(tmp_path):
+            assert not front.exists()
+            front.parent.mkdir(parents=True)
+            front.write_text("the smoke book")
+            raise RuntimeError("the build failed")
+    assert front.read_text() == "the reader's front page"
+    assert (tmp_path / "book" / "generated" / "index.ipynb").read_text() == "{}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["_build", "book"]
 
 
 @pytest.mark.slow
