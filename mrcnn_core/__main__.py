@@ -183,7 +183,12 @@ def main(argv: list[str] | None = None) -> int:
         if a.debug:
             raise
         if is_user_error(e):
-            print(f"error: {one_line(e)}", file=sys.stderr)
+            from .fetch import FetchError
+
+            # fetch lists one missing piece a line; every other error is one line
+            lines = ([one_line(x) for x in str(e).split("\n") if x.strip()]
+                     if isinstance(e, FetchError) else []) or [one_line(e)]
+            print("error: " + "\n  ".join(lines), file=sys.stderr)
             return 2
         import traceback
 

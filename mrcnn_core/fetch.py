@@ -110,9 +110,10 @@ def fetch_vgg19(dest: Path) -> str:
                                         file_hash=VGG19_MD5,
                                         cache_dir=str(keras_cached_weights("vgg19").parents[1])))
     except Exception as e:
-        raise FetchError(f"VGG19: Keras could not download {VGG19_FILE} ({type(e).__name__}). "
-                         f"Offline, place the file in {out.parent} (../shared/weights/README.md "
-                         "says where it comes from)") from None
+        why = " ".join(str(e).split())[:120] or type(e).__name__
+        raise FetchError(f"VGG19: Keras could not download {VGG19_FILE} ({why}); offline, "
+                         f"place the file in {out.parent} (the book's 'How to re-run' says "
+                         "where it comes from)") from None
     if file_sha256(got) != want:
         raise FetchError(f"VGG19: {got} has sha256 {file_sha256(got)}, not the pinned {want}")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -209,7 +210,9 @@ def fetch(dest: str | os.PathLike, what=("data", "vgg19", "vgg16"),
         except (FetchError, DataError) as e:
             failed.append(str(e))
     if failed:
-        raise FetchError("; ".join(lines + failed))
+        # failures first, one line each; what did succeed after them, on a line of its own
+        # (it was one 562-character line that opened with a success, #42)
+        raise FetchError("\n".join(failed + ([f"done: {'; '.join(lines)}"] if lines else [])))
     from .data.where import fallback_dirs
 
     found = (dest / "data").resolve() in {d.resolve() for d in fallback_dirs()}
@@ -225,8 +228,8 @@ def fetch(dest: str | os.PathLike, what=("data", "vgg19", "vgg16"),
 DATA_PAGES = ("01_data", "10_experiments", "20_table1", "27_stability", "index")
 COLAB_DEST = "mrcnn-data"
 COREL_NOTE = ("Corel: its 256-d features have no public download that we know of; place "
-              "corel.mat (sha256 946b4128...ecf51, ../shared/data/README.md) in "
-              "{dest}/data/corel/ to run the Corel pages' computations")
+              "corel.mat (sha256 946b4128...ecf51) in {dest}/data/corel/ to run the Corel "
+              "pages' computations")
 
 
 def page_needs(page: str, compute: bool = False, profile: str = "imagenet-vgg16") -> list[str]:

@@ -117,3 +117,24 @@ def test_colab_fetch_points_the_package_at_what_it_fetched(tmp_path, monkeypatch
     monkeypatch.setenv("MRCNN_DATA_DIR", str(own))
     assert F.colab_fetch("01_data") == [f"using MRCNN_DATA_DIR={own}"]
     assert F.colab_fetch("26_selection") == []  # nothing to fetch
+
+
+def test_fetch_offline_lists_failures_first_one_line_each(tmp_path, capsys, monkeypatch):
+    """#42: offline fetch printed one 562-character line that opened with a success and
+    said '(Exception)'; now failures first, one line each, then what was done."""
+    from mrcnn_core import data as D
+
+    def offline(dest, timeout=15.0):
+        raise D.DataError("could not download (offline)")
+
+    def no_keras(dest):
+        raise F.FetchError("VGG19: Keras could not download x (no network); offline, place it")
+
+    monkeypatch.setattr(D, "download_cifar100", offline)
+    monkeypatch.setattr(F, "fetch_vgg19", no_keras)
+    monkeypatch.setattr(F, "fetch_vgg16", lambda dest: "vgg16: already here")
+    code = main(["fetch", "--dest", str(tmp_path / "d")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and err[0].startswith("error: CIFAR-100") and "VGG19" in err[1]
+    assert err[-1].strip() == "done: vgg16: already here" and len(err) == 3
+    assert not any("(Exception)" in x or "../shared" in x for x in err)
