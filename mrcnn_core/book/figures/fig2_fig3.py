@@ -193,7 +193,8 @@ def gain_panel(pt: pd.DataFrame, runs: pd.DataFrame, page: Page) -> None:
         ax.axhline(0, color="0.5", lw=0.8)
         ci = f" [{bt.low:+.2f}, {bt.high:+.2f}]" if np.isfinite(bt.low) else " (no interval)"
         rho = f"rho {bt.mean:+.2f}" if np.isfinite(bt.mean) else "rho n/a"
-        ax.set_title(f"{word(ds)}: {rho}{ci}, {len(d)} domains ({bt.verdict(-1, rho=True)})",
+        # two lines: on one, the left panel's title ran into the right panel's (#41)
+        ax.set_title(f"{word(ds)}: {rho}{ci}\n{len(d)} domains, {bt.verdict(-1, rho=True)}",
                      fontsize=9)
         ax.set_xlabel(r"target domain's neighbour confusion $\epsilon$")
         ax.set_ylabel("MRCNN - VGG (pp), domain mean")
