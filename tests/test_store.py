@@ -307,3 +307,18 @@ def test_sigterm_mid_sweep_is_said(tmp_path, corel_env):
     p.send_signal(signal.SIGTERM)
     err = p.communicate(timeout=120)[1]
     assert p.returncode == 143 and "terminated (the finished runs are stored" in err, err[-500:]
+
+
+def test_rows_of_an_unregistered_method_are_said_not_dropped_silently(tmp_path):
+    from mrcnn_core.analysis import load_runs, provenance_banner
+    from mrcnn_core.experiments.store import RUN_COLUMNS
+
+    st = ResultsStore(tmp_path / "s")
+    rows = [dict.fromkeys(RUN_COLUMNS, "") | {"run_key": k, "dataset": "corel",
+                                               "experiment": "main", "method": m, "seed": 0,
+                                               "accuracy": 0.5, "status": "ok", "task_id": "t",
+                                               "profile": "p"}
+            for k, m in (("a", "lr"), ("b", "xyz"))]
+    st._append(st.runs, RUN_COLUMNS, rows)
+    text = provenance_banner(load_runs(tmp_path / "s", experiment="main"), [tmp_path / "s"])
+    assert "1 stored runs of method(s) ['xyz'] that the registry does not hold" in text

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ..formatting import dataset_name
-from ..methods import CNN
+from ..methods import CNN, REGISTRY
 from .reading import NO_GRAPH, load_provenance
 from .tables import METHOD_LABEL, methods_in
 
@@ -92,6 +92,11 @@ def provenance_banner(df: pd.DataFrame, folders: Sequence) -> str:
         warn.append("random backbone weights: not the paper's setting")
     if "smoke" in profiles:
         warn.append("smoke profile: a pipeline check, not a result")
+    unknown = sorted(set(df["method"].astype(str)) - set(REGISTRY))
+    if unknown:  # rows no table or figure shows (no label, no colour): said, not dropped (#42)
+        n = int(df["method"].astype(str).isin(unknown).sum())
+        warn.append(f"{n} stored runs of method(s) {unknown} that the registry does not hold "
+                    "are not shown (mrcnn_core/methods.py)")
     line = " · ".join(head)
     # the folded details
     lines = ["**Stores:** " + ", ".join(f"`{f}`" for f in sorted({str(x) for x in df.get('store', [])}))]
