@@ -105,3 +105,10 @@ def test_license_and_citation_name_the_repository_url_set_in_one_place():
     assert tomllib.loads((root / "pyproject.toml").read_text())["project"]["license"]["text"] == "MIT"
     bib = LP.citation().parts[0]
     assert f"url    = {{{url}}}" in bib and "author = {{The MRCNN" in bib
+
+
+def test_a_page_on_other_stores_shows_no_ledger_cells():
+    """The full-baselines page (Table 1 on the baseline store alone) showed 'MRCNN beats VGG:
+    pending, 0 of 400' under the ledger's name: other numbers than the front page's."""
+    p = figures.in_the_ledger("20_table1", "imagenet-vgg16", "results/baselines")
+    assert not p.parts and not p.values

@@ -248,6 +248,10 @@ def in_the_ledger(page: str, profile: str = "imagenet-vgg16", results_dir: str =
     """The "In the ledger" block of ``page``: the front page's cells that link to it,
     computed by the same function from the same stores (``dirs``: vgg19_dir, pairs_dir,
     heldout_dir where a page reads others than the committed ones)."""
+    if results_dir and page not in ("28_pairs", "29_heldout"):
+        # a page on other stores (the full-baselines page, a reader's own store) is not where
+        # the front page's cells are: they would be other numbers under the ledger's name
+        return Page()
     if page == "28_pairs":
         evidence = ("pairs",)
     elif page == "29_heldout":
