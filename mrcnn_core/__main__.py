@@ -299,6 +299,11 @@ def _dispatch(a) -> int:
         return batch_main(a)
     if a.cmd == "campaign":
         from .experiments.campaign import main as campaign_main
+
+        if a.action == "run":  # SIGTERM taken again after the backend's import (as sweep does)
+            import keras  # noqa: F401
+
+            getattr(a, "_on_term", lambda: None)()
         return campaign_main(a)
     return 2
 
