@@ -12,11 +12,11 @@ import time
 
 import numpy as np
 
-from mrcnn_core import backend as B
-from mrcnn_core import determinism
+from mrcnn_core.method import backend as B
+from mrcnn_core.method import determinism
 from mrcnn_core.experiments import load_profile
 from mrcnn_core.experiments.sweep_status import profile_context
-from mrcnn_core.fit import fit_task
+from mrcnn_core.method.fit import fit_task
 
 idx = int(sys.argv[1]) if len(sys.argv) > 1 else 123
 ctx = profile_context(load_profile("imagenet-vgg16"), "cifar100")

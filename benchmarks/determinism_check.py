@@ -18,11 +18,11 @@ import time
 
 import numpy as np
 
-from mrcnn_core import backend as B
-from mrcnn_core import determinism
+from mrcnn_core.method import backend as B
+from mrcnn_core.method import determinism
 from mrcnn_core.experiments import load_profile
 from mrcnn_core.experiments.sweep_status import profile_context
-from mrcnn_core.fit import fit_tasks
+from mrcnn_core.method.fit import fit_tasks
 
 
 def main() -> None:

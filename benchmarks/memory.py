@@ -37,9 +37,9 @@ def main() -> None:
     import yaml
 
     from mrcnn_core import cifar100_tasks, load_cifar100
-    from mrcnn_core import backend as B
+    from mrcnn_core.method import backend as B
     from mrcnn_core.experiments import sweep
-    from mrcnn_core.synthetic import write_cifar100
+    from mrcnn_core.data.synthetic import write_cifar100
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -55,7 +55,7 @@ def main(argv=None) -> int:
 
     from mrcnn_core.experiments import load_profile, plan, profile_context
     from mrcnn_core.experiments.sweep_status import pairs_data_dir
-    from mrcnn_core.features import rows_path, save_rows
+    from mrcnn_core.method.features import rows_path, save_rows
 
     prof = load_profile(a.profile)
     spec = prof.data["experiments"]["pairs"]

@@ -29,15 +29,15 @@ def cpu_seconds(f, reps: int) -> float:
 def main() -> int:
     from keras import ops
 
-    from mrcnn_core import backend as B
-    from mrcnn_core.bench import step_flops
+    from mrcnn_core.method import backend as B
+    from mrcnn_core.experiments.bench import step_flops
     from mrcnn_core.experiments.campaign import load_plan, status
     from mrcnn_core.experiments.context import profile_context
     from mrcnn_core.experiments.profile import load_profile
     from mrcnn_core.experiments.provenance import cpu_model
-    from mrcnn_core.graph import knn_graph, laplacian
-    from mrcnn_core.model import init_params
-    from mrcnn_core.train import train_head
+    from mrcnn_core.method.graph import knn_graph, laplacian
+    from mrcnn_core.method.model import init_params
+    from mrcnn_core.method.train import train_head
 
     prof = load_profile("imagenet-vgg19")
     ctx = profile_context(prof, "cifar100", cnn=True)

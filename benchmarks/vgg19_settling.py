@@ -6,7 +6,7 @@ the ledger's number on the first N tasks of the profile's stratified order, for 
 """
 from __future__ import annotations
 
-from mrcnn_core import ledger as L
+from mrcnn_core.studies import ledger as L
 from mrcnn_core.analysis import load_runs, result_folders
 from mrcnn_core.experiments import load_profile, plan
 from mrcnn_core.experiments.context import profile_context

@@ -41,7 +41,10 @@ def _quiet_tensorflow() -> None:
         _os.close(devnull)
 
 
-from . import determinism as _determinism  # noqa: E402
+from .method import determinism as _determinism  # noqa: E402
+from ._compat import install as _install_old_paths  # noqa: E402
+
+_install_old_paths()  # old module paths (mrcnn_core.graph, ...) for one release
 
 
 def _cli_default_backend() -> None:
@@ -68,13 +71,13 @@ _determinism.set_xla_flags()  # before JAX starts (it reads XLA_FLAGS once)
 _quiet_tensorflow()  # before any module below imports Keras (hence E402 below)
 from .data import (DataError, Dataset, Task, cifar100_tasks, corel_or_none, corel_tasks, load_cifar100,
                    load_corel, load_image_folder, select_tasks)
-from .features import FeatureSet, WeightsUnavailable, extract_features
-from .fit import TaskResult, fit_task, fit_tasks, resolve_hparams
-from .graph import GraphSpec, knn_graph, laplacian, neighbour_confusion
-from .hparams import paper_hparams
-from .estimator import MRCNN, VGG
-from .losses import cross_entropy, l2_penalty, manifold_term
-from .slices import compute_slice
+from .method.features import FeatureSet, WeightsUnavailable, extract_features
+from .method.fit import TaskResult, fit_task, fit_tasks, resolve_hparams
+from .method.graph import GraphSpec, knn_graph, laplacian, neighbour_confusion
+from .method.hparams import paper_hparams
+from .method.estimator import MRCNN, VGG
+from .method.losses import cross_entropy, l2_penalty, manifold_term
+from .book.slices import compute_slice
 
 __version__ = "0.1.0"
 __all__ = ["MRCNN", "VGG", "GraphSpec", "DataError", "Dataset", "FeatureSet", "Task", "TaskResult", "WeightsUnavailable",

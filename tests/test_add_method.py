@@ -43,7 +43,7 @@ import matplotlib; matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from mrcnn_core import methods
 from mrcnn_core.analysis import load_runs
-from mrcnn_core.audit import short_coverage, unregistered_in_stores
+from mrcnn_core.studies.audit import short_coverage, unregistered_in_stores
 from mrcnn_core.book import figures, plots, registry_pages as R
 results, lr_store = Path(sys.argv[1]), sys.argv[2]
 out = {}

@@ -262,7 +262,7 @@ def test_banner_dates_are_a_whole_span():
 
 def test_one_formatter_writes_log_scale_settings_as_powers_of_ten():
     """A learning rate once printed as 0.00316228 in text and on Fig. 3's ticks (#34)."""
-    from mrcnn_core.formatting import interval, pct, pp, tex_value, value
+    from mrcnn_core.analysis.formatting import interval, pct, pp, tex_value, value
 
     assert value(10 ** -2.5) == "10<sup>-2.5</sup>" and value(1e-7) == "10<sup>-7</sup>"
     assert value(0.1) == "0.1" and value(3) == "3" and value(0.01) == "0.01"
@@ -271,7 +271,7 @@ def test_one_formatter_writes_log_scale_settings_as_powers_of_ten():
     assert value(0.0031) == "0.0031"  # not a half power of ten: as it is
     assert pct(0.7789) == "77.9%" and pp(2.94) == "+2.9 pp" and pp(-0.04) == "-0.0 pp"
     assert interval(1.64, 4.16) == "[+1.6, +4.2]" and interval(float("nan"), 1) == "(no interval)"
-    from mrcnn_core.formatting import cell
+    from mrcnn_core.analysis.formatting import cell
 
     assert [cell(x) for x in (400.0, 0.3, 7, None, float("nan"), "main")] == \
         ["400", "0.3", "7", "-", "-", "main"]

@@ -60,21 +60,113 @@ def test_no_import_circle():
     assert not circles, f"modules on an import circle: {circles}"
 
 
+#: the rooms of the package, bottom to top: a room imports only rooms below it (README: Layout)
+ROOMS = ["methods", "data", "method", "baselines", "experiments", "analysis", "studies", "book",
+         "commands"]
+
+
+def _room(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in ROOMS else None
+
+
+def test_rooms_only_look_down():
+    """No import (eager or lazy) runs from a room up to a room above it."""
+    graph = _imports(_modules())
+    up = [f"{m} -> {d}" for m, deps in sorted(graph.items()) if _room(m)
+          for d in sorted(deps) if _room(d) and ROOMS.index(_room(d)) > ROOMS.index(_room(m))]
+    assert not up, f"imports that run back up: {up}"
+
+
 @pytest.mark.parametrize("low,high", [
     ("mrcnn_core.analysis", "mrcnn_core.experiments.sweep_status"),  # the read side never runs sweeps
     ("mrcnn_core.analysis", "mrcnn_core.experiments.driver"),
-    ("mrcnn_core.analysis", "mrcnn_core.stability"),  # stability, pairs, findings sit above it
+    ("mrcnn_core.analysis", "mrcnn_core.studies"),  # stability, pairs, findings sit above it
     ("mrcnn_core.experiments.sweep_status", "mrcnn_core.analysis"),  # the sweep never reads analysis
     ("mrcnn_core.experiments.driver", "mrcnn_core.analysis"),
     ("mrcnn_core.experiments.distributed", "mrcnn_core.analysis"),
     ("mrcnn_core.methods", "mrcnn_core.experiments"),  # the registry is the bottom layer
-    ("mrcnn_core.stats", "mrcnn_core.analysis"),
+    ("mrcnn_core.analysis.stats", "mrcnn_core.analysis.reading"),  # statistics reads no store
+    ("mrcnn_core.method", "mrcnn_core.experiments"),  # the method knows no sweep
 ])
 def test_layers_only_look_down(low, high):
     graph = _imports(_modules())
     assert low in graph and any(m == high or m.startswith(high + ".") for m in graph)
     assert not any(m == high or m.startswith(high + ".") for m in _reach(graph, low)), \
         f"{low} imports {high} (directly or through another module)"
+
+
+def _top_level() -> set[str]:
+    return {p.name for p in ROOT.iterdir() if p.name != "__pycache__"
+            and (p.suffix == ".py" or (p.is_dir() and (p / "__init__.py").exists()))}
+
+
+def test_the_top_level_reads_as_the_architecture():
+    """At most 12 entries, each a room of ROOMS or one of the four files (#44)."""
+    top = _top_level()
+    assert len(top) <= 12, sorted(top)
+    assert top == {f"{r}.py" if r == "methods" else r for r in ROOMS} | {
+        "__init__.py", "__main__.py", "_compat.py"}, sorted(top)
+
+
+def test_the_readme_layout_table_matches_the_package():
+    """The README's Layout rows for ``mrcnn_core/<entry>`` are exactly the package's top level,
+    in the order of the rooms (bottom first)."""
+    import re
+
+    readme = (ROOT.parent / "README.md").read_text()
+    rows = re.findall(r"^\| `mrcnn_core/([^`/]+)/?` \|", readme, flags=re.M)
+    assert set(rows) == _top_level(), (sorted(rows), sorted(_top_level()))
+    assert len(rows) == len(set(rows))
+    rooms = [r.removesuffix(".py") for r in rows if r.removesuffix(".py") in ROOMS]
+    assert rooms == ROOMS, rooms
+    tree = re.findall(r"^[├└]── (\S+)", readme, flags=re.M)
+    assert {t.rstrip("/") for t in tree} == _top_level()
+
+
+def test_main_only_dispatches_and_each_command_has_its_module():
+    """``__main__`` is under 40 lines; every command of the CLI is a module of ``commands``
+    with ``add_parser`` and ``run`` (#44)."""
+    import importlib
+
+    from mrcnn_core.commands import COMMANDS
+    from mrcnn_core.commands.cli import parser
+
+    assert len((ROOT / "__main__.py").read_text().splitlines()) < 40
+    for name, mod in COMMANDS.items():
+        m = importlib.import_module(f"mrcnn_core.commands.{mod}")
+        assert callable(m.add_parser) and callable(m.run), name
+    sub = next(a for a in parser()._actions if a.dest == "cmd")
+    assert set(sub.choices) == set(COMMANDS)
+    assert {"sweep", "batch", "book", "verify", "fetch", "bench", "methods", "new-page",
+            "check-html", "campaign"} <= set(COMMANDS)
+
+
+#: lines of a function's body (its docstring not counted) above which its docstring says why
+MAX_BODY = 60
+
+
+def test_no_function_is_long_without_a_reason():
+    long = []
+    for m, f in _modules().items():
+        for node in ast.walk(ast.parse(f.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                doc = ast.get_docstring(node) or ""
+                body = node.body[1:] if doc and len(node.body) > 1 else node.body
+                n = node.end_lineno - body[0].lineno + 1
+                if n > MAX_BODY and "Long because" not in doc:
+                    long.append(f"{m}.{node.name}: {n} lines")
+    assert not long, long
+
+
+def test_the_front_page_data_flows_one_way():
+    """The front page renders what the ledger computes: its figure module reaches the studies
+    only through ``studies.ledger``, and nothing in the studies reaches the book."""
+    graph = _imports(_modules())
+    page = "mrcnn_core.book.figures.ledger"
+    assert {d for d in graph[page] if _room(d) == "studies"} - {"mrcnn_core.studies"} == {
+        "mrcnn_core.studies.ledger"}
+    assert not any(_room(d) in ("book", "commands") for d in _reach(graph, "mrcnn_core.studies.ledger"))
 
 
 def test_no_private_name_crosses_a_module():
@@ -133,14 +225,14 @@ def test_the_book_stores_hold_every_registered_method():
 def test_every_committed_store_holds_registered_methods_only():
     """A method removed from the registry while its store stays would leave unlabelled rows
     in every table and CSV: each committed store's methods are registered (#36)."""
-    from mrcnn_core.audit import unregistered_in_stores
+    from mrcnn_core.studies.audit import unregistered_in_stores
 
     assert list((ROOT.parent / "results").glob("**/runs.csv")), "no committed store found"
     assert unregistered_in_stores(ROOT.parent / "results") == []
 
 
 def test_the_unregistered_check_names_the_store(tmp_path):
-    from mrcnn_core.audit import unregistered_in_stores
+    from mrcnn_core.studies.audit import unregistered_in_stores
     from mrcnn_core.experiments.store import RUN_COLUMNS, ResultsStore
 
     row = dict.fromkeys(RUN_COLUMNS, "")
@@ -153,13 +245,13 @@ def test_the_unregistered_check_names_the_store(tmp_path):
 def test_every_committed_run_has_its_provenance():
     """A row whose provenance id its store cannot find has no recorded commit or device: the
     350 H200 Fig. 3 runs whose id was all digits were such rows until ids were read as text."""
-    from mrcnn_core.audit import runs_without_provenance
+    from mrcnn_core.studies.audit import runs_without_provenance
 
     assert runs_without_provenance(ROOT.parent / "results") == []
 
 
 def test_the_provenance_check_finds_a_numeric_looking_id_and_a_missing_one(tmp_path):
-    from mrcnn_core.audit import runs_without_provenance
+    from mrcnn_core.studies.audit import runs_without_provenance
     from mrcnn_core.experiments.store import RUN_COLUMNS, ResultsStore
 
     store = ResultsStore(tmp_path / "s")
@@ -175,7 +267,7 @@ def test_the_provenance_check_finds_a_numeric_looking_id_and_a_missing_one(tmp_p
 def test_the_baseline_store_covers_every_task_its_profile_plans():
     """A registered shallow method whose store covers 3 of 400 tasks passed the store test
     (#36): each method of the baselines profile covers every task it plans, per data set."""
-    from mrcnn_core.audit import planned_tasks, short_coverage
+    from mrcnn_core.studies.audit import planned_tasks, short_coverage
 
     assert len(planned_tasks("baselines", "cifar100")) == 400  # P(5,2)^2
     assert len(planned_tasks("baselines", "corel")) == 144  # P(4,2)^2
@@ -224,7 +316,8 @@ def test_the_repository_root_tracks_no_stray_output():
                            check=True).stdout.split()
     top = {f for f in files if "/" not in f}
     assert top <= {".gitignore", "Makefile", "README.md", "_config.yml", "_toc.yml",
-                   "environment.yml", "pyproject.toml", "LICENSE", "CITATION.cff"}, top
+                   "environment.yml", "pyproject.toml", "LICENSE", "CITATION.cff",
+                   "CHANGELOG.md"}, top
     stray = [f for f in files if f.endswith((".csv", ".csv.gz")) and not f.startswith(
         ("results/", "benchmarks/", "mrcnn_core/data/", "book/", "tests/"))]
     assert not stray, stray

@@ -6,9 +6,9 @@ import pytest
 from keras import ops
 
 from mrcnn_core import WeightsUnavailable, extract_features, load_cifar100
-from mrcnn_core import backend as B
-from mrcnn_core import features as F
-from mrcnn_core.model import flops_per_sample, forward, init_params, n_conv5
+from mrcnn_core.method import backend as B
+from mrcnn_core.method import features as F
+from mrcnn_core.method.model import flops_per_sample, forward, init_params, n_conv5
 
 SHARED_WEIGHTS = (Path(__file__).resolve().parents[2] / "shared" / "weights"
                   / "vgg16_imagenet_notop.weights.h5")
@@ -127,7 +127,7 @@ def test_shared_vgg16_file_gives_the_readme_probe_values(tmp_path):
 def test_fast_truncated_normal_draws_scipys_values(shape, std, seed):
     from scipy import stats
 
-    from mrcnn_core.model import truncated_normal
+    from mrcnn_core.method.model import truncated_normal
 
     got = truncated_normal(np.random.default_rng(seed), shape, std)
     ref = stats.truncnorm.rvs(-2.0, 2.0, scale=std, size=shape,

@@ -8,7 +8,7 @@ import nbformat as nbf
 import pytest
 import yaml
 
-from mrcnn_core.batch import GridError, _Store, expand, load_grid, point_name, run_batch
+from mrcnn_core.book.batch import GridError, _Store, expand, load_grid, point_name, run_batch
 from mrcnn_core.book.notebook import NotebookParameterError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from mrcnn_core.book.notebook import read_records
-from mrcnn_core.colab import install_cell, repository
+from mrcnn_core.book.colab import install_cell, repository
 from mrcnn_core.data.tasks import stratified_tasks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +51,7 @@ def test_stratified_slice_covers_target_domains_and_is_deterministic(tiny_cifar)
 
 
 def test_t4_estimate_by_hand():
-    from mrcnn_core.costs import run_flops
+    from mrcnn_core.method.costs import run_flops
 
     # VGG19 conv5: 4 layers x 2 x 9 x 512 x 512 x 4 positions; head 2 x (2 x 512^2 + 1024)
     per_image = 4 * 2 * 9 * 512 * 512 * 4 + 2 * (2 * 512 * 512 + 1024)

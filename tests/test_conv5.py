@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 from keras import ops
 
-from mrcnn_core import backend as B
-from mrcnn_core.model import conv5_layer, dense_conv5_matrix, forward, init_params
+from mrcnn_core.method import backend as B
+from mrcnn_core.method.model import conv5_layer, dense_conv5_matrix, forward, init_params
 
 
 def _stock_reference(x, k, b):

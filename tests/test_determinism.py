@@ -16,10 +16,10 @@ import pytest
 
 SCRIPT = textwrap.dedent("""
     import hashlib, json, sys, numpy as np
-    from mrcnn_core.model import init_params
-    from mrcnn_core.train import train_head
-    from mrcnn_core.graph import knn_graph, laplacian
-    from mrcnn_core import backend as B, determinism
+    from mrcnn_core.method.model import init_params
+    from mrcnn_core.method.train import train_head
+    from mrcnn_core.method.graph import knn_graph, laplacian
+    from mrcnn_core.method import backend as B, determinism
     rng = np.random.default_rng(0)
     T, n, C = int(sys.argv[1]), 200, 512  # the real head's shapes: smaller ones hid the race
     xs = (3 * rng.normal(size=(T, n, 2, 2, C))).astype(np.float32)
@@ -61,9 +61,9 @@ def test_mrcnn_reruns_bitwise(backend):
 
 def test_task_alone_equals_task_in_a_batch():
     """A task trained alone follows, to float tolerance, its trajectory inside a batch of 3."""
-    from mrcnn_core.graph import knn_graph, laplacian
-    from mrcnn_core.model import init_params
-    from mrcnn_core.train import train_head
+    from mrcnn_core.method.graph import knn_graph, laplacian
+    from mrcnn_core.method.model import init_params
+    from mrcnn_core.method.train import train_head
 
     rng = np.random.default_rng(1)
     T, n, C = 3, 40, 32
@@ -89,7 +89,7 @@ def test_tensorflow_runs_one_inter_op_thread():
     """The 20-step check above passed with the one-pass forward alone, yet a 200-step run on
     a real task still parted from its re-run until TensorFlow ran one inter-op thread
     (benchmarks/RESULTS.md): the setting must be in place, and recorded as such."""
-    from mrcnn_core import backend as B, determinism
+    from mrcnn_core.method import backend as B, determinism
 
     if B.name() != "tensorflow":
         pytest.skip("TensorFlow setting")
@@ -101,7 +101,7 @@ def test_tensorflow_runs_one_inter_op_thread():
 
 
 def test_nondeterministic_switch_is_recorded():
-    code = ("from mrcnn_core import determinism as d; import os; "
+    code = ("from mrcnn_core.method import determinism as d; import os; "
             "print(d.status()['deterministic'], 'xla' in os.environ.get('XLA_FLAGS', ''))")
     for be in ("tensorflow", "jax"):
         env = dict(os.environ, KERAS_BACKEND=be, MRCNN_NONDETERMINISTIC="1", JAX_PLATFORMS="cpu")
@@ -115,7 +115,7 @@ def test_tensorflow_started_before_the_package_is_recorded_as_not_deterministic(
     """If the caller ran a TensorFlow op before importing the package, one inter-op thread can
     no longer be set: the runs must say 'no', not claim a determinism they lack."""
     code = ("import tensorflow as tf; tf.constant(1.0) + 1; import mrcnn_core; "
-            "from mrcnn_core import determinism as d; print(d.status()['deterministic'])")
+            "from mrcnn_core.method import determinism as d; print(d.status()['deterministic'])")
     env = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="3")
     env.pop(  # the switch must not be what makes it "no"
         "MRCNN_NONDETERMINISTIC", None)

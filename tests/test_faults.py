@@ -23,7 +23,7 @@ from conftest import write_cifar, write_corel
 from mrcnn_core.__main__ import main
 from mrcnn_core.experiments import ResultsStore, StoreError
 from mrcnn_core.experiments.store import RUN_COLUMNS
-from mrcnn_core.faults import POINTS
+from mrcnn_core.experiments.faults import POINTS
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = []  # (name) of every case below, counted in the closing test
@@ -159,7 +159,7 @@ def test_cifar_label_beyond_meta(tmp_path):
 
 
 def test_weights_file_garbage(tmp_path):
-    from mrcnn_core.features import WeightsUnavailable, resolve_weights
+    from mrcnn_core.method.features import WeightsUnavailable, resolve_weights
 
     f = tmp_path / "w.weights.h5"
     f.write_bytes(b"garbage")
@@ -334,7 +334,7 @@ def test_garbage_tls_files(tmp_path, capsys):
 
 def test_batch_refuses_stale_points(tmp_path, capsys):
     """Defect 1: a changed fixed value or notebook reused the old point's result."""
-    from mrcnn_core.batch import _Store, run_batch
+    from mrcnn_core.book.batch import _Store, run_batch
 
     nb = tiny_notebook(tmp_path / "n.ipynb")
     g = tmp_path / "g.yaml"
@@ -395,7 +395,7 @@ def test_book_outside_a_checkout(tmp_path):
 
 
 def test_a_bug_of_ours_says_so(capsys, monkeypatch):
-    import mrcnn_core.__main__ as M
+    import mrcnn_core.commands.cli as M
 
     def boom(a):
         raise TypeError("unsupported operand")
@@ -484,7 +484,7 @@ def test_kill_at_a_batch_write_point_then_resume(tmp_path, point):
     else:  # a worker dies after writing a notebook: Dask runs the point again
         assert first.returncode == 0, err[-2000:]
     assert (tmp_path / "once").exists(), "the fault fired"
-    from mrcnn_core.batch import _Store
+    from mrcnn_core.book.batch import _Store
 
     pts = _Store(out).points()
     assert len(pts) == 1 and (pts["status"] == "ok").all()  # stored once, after the fault

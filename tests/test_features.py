@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from mrcnn_core import WeightsUnavailable, extract_features, load_cifar100
-from mrcnn_core import features as F
+from mrcnn_core.method import features as F
 
 
 @pytest.fixture

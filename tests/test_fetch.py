@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mrcnn_core import fetch as F
+from mrcnn_core.experiments import fetch as F
 from mrcnn_core.__main__ import main
 
 from test_manifest import _official_from
@@ -85,7 +85,7 @@ def test_unknown_fetch_step(tmp_path):
 
 
 def test_a_page_fetches_only_what_it_needs():
-    from mrcnn_core.fetch import page_needs
+    from mrcnn_core.experiments.fetch import page_needs
 
     assert page_needs("23_fig3") == []  # reads the committed stores only
     assert page_needs("01_data") == ["data"]
@@ -96,7 +96,7 @@ def test_a_page_fetches_only_what_it_needs():
 def test_colab_fetch_points_the_package_at_what_it_fetched(tmp_path, monkeypatch):
     """On Colab the install cell fetches, then MRCNN_DATA_DIR names the result; a failed step
     is one line and the page goes on; a reader's own MRCNN_DATA_DIR is kept."""
-    from mrcnn_core import fetch as F
+    from mrcnn_core.experiments import fetch as F
 
     calls = []
     monkeypatch.delenv("MRCNN_DATA_DIR", raising=False)

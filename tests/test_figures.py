@@ -90,7 +90,7 @@ def test_training_curve_spike_is_clipped_and_said():
 
 def test_fig2b_plots_the_claim_with_the_front_pages_numbers():
     """Fig. 2(b)'s gain panel shows the rho the front page tests (one function computes it)."""
-    from mrcnn_core import findings as F
+    from mrcnn_core.studies import findings as F
 
     runs = store_rows(domains=6)
     # MRCNN's gain grows with the domain index while epsilon falls: rho(epsilon, gain) = -1

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mrcnn_core import findings as F
+from mrcnn_core.studies import findings as F
 
 
 def store(mrcnn_gain=0.02, domains=6, sources=3, poor_domain=None, eps_slope=-1.0,
@@ -119,7 +119,7 @@ def test_the_one_verdict_rule(lo, hi, sign, expected):
 
 def test_the_ledger_on_a_synthetic_store():
     """The front page's ledger on a store whose answer is known: MRCNN +2 pp everywhere."""
-    from mrcnn_core import ledger as L
+    from mrcnn_core.studies import ledger as L
     from mrcnn_core.book.figures.ledger import ledger_page
 
     runs = store(sources=4)

@@ -5,9 +5,9 @@ import pytest
 from sklearn.base import clone
 
 from mrcnn_core import MRCNN, VGG, GraphSpec, knn_graph
-from mrcnn_core.ablations import VARIANTS, variant
+from mrcnn_core.method.ablations import VARIANTS, variant
 from mrcnn_core.data.tasks import Dataset, make_tasks
-from mrcnn_core.fit import fit_task
+from mrcnn_core.method.fit import fit_task
 
 
 @pytest.mark.parametrize("kw,msg", [

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mrcnn_core import ledger as L
+from mrcnn_core.studies import ledger as L
 from mrcnn_core.book import figures
 from mrcnn_core.book.figures import ledger as LP
 
@@ -41,7 +41,7 @@ def test_tsvm_lr_is_one_number_under_both_backbones(committed):
 
 
 def test_the_held_out_cells_are_the_planned_analysis(committed):
-    from mrcnn_core import heldout as H
+    from mrcnn_core.studies import heldout as H
     from mrcnn_core.analysis import load_runs
 
     planned = H.analyse(load_runs("results/heldout-vgg16", experiment="pairs", ok_only=False))
@@ -93,7 +93,7 @@ def test_license_and_citation_name_the_repository_url_set_in_one_place():
 
     import yaml
 
-    from mrcnn_core.colab import repository
+    from mrcnn_core.book.colab import repository
 
     root = Path(__file__).resolve().parents[1]
     url, _ = repository()

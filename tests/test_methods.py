@@ -121,7 +121,8 @@ def test_rejects_bad_parameters_with_a_clear_error(m, corel_task):
 
 
 def test_every_derived_list_holds_every_method():
-    from mrcnn_core import analysis, hparams
+    from mrcnn_core import analysis
+    from mrcnn_core.method import hparams
     from mrcnn_core.baselines import BASELINES
     from mrcnn_core.book import figures, plots
     from mrcnn_core.experiments import profile

@@ -53,7 +53,7 @@ def test_toc_is_the_page_list():
     assert dict((p, x) for p, _, x in ps)["30_full_baselines"]["results_dir"] == "results/baselines"
     # Table 1 on the paper's backbone: the same notebook on profile imagenet-vgg19, and the
     # page the front page's VGG19 row links to
-    from mrcnn_core.findings import VGG19_PAGE
+    from mrcnn_core.studies.findings import VGG19_PAGE
 
     assert (VGG19_PAGE, "20_table1") in [(p, s) for p, s, _ in ps]
     assert dict((p, x) for p, _, x in ps)[VGG19_PAGE]["profile"] == "imagenet-vgg19"
@@ -202,7 +202,7 @@ def test_book_builds_with_every_page(real_cifar_root, real_corel_path, readers_b
     front = (html / "book" / "generated" / "index.html").read_text()
     assert 'class="dataframe ledger"' in front and "MRCNN beats VGG" in front
     ledger = read_records(ROOT / "book" / "generated" / "index.ipynb")["ledger"]
-    from mrcnn_core.ledger import VERDICTS
+    from mrcnn_core.studies.ledger import VERDICTS
 
     assert ledger["mrcnn_vgg | vgg16"]["verdict"] in VERDICTS
     # the answer (the tally) comes before the matrix, and the matrix before the provenance
@@ -256,7 +256,7 @@ def _committed_store_pages_render_without_training(real_cifar_root):
     assert {"VGG", "MRCNN", "LR", "TSVM"} <= set(t1)
     # the front page's verdicts come from the committed stores (computed, never typed)
     f = read_records(gen / "index.ipynb")
-    from mrcnn_core.ledger import VERDICTS
+    from mrcnn_core.studies.ledger import VERDICTS
 
     assert f["ledger"]["tsvm_lr | vgg16"]["verdict"] in VERDICTS
     assert f["ledger"]["mrcnn_vgg | vgg16"]["number"].endswith("]")

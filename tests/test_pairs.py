@@ -73,7 +73,7 @@ def synthetic(pairs_gain: dict, domains=6, sources=3) -> pd.DataFrame:
 
 
 def test_pair_table_and_claims_by_hand():
-    from mrcnn_core import pairs as P
+    from mrcnn_core.studies import pairs as P
 
     runs = P.pair_runs(synthetic({"a/b": 0.03, "c/d": -0.02, "e/f": 0.0}))
     t = P.pair_table(runs)
@@ -95,7 +95,7 @@ def test_pair_table_and_claims_by_hand():
 def test_shallow_runs_alone_give_tsvm_minus_lr_per_pair():
     """The CPU-only part of the study (LR and TSVM on every task) answers the paper's first
     claim per pair before any CNN run exists."""
-    from mrcnn_core import pairs as P
+    from mrcnn_core.studies import pairs as P
 
     runs = synthetic({"a/b": 0.0, "c/d": 0.0})
     runs = runs[runs["method"] == "lr"]
@@ -120,7 +120,7 @@ def test_lr_and_tsvm_means_are_over_the_tasks_both_hold():
     """A sweep part-way through the shallow runs (LR on every task, TSVM on some): the LR and
     TSVM columns were means over different tasks beside a paired TSVM - LR; now both are over
     the tasks both hold, and the table says how many."""
-    from mrcnn_core import pairs as P
+    from mrcnn_core.studies import pairs as P
 
     lr = synthetic({"a/b": 0.0}, domains=6, sources=3)
     lr = lr[lr["method"] == "lr"].assign(accuracy=np.linspace(0.5, 0.84, 18))
@@ -146,14 +146,14 @@ def test_page_without_a_pairs_store_says_so():
 
 
 def test_front_page_row_of_the_pairs_study():
-    from mrcnn_core import findings as F
+    from mrcnn_core.studies import findings as F
 
     main = synthetic({"x/y": 0.01}).assign(experiment="main", variant="paper")
     pairs = synthetic({"a/b": 0.03, "c/d": -0.02, "e/f": 0.0, "g/h": 0.01, "i/j": 0.02})
     f = F.findings(main, pairs)
     r = f[f["claim"] == "The gain holds on other superclass pairs"].iloc[0]
     assert r["clusters"] == 6 and r["dataset"] == "cifar100 (6 pairs)"
-    from mrcnn_core import pairs as P
+    from mrcnn_core.studies import pairs as P
 
     t = P.pair_table(P.pair_runs(pairs, main, P.paper_sample(main)))
     paper = t.loc[P.PAPER_PAIR, "MRCNN - VGG (pp)"]  # 1 pp +- the sample's jitter
@@ -171,7 +171,7 @@ def test_a_methods_subset_stores_the_full_sweeps_keys(tmp_path, tiny_cifar, monk
     import io
     import json
 
-    from mrcnn_core.verify import verify
+    from mrcnn_core.studies.verify import verify
 
     monkeypatch.setenv("MRCNN_DATA_DIR", str(tiny_cifar))
     monkeypatch.setenv("MRCNN_CACHE_DIR", str(tmp_path / "cache"))
@@ -201,7 +201,7 @@ def test_a_row_subset_cache_runs_its_tasks_and_refuses_others(tmp_path, tiny_cif
     import shutil
 
     from mrcnn_core.experiments import ResultsStore, SweepStopped, plan, profile_context, sweep
-    from mrcnn_core.features import FeaturesIncomplete, rows_path, save_rows
+    from mrcnn_core.method.features import FeaturesIncomplete, rows_path, save_rows
     from test_backbone import SHA, SHARED_WEIGHTS
 
     if not SHARED_WEIGHTS.is_file():
@@ -239,7 +239,7 @@ def test_a_row_subset_cache_runs_its_tasks_and_refuses_others(tmp_path, tiny_cif
 def test_front_page_row_of_tsvm_over_lr_on_other_pairs():
     """With the shallow part of the study stored, the paper's first claim gets a row over
     pairs: each pair one point (the paper's pair from the main store included)."""
-    from mrcnn_core import findings as F
+    from mrcnn_core.studies import findings as F
 
     main = synthetic({"x/y": 0.0}).assign(experiment="main", variant="paper")
     main = pd.concat([main, main[main["method"] == "lr"].assign(
@@ -258,7 +258,7 @@ def test_front_page_row_of_tsvm_over_lr_on_other_pairs():
 
 def test_front_page_pairs_row_waits_for_another_pair():
     """The paper's pair alone (from the main store) is no cross-pair finding: 'not run'."""
-    from mrcnn_core import findings as F
+    from mrcnn_core.studies import findings as F
 
     main = synthetic({"x/y": 0.01}).assign(experiment="main", variant="paper")
     only_lr = synthetic({"a/b": 0.0})

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mrcnn_core import heldout as H
-from mrcnn_core import prereg
+from mrcnn_core.studies import heldout as H
+from mrcnn_core.studies import prereg
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -169,7 +169,7 @@ def test_analysis_on_the_planned_sample():
 
 
 def test_front_page_rows_say_pending_until_complete():
-    from mrcnn_core import findings as F
+    from mrcnn_core.studies import findings as F
 
     def real_pairs(runs):
         names = {f"P{p}/N{p}": H.pair_name(*H.PAIRS[p]) for p in range(3)}

@@ -6,7 +6,7 @@ from pathlib import Path
 from mrcnn_core.baselines.lr import C_GRID
 from mrcnn_core.baselines.tca import DIM_GRID
 from mrcnn_core.baselines.tsvm import LAMBDA_GRID
-from mrcnn_core.hparams import PAPER
+from mrcnn_core.method.hparams import PAPER
 
 # the protocol page's method table is written from the registry at each build (it includes
 # book/generated/methods_table.md): check the text the page shows

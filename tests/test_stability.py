@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mrcnn_core import stability as S
+from mrcnn_core.studies import stability as S
 
 
 def runs():

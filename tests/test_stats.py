@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mrcnn_core import stats as S
+from mrcnn_core.analysis import stats as S
 from mrcnn_core.analysis import paired, per_task
 
 

@@ -231,7 +231,7 @@ def test_ablation_variants_all_run(tmp_path, corel_env):
 def test_fc7_graph_rebuild_and_minibatch_change_training():
     import numpy as np
     from mrcnn_core.data.tasks import Dataset, make_tasks
-    from mrcnn_core.fit import Job, resolve_hparams, run_jobs
+    from mrcnn_core.method.fit import Job, resolve_hparams, run_jobs
 
     rng = np.random.default_rng(0)
     classes = np.repeat(np.arange(8), 20)

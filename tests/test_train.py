@@ -3,13 +3,14 @@ import numpy as np
 import pytest
 from keras import ops
 
-from mrcnn_core import MRCNN, VGG, backend as B
+from mrcnn_core import MRCNN, VGG
+from mrcnn_core.method import backend as B
 from mrcnn_core.data.tasks import Dataset, make_tasks
-from mrcnn_core.fit import fit_task, resolve_hparams
-from mrcnn_core.graph import knn_graph, laplacian
-from mrcnn_core.losses import cross_entropy, l2_penalty, manifold_term
-from mrcnn_core.model import forward, init_params
-from mrcnn_core.train import train_head
+from mrcnn_core.method.fit import fit_task, resolve_hparams
+from mrcnn_core.method.graph import knn_graph, laplacian
+from mrcnn_core.method.losses import cross_entropy, l2_penalty, manifold_term
+from mrcnn_core.method.model import forward, init_params
+from mrcnn_core.method.train import train_head
 
 
 def blobs(seed=0, n=40, d=6, shift=1.5):
@@ -126,7 +127,7 @@ def test_batched_equals_sequential():
     hp = [dict(alpha=0.1, lr=1e-2), dict(alpha=0.0, lr=3e-3), dict(alpha=1.0, lr=1e-2)]
     jobs_seq = [fit_task(t, "mrcnn", seed=i, k=3, **h, **kw)
                 for i, (t, h) in enumerate(zip(tasks, hp))]
-    from mrcnn_core.fit import Job, run_jobs
+    from mrcnn_core.method.fit import Job, run_jobs
     jobs = [Job(t, "mrcnn", i, resolve_hparams("mrcnn", "synthetic", k=3, steps=20, **h))
             for i, (t, h) in enumerate(zip(tasks, hp))]
     batched = run_jobs(jobs, batch_size=3, widths=(16, 16))
@@ -142,7 +143,7 @@ def test_fit_task_reports_everything():
     r = fit_task(t, "mrcnn", steps=5, widths=(8, 8), k=3)
     # accuracy counts whole target samples; epsilon is eq. (9) on the task's own graph
     assert r.accuracy * r.n_target == pytest.approx(round(r.accuracy * r.n_target), abs=1e-9)
-    from mrcnn_core.graph import neighbour_confusion
+    from mrcnn_core.method.graph import neighbour_confusion
     m = knn_graph(t.dataset.x[t.target_idx].reshape(r.n_target, -1), 3)
     assert r.epsilon == pytest.approx(neighbour_confusion(m, t.yt), abs=1e-12)
     assert set(r.curves) == {"loss", "ce", "omega", "l2", "target_acc"}

@@ -127,7 +127,7 @@ def test_the_cpu_is_named_by_generation_not_only_by_its_masked_name():
     provenance names the family, model and widest vector ISA, and verify calls a store whose
     CPU is recorded by name only another device (it cannot know it was this one)."""
     from mrcnn_core.experiments.provenance import cpu_model
-    from mrcnn_core.verify import _same_env
+    from mrcnn_core.studies.verify import _same_env
 
     info = ("processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 17\n"
             "model name\t: AMD EPYC\nflags\t\t: fpu sse4_2 avx avx2 avx512f avx512bw\n\n"

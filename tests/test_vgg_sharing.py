@@ -5,9 +5,9 @@ import pytest
 
 from mrcnn_core import extract_features, load_cifar100
 from mrcnn_core.data.tasks import make_tasks
-from mrcnn_core.fit import Job, resolve_hparams, run_jobs, training_key
-from mrcnn_core.model import init_params
-from mrcnn_core.train import train_head
+from mrcnn_core.method.fit import Job, resolve_hparams, run_jobs, training_key
+from mrcnn_core.method.model import init_params
+from mrcnn_core.method.train import train_head
 from tests.test_train import feature_dataset
 
 
@@ -51,7 +51,7 @@ def test_shared_training_is_bit_equal_to_per_task(monkeypatch):
     keys = [training_key(j) for j in _jobs(tasks)]
     assert len(set(keys)) < len(keys)
     per_task = run_jobs(_jobs(tasks), widths=(16, 16))
-    import mrcnn_core.fit as fit
+    import mrcnn_core.method.fit as fit
 
     calls = []
     real = fit.train_head
@@ -70,7 +70,7 @@ def test_shared_training_is_bit_equal_to_per_task(monkeypatch):
 
 def test_trainings_are_kept_across_calls_and_curves_keep_the_per_task_form(monkeypatch):
     tasks = make_tasks(feature_dataset(), "pos", "neg")[:4]
-    import mrcnn_core.fit as fit
+    import mrcnn_core.method.fit as fit
 
     calls = []
     real = fit.train_head

@@ -4,7 +4,7 @@ Read-only on the stores.  One module per concept: ``reading`` (stores -> one row
 run key, per-task means), ``tables`` (Table 1 and 2), ``banner`` (what a page says about
 its numbers, the per-task CSV), ``compare`` (paired comparisons and their verdicts),
 ``sensitivity`` (Fig. 3, the ablations, the Corel control).  The statistics themselves are
-``mrcnn_core.stats``.
+``mrcnn_core.analysis.stats``.
 """
 from .reading import (  # noqa: F401
     load_runs, prefer_deterministic, STUDY_PAPER_POINT, with_paper_point, CONFIG_COLUMNS, latest_config, load_provenance, result_folders, NO_GRAPH, per_task, curves)
@@ -18,4 +18,4 @@ from .compare import (  # noqa: F401
 from .sensitivity import (  # noqa: F401
     sensitivity, point_intervals, sensitivity_claims, ABLATION_LABEL, ablation_table, CONTROL_SETTINGS, CONTROL_PAIRS, control_runs, control_table, control_claims)
 from ..experiments.store import store_folders  # noqa: F401
-from ..stats import MIN_CLUSTERS, N_BOOT, cluster_bootstrap, cluster_ci, interval_word  # noqa: F401
+from .stats import MIN_CLUSTERS, N_BOOT, cluster_bootstrap, cluster_ci, interval_word  # noqa: F401

@@ -6,7 +6,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..formatting import dataset_name
+from .formatting import dataset_name
 from ..methods import CNN, REGISTRY
 from .reading import NO_GRAPH, load_provenance
 from .tables import METHOD_LABEL, methods_in
@@ -53,34 +53,49 @@ def provenance_banner(df: pd.DataFrame, folders: Sequence) -> str:
         return "**No results found** in " + ", ".join(map(str, folders))
     prov = {p["prov_id"]: p for p in load_provenance(*folders)}
     used = [prov[i] for i in df["prov_id"].dropna().unique() if i in prov]
-    profiles = sorted(df["profile"].dropna().unique())
-    cnn = df[df["method"].isin(CNN)]
-    images = cnn[cnn["dataset"] != "corel"]
-    backbones = sorted({str(b) for b in images.get("backbone", pd.Series(dtype=str)).dropna()
-                        if str(b)}) or (["vgg19"] if len(images) else [])
+    facts = _facts(df, used)
+    line, warn = _visible_line(df, prov, used, facts)
+    lines = _details(df, used, facts)
+    # answer first (#34): the provenance is one folded line under the page's answer; a
+    # warning that the numbers are not a result stays visible above it
+    visible = ("⚠️ " + "; ".join(warn) + "\n\n") if warn else ""
+    return (f"{visible}<details><summary>Provenance: {md_inline(line)} (stores, weights, "
+            f"backend, device, dates, coverage per method, differences from the "
+            f"paper)</summary>\n\n" + "\n\n".join(lines) + "\n\n</details>")
+
+
+def _commit_text(p: dict, n: int) -> str:
+    """A record's commit cut to ``n`` characters; a dirty tree's runs say so (#42)."""
+    c = str(p.get("git_commit"))
+    return c[:n] + ("+dirty" if c.endswith("+dirty") else "")
+
+
+def _facts(df: pd.DataFrame, used: list[dict]) -> dict:
+    """What both parts of the banner say: profiles, backbones, weights, data sizes."""
+    images = df[df["method"].isin(CNN) & (df["dataset"] != "corel")]
     weights = sorted(images["weights"].dropna().unique())
-
-    def uniq(key, n=200):
-        return ", ".join(sorted({str(p.get(key)) for p in used}))[:n] or "?"
-
     n_samples = sorted({(p.get("dataset"), p.get("n_samples")) for p in used})
-    # a dirty tree's runs say so wherever their commit is shown (#42)
-    commits = sorted({str(p.get("git_commit"))[:7]
-                      + ("+dirty" if str(p.get("git_commit")).endswith("+dirty") else "")
-                      for p in used})
-    reduced = any(n and d == "cifar100" and n < 60000 for d, n in n_samples)
-    random_w = any(str(w).startswith("none") for w in weights)
-    # the visible line
-    kind = ("random weights" if random_w else "ImageNet weights") if len(images) else ""
-    data = ", ".join(dataset_name(d) + (" (reduced)" if d == "cifar100" and reduced else "")
+    return dict(profiles=sorted(df["profile"].dropna().unique()), images=images,
+                backbones=sorted({str(b) for b in images.get("backbone", pd.Series(dtype=str))
+                                  .dropna() if str(b)}) or (["vgg19"] if len(images) else []),
+                weights=weights, n_samples=n_samples,
+                reduced=any(n and d == "cifar100" and n < 60000 for d, n in n_samples),
+                random_w=any(str(w).startswith("none") for w in weights))
+
+
+def _visible_line(df: pd.DataFrame, prov: dict, used: list[dict], f: dict) -> tuple[str, list]:
+    """The one line (profile, backbone, data, coverage, commit) and the warnings."""
+    commits = sorted({_commit_text(p, 7) for p in used})
+    kind = ("random weights" if f["random_w"] else "ImageNet weights") if len(f["images"]) else ""
+    data = ", ".join(dataset_name(d) + (" (reduced)" if d == "cifar100" and f["reduced"] else "")
                      for d in sorted(df["dataset"].unique()))
     short_cov = ", ".join(f"{dataset_name(d)} {x['task_id'].nunique()} tasks"
                           for d, x in df.groupby("dataset"))
     seeds = df.groupby(["dataset", "task_id", "method"])["seed"].nunique()
     seed_txt = f"{seeds.min()}" if seeds.min() == seeds.max() else f"{seeds.min()}-{seeds.max()}"
-    head = [f"**{', '.join(profiles)}**"]
-    if backbones:
-        head.append(f"backbone {', '.join(backbones)} ({kind})")
+    head = [f"**{', '.join(f['profiles'])}**"]
+    if f["backbones"]:
+        head.append(f"backbone {', '.join(f['backbones'])} ({kind})")
     # one commit is named; several are counted (listed in the folded part)
     head += [f"data {data}", f"{short_cov}, {seed_txt} seed(s) per task, {len(df)} runs",
              f"commit {commits[0]}" if len(commits) == 1 else f"{len(commits)} commits"]
@@ -88,30 +103,34 @@ def provenance_banner(df: pd.DataFrame, folders: Sequence) -> str:
     lost = int((~df["prov_id"].astype(str).isin(prov)).sum())
     if lost:  # rows whose provenance the store lacks: no commit can be named for them (#42)
         head[-1] += f" ({lost} runs without a provenance record: commit unknown)"
-    if random_w:
+    if f["random_w"]:
         warn.append("random backbone weights: not the paper's setting")
-    if "smoke" in profiles:
+    if "smoke" in f["profiles"]:
         warn.append("smoke profile: a pipeline check, not a result")
     unknown = sorted(set(df["method"].astype(str)) - set(REGISTRY))
     if unknown:  # rows no table or figure shows (no label, no colour): said, not dropped (#42)
         n = int(df["method"].astype(str).isin(unknown).sum())
         warn.append(f"{n} stored runs of method(s) {unknown} that the registry does not hold "
                     "are not shown (mrcnn_core/methods.py)")
-    line = " · ".join(head)
-    # the folded details
-    lines = ["**Stores:** " + ", ".join(f"`{f}`" for f in sorted({str(x) for x in df.get('store', [])}))]
-    if len(images):
-        lines.append(f"**Backbone:** {', '.join(backbones)} &nbsp; **Weights:** "
-                     + ", ".join(f"`{w}`" for w in weights))
+    return " · ".join(head), warn
+
+
+def _details(df: pd.DataFrame, used: list[dict], f: dict) -> list[str]:
+    """The folded part: stores, weights, backend, device, commits, data, dates, coverage,
+    determinism and the differences from the paper."""
+    def uniq(key, n=200):
+        return ", ".join(sorted({str(p.get(key)) for p in used}))[:n] or "?"
+
+    lines = ["**Stores:** " + ", ".join(f"`{x}`" for x in sorted({str(x) for x in df.get('store', [])}))]
+    if len(f["images"]):
+        lines.append(f"**Backbone:** {', '.join(f['backbones'])} &nbsp; **Weights:** "
+                     + ", ".join(f"`{w}`" for w in f["weights"]))
+    mixed = sorted({str(p["mixed_store"]) for p in used if p.get("mixed_store")})
     lines += [f"**Backend/device:** {uniq('backend')} / {uniq('device')} &nbsp; **Commits:** "
-              + ", ".join(sorted({str(p.get('git_commit'))[:12]
-                                  + ("+dirty" if str(p.get("git_commit")).endswith("+dirty") else "")
-                                  for p in used}))
-              + ("" if not any(p.get("mixed_store") for p in used) else
-                 " (**mixed store**: extended by another commit or code, because: "
-                 + "; ".join(sorted({str(p["mixed_store"]) for p in used if p.get("mixed_store")}))
-                 + ")"),
-              "**Data:** " + ", ".join(f"{d} ({n} samples)" for d, n in n_samples)
+              + ", ".join(sorted({_commit_text(p, 12) for p in used}))
+              + ("" if not mixed else " (**mixed store**: extended by another commit or code, "
+                 "because: " + "; ".join(mixed) + ")"),
+              "**Data:** " + ", ".join(f"{d} ({n} samples)" for d, n in f["n_samples"])
               + f" &nbsp; **Dates:** {date_range(used)}",
               f"**Coverage ({len(df)} runs):** {coverage_line(df)}",
               determinism_line(df)]
@@ -119,19 +138,14 @@ def provenance_banner(df: pd.DataFrame, folders: Sequence) -> str:
     # of an older book said VGG19 "cannot be had offline")
     diffs = sorted({x for p in used for x in p.get("differences", [])
                     if not x.startswith("Backbone:")})
-    if len(images):
-        diffs = [_backbone_words(p) for p in profiles if _backbone_words(p)] + diffs
-    if reduced and not any(x.startswith("Data:") for x in diffs):
+    if len(f["images"]):
+        diffs = [_backbone_words(p) for p in f["profiles"] if _backbone_words(p)] + diffs
+    if f["reduced"] and not any(x.startswith("Data:") for x in diffs):
         diffs.append("Data: the reduced CIFAR-100 (100 images per class: domains of 200, not "
                      "1,200 images), where the same alpha weighs Omega about 6x less.")
     if diffs:
         lines.append("**Differences from the paper:** " + " ".join(diffs))
-    # answer first (#34): the provenance is one folded line under the page's answer; a
-    # warning that the numbers are not a result stays visible above it
-    visible = ("⚠️ " + "; ".join(warn) + "\n\n") if warn else ""
-    return (f"{visible}<details><summary>Provenance: {md_inline(line)} (stores, weights, "
-            f"backend, device, dates, coverage per method, differences from the "
-            f"paper)</summary>\n\n" + "\n\n".join(lines) + "\n\n</details>")
+    return lines
 
 
 def _backbone_words(profile: str) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..formatting import dataset_name, interval, pp
+from .formatting import dataset_name, interval, pp
 from ..methods import table1_pairs
-from ..stats import MIN_CLUSTERS, N_BOOT, cluster_bootstrap, p_text, rng_for
+from .stats import MIN_CLUSTERS, N_BOOT, cluster_bootstrap, p_text, rng_for
 from .tables import METHOD_LABEL, by_target_domain, task_table
 
 def paired_differences(pt: pd.DataFrame, pairs) -> pd.DataFrame:
@@ -154,7 +154,7 @@ def stage_intervals(runs: pd.DataFrame, a: str = "mrcnn", b: str = "vgg",
     """Per data set: a - b (pp) with its one-stage interval (target domains, seeds averaged
     first) and its two-stage interval (then each task's seeds resampled), on the (task, seed)
     runs where both methods ran; the coverage says exactly what was averaged."""
-    from ..stats import two_stage_bootstrap
+    from .stats import two_stage_bootstrap
 
     rows = []
     for ds, d in seed_differences(runs, a, b).groupby("dataset"):

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..ablations import LABELS
-from ..formatting import value
-from ..stats import N_BOOT, cluster_bootstrap, holm, rng_for
+from ..method.ablations import LABELS
+from .formatting import value
+from .stats import N_BOOT, cluster_bootstrap, holm, rng_for
 
 
 def sensitivity(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -132,7 +132,7 @@ def sensitivity_claims(sens: dict[str, pd.DataFrame], base: dict, collapse: floa
     return out
 
 
-ABLATION_LABEL = LABELS  # the ablation table's labels (mrcnn_core/ablations.py)
+ABLATION_LABEL = LABELS  # the ablation table's labels (mrcnn_core/method/ablations.py)
 
 
 def ablation_table(df: pd.DataFrame) -> pd.DataFrame:

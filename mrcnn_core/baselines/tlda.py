@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 from keras import ops
 
-from .. import backend as B
-from ..optim import adam_init, adam_update
+from ..method import backend as B
+from ..method.optim import adam_init, adam_update
 from .base import BaselineMixin, check_inputs
 
 

@@ -114,19 +114,22 @@ def pages(toc: Path | None = None) -> list[tuple[str, str, dict]]:
 def check_environment(profile) -> None:
     """Fail within seconds, before any notebook runs, if the profile's weights can't be had."""
     from ..experiments.sweep_status import profile_weights
-    from ..features import check_imagenet_available, resolve_weights
+    from ..method.features import check_imagenet_available, resolve_weights
 
     w, b, sha = profile_weights(profile)
     if resolve_weights(w, sha) == "imagenet":
         check_imagenet_available(b)
 
 
-def main(args) -> int:
+def build_book(profile: str, only: str | None = None, no_build: bool = False,
+               compute: bool | None = None) -> int:
+    """Run the pages of ``profile`` (all, or the comma-separated ``only``) into
+    book/generated, then build the HTML unless ``no_build``; the build's exit status."""
     from ..experiments import load_profile
 
-    prof = load_profile(args.profile)
+    prof = load_profile(profile)
     profile = prof.name
-    compute = bool(prof.options.get("book_computes", True)) if args.compute is None else args.compute
+    compute = bool(prof.options.get("book_computes", True)) if compute is None else compute
     check_environment(prof)
     OUT.mkdir(parents=True, exist_ok=True)
     from .registry_pages import write as write_registry_pages
@@ -134,7 +137,7 @@ def main(args) -> int:
     write_registry_pages(OUT, ROOT / "results")  # the prose pages' lists of methods and stores
     t0 = time.perf_counter()
     known = pages()
-    only = [p for p in (args.only or "").split(",") if p]
+    only = [p for p in (only or "").split(",") if p]
     unknown = sorted(set(only) - {p for p, _, _ in known})
     if unknown:
         raise ValueError(f"--only: unknown page(s) {unknown}; the pages are "
@@ -160,8 +163,13 @@ def main(args) -> int:
         print(f"[book] {page}: {time.perf_counter() - t:.0f} s", flush=True)
     print(f"[book] profile {profile}: {'computed' if compute else 'read from the stores'}; "
           f"notebooks done in {time.perf_counter() - t0:.0f} s", flush=True)
-    if args.no_build:
+    if no_build:
         return 0
+    return jupyter_build(t0)
+
+
+def jupyter_build(t0: float) -> int:
+    """Jupyter Book 1.x over the executed pages; the CSV downloads copied beside them."""
     shutil.rmtree(ROOT / "_build", ignore_errors=True)
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(ROOT), "-W", "-n", "--keep-going"]

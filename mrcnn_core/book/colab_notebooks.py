@@ -12,7 +12,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from ..colab import install_cell
+from .colab import install_cell
 
 _CELL_RE = re.compile(r"(```\{code-cell\} ipython3\n:tags: \[remove-input\]\n\n)(import os, subprocess, sys\n"
                       r".*?|import subprocess, sys\n.*?)(page_setup\(\"[^\"]+\"\))\n```", re.S)

@@ -84,7 +84,7 @@ def new_page(name: str, title: str, root: str | Path) -> list[Path]:
     """Write the page, its notebook, its toc line and its test; return the files written."""
     import jupytext
 
-    from ..colab import install_cell
+    from .colab import install_cell
 
     root = Path(root)
     if not NAME.match(name):

@@ -230,7 +230,7 @@ def offer_csv(table, name: str, what: str | None = None) -> str:
 
 def _repository() -> tuple[str, str]:
     """The repository URL and branch: ``$MRCNN_REPO_URL``, else ``_config.yml`` (one place)."""
-    from ..colab import repository
+    from .colab import repository
 
     return repository()
 

@@ -19,13 +19,13 @@ import json
 import re
 from pathlib import Path
 
-from ..formatting import dataset_name, tex_power
+from ..analysis.formatting import dataset_name, tex_power
 from ..methods import REGISTRY, Method
 
 FILES = ("methods_table.md", "methods_glossary.md", "stores_table.md", "profiles_glossary.md")
 def cnn_setting(name: str) -> str:
     """A CNN method's setting: its paper hyper-parameters per data set (``hparams.PAPER``)."""
-    from ..hparams import PAPER
+    from ..method.hparams import PAPER
 
     parts = []
     for (m, ds), hp in PAPER.items():

@@ -74,7 +74,7 @@ def load_plan(name_or_path: str = "remaining") -> Plan:
 
 
 def device_kind() -> str:
-    from .. import backend as B
+    from ..method import backend as B
 
     return "gpu" if B.device().startswith(("gpu", "cuda")) else "cpu"
 
@@ -121,9 +121,9 @@ def chunks(part: Part, specs) -> list[dict]:
 def sharing_exact(ctx, spec, steps: int = 10) -> bool:
     """Does VGG's no-target step give bit-equal parameters to the step with the target pass,
     on this machine and backend?  (What lets one training serve every target of a source.)"""
-    from ..fit import inputs_for
-    from ..model import init_params
-    from ..train import train_head
+    from ..method.fit import inputs_for
+    from ..method.model import init_params
+    from ..method.train import train_head
 
     x = inputs_for(spec.task, ctx.features)
     xs, xt = x[spec.task.source_idx][None], x[spec.task.target_idx][None]
@@ -222,17 +222,49 @@ def start(plan_name: str = "remaining", out: str | os.PathLike | None = None,
     """Start ``campaign run`` in the background from a worktree of HEAD (which must be
     clean), writing the stores under ``out`` (default: this checkout's results/)."""
     repo = Path(repo).resolve()
-    git = lambda *a: subprocess.run(["git", *a], cwd=repo, capture_output=True, text=True,  # noqa: E731
-                                    check=True).stdout.strip()
-    dirty = git("status", "--porcelain", "--untracked-files=no")
+    dirty = _git(repo, "status", "--porcelain", "--untracked-files=no")
     if dirty:
         raise CampaignError("the campaign starts from a clean commit: commit or stash "
                             f"first ({len(dirty.splitlines())} changed files)")
-    sha = git("rev-parse", "HEAD")
+    sha = _git(repo, "rev-parse", "HEAD")
     wt = repo / ".campaign" / f"wt-{sha[:7]}"
     if not wt.exists():
-        git("worktree", "add", "--detach", str(wt), sha)
-    out = Path(out or repo / "results").resolve()
+        _git(repo, "worktree", "add", "--detach", str(wt), sha)
+    return _launch(repo, sha, wt, plan_name, Path(out or repo / "results").resolve(), python)
+
+
+def resume(repo: str | os.PathLike = ".", python: str = sys.executable) -> dict:
+    """Start the last campaign again from its own worktree and commit (``.campaign/campaign.json``),
+    into the same stores: after a reboot or a new session, while HEAD has moved on (a new
+    commit would start a new store; this one goes on with the old)."""
+    repo = Path(repo).resolve()
+    path = repo / ".campaign" / STATE
+    if not path.is_file():
+        raise CampaignError(f"no campaign to resume: {path} is missing (`campaign start` first)")
+    st = json.loads(path.read_text())
+    wt = Path(st["worktree"])
+    if not wt.is_dir() or _git(wt, "rev-parse", "HEAD") != st["commit"]:
+        raise CampaignError(f"the campaign's worktree {wt} is missing or not at {st['commit'][:7]}: "
+                            "`campaign start` from a clean commit starts a new store")
+    if _alive(st.get("pid")):
+        raise CampaignError(f"the campaign is running (pid {st['pid']}); `campaign status`")
+    return _launch(repo, st["commit"], wt, st["plan"], Path(st["out"]), python)
+
+
+def _git(cwd: Path, *a: str) -> str:
+    return subprocess.run(["git", *a], cwd=cwd, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def _alive(pid) -> bool:
+    try:
+        os.kill(int(pid), 0)
+        return True
+    except (TypeError, ValueError, ProcessLookupError, PermissionError):
+        return False
+
+
+def _launch(repo: Path, sha: str, wt: Path, plan_name: str, out: Path, python: str) -> dict:
     log = repo / ".campaign" / f"log-{sha[:7]}.txt"
     from ..data.where import data_dir
 
@@ -242,6 +274,8 @@ def start(plan_name: str = "remaining", out: str | os.PathLike | None = None,
     env = {**os.environ, "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "jax"),
            **({"MRCNN_DATA_DIR": str(found.resolve())} if found else {})}
     with open(log, "a") as fh:
+        fh.write(f"== started {time.strftime('%Y-%m-%dT%H:%M:%S%z')} from {sha[:7]}\n")
+        fh.flush()
         proc = subprocess.Popen([python, "-m", "mrcnn_core", "campaign", "run", "--plan", plan_name,
                                  "--out", str(out)], cwd=wt, stdout=fh, stderr=subprocess.STDOUT,
                                 env=env, start_new_session=True)
@@ -249,46 +283,3 @@ def start(plan_name: str = "remaining", out: str | os.PathLike | None = None,
              "out": str(out), "plan": plan_name, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     (repo / ".campaign" / STATE).write_text(json.dumps(state, indent=1))
     return state
-
-
-# -- the command: python -m mrcnn_core campaign {start,run,status,summary} ----------------------
-def add_parser(sub) -> None:
-    cp = sub.add_parser("campaign", help="the remaining runs in one background process: start, "
-                        "run, status, summary (experiments/campaigns/*.yaml)")
-    cp.add_argument("action", choices=("start", "run", "status", "summary"),
-                    help="start: from a worktree of HEAD, in the background; run: here, in the "
-                         "foreground; status: runs done, rate, hours left; summary: one line "
-                         "to commit the stores with")
-    cp.add_argument("--plan", default="remaining", help="a plan in experiments/campaigns "
-                    f"({', '.join(sorted(p.stem for p in PLANS.glob('*.yaml')))}) or a YAML file")
-    cp.add_argument("--out", default="results", help="the folder of the profiles' stores "
-                    "(default: results)")
-    cp.add_argument("--parts", type=lambda s: [x.strip() for x in s.split(",") if x.strip()],
-                    help="run only these parts (comma-separated names)")
-
-
-def main(a) -> int:
-    plan = load_plan(a.plan)
-    if a.action == "start":
-        st = start(a.plan, a.out)
-        print(f"campaign {plan.name} started from {st['commit'][:7]} (pid {st['pid']}), "
-              f"worktree {st['worktree']}, log {st['log']}; "
-              "`python -m mrcnn_core campaign status` says how far it is")
-        return 0
-    if a.action == "run":
-        run(plan, a.out, parts=a.parts, log=lambda m: print(m, flush=True))
-        return 0
-    rows = status(plan, a.out)
-    if a.action == "summary":
-        from .provenance import cpu_model, git_commit
-
-        # the commit the campaign runs from (its stores' commit), not this checkout's HEAD
-        state = Path(".campaign") / STATE
-        commit = json.loads(state.read_text())["commit"] if state.is_file() else git_commit()
-        print(summary_line(rows, commit, cpu_model()))
-        return 0
-    for r in rows:
-        print(f"{r['part']:<20} {r['stored']:>5} of {r['planned']:<5} stored "
-              f"({r['by_campaign']} by the campaign)  {r['runs_per_hour']:6.1f} runs/h of compute"
-              f"  {r['hours_left']:6.1f} h left")
-    return 0

@@ -38,7 +38,7 @@ def load_context(name: str, weights: str | None = None, positive: str | None = N
     no backbone, no weights and no features at all.
     """
     if name == "cifar100":
-        from ..features import check_backbone, extract_features
+        from ..method.features import check_backbone, extract_features
 
         backbone = check_backbone(backbone)  # an unknown name fails before any loading
         ds = load_cifar100(root)
@@ -49,7 +49,7 @@ def load_context(name: str, weights: str | None = None, positive: str | None = N
             return Context(ds, tasks, None, "n/a (pixels)", np.empty((len(ds.x), 0)),
                            "n/a (pixels)")
         if not features:  # identity only (for planning against a store): no extraction
-            from ..features import WeightsUnavailable, pinned_id, resolve_weights, weights_id
+            from ..method.features import WeightsUnavailable, pinned_id, resolve_weights, weights_id
 
             try:
                 wid = weights_id(resolve_weights(weights, sha256), 0, backbone)

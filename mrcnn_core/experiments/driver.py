@@ -59,37 +59,16 @@ def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
     from tqdm.auto import tqdm
 
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
-    if experiment not in EXPERIMENTS:
-        raise ProfileError(f"unknown experiment {experiment!r}; choose from {EXPERIMENTS}")
-    if dataset not in DATASETS:
-        raise ProfileError(f"unknown dataset {dataset!r}; choose from {DATASETS}")
-    if n_tasks is not None and n_tasks < 1:
-        raise ProfileError(f"--tasks must be >= 1, got {n_tasks}")
-    if seeds is not None and any(int(s) < 0 for s in seeds):
-        raise ProfileError(f"seeds must be >= 0, got {list(seeds)}")
+    _check_arguments(experiment, dataset, n_tasks, seeds)
     store = ResultsStore(results or Path("results") / prof.name)
     t0 = time.perf_counter()
     with store:
         # also checks the store is readable before any work
         done = store.done_keys() | set(stored_elsewhere)
         distributed = bool(workers or scheduler)
-        cnn = needs_cnn(prof, experiment, dataset, methods)
         plan_kw = dict(methods=methods, n_tasks=n_tasks, seeds=seeds, variants=variants)
-        # plan on the data's identity first: a bad plan (k too large, a seed given twice)
-        # fails before any feature is extracted; the driver of a distributed sweep only
-        # plans (its workers compute the features)
-        ctx = context or profile_context(prof, dataset, weights, backbone, features=False, cnn=cnn,
-                                         experiment=experiment)
-        specs = plan(prof, experiment, dataset, ctx, **plan_kw)
-        if n_tasks is not None:
-            _check_n_tasks(n_tasks, plan(prof, experiment, dataset, ctx,
-                                         **{**plan_kw, "n_tasks": None}), experiment)
-        todo = [s for s in specs if s.key not in done]
-        if todo and not distributed and context is None and ctx.features is None and cnn \
-                and dataset != "corel":
-            ctx = profile_context(prof, dataset, weights, backbone, cnn=cnn, experiment=experiment)
-            specs = plan(prof, experiment, dataset, ctx, **plan_kw)
-            todo = [s for s in specs if s.key not in done]
+        ctx, specs, todo = _plan_todo(prof, experiment, dataset, plan_kw, done, context,
+                                      weights, backbone, distributed)
         failed_before = store.failed_keys()
         summ = SweepSummary(planned=len(specs), skipped=len(specs) - len(todo),
                             retried=sum(s.key in failed_before for s in todo),
@@ -131,3 +110,35 @@ def sweep(profile: str | Profile, *, dataset: str, experiment: str = "main",
         bar.close()
     summ.wall_time = time.perf_counter() - t0
     return summ
+
+
+def _check_arguments(experiment: str, dataset: str, n_tasks, seeds) -> None:
+    if experiment not in EXPERIMENTS:
+        raise ProfileError(f"unknown experiment {experiment!r}; choose from {EXPERIMENTS}")
+    if dataset not in DATASETS:
+        raise ProfileError(f"unknown dataset {dataset!r}; choose from {DATASETS}")
+    if n_tasks is not None and n_tasks < 1:
+        raise ProfileError(f"--tasks must be >= 1, got {n_tasks}")
+    if seeds is not None and any(int(s) < 0 for s in seeds):
+        raise ProfileError(f"seeds must be >= 0, got {list(seeds)}")
+
+
+def _plan_todo(prof: Profile, experiment: str, dataset: str, plan_kw: dict, done: set,
+               context, weights, backbone, distributed: bool):
+    """The context, the planned runs and those not stored yet.  Planned on the data's
+    identity first: a bad plan (k too large, a seed given twice) fails before any feature is
+    extracted; the driver of a distributed sweep only plans (its workers compute features)."""
+    cnn = needs_cnn(prof, experiment, dataset, plan_kw["methods"])
+    ctx = context or profile_context(prof, dataset, weights, backbone, features=False, cnn=cnn,
+                                     experiment=experiment)
+    specs = plan(prof, experiment, dataset, ctx, **plan_kw)
+    if plan_kw["n_tasks"] is not None:
+        _check_n_tasks(plan_kw["n_tasks"], plan(prof, experiment, dataset, ctx,
+                                                **{**plan_kw, "n_tasks": None}), experiment)
+    todo = [s for s in specs if s.key not in done]
+    if todo and not distributed and context is None and ctx.features is None and cnn \
+            and dataset != "corel":
+        ctx = profile_context(prof, dataset, weights, backbone, cnn=cnn, experiment=experiment)
+        specs = plan(prof, experiment, dataset, ctx, **plan_kw)
+        todo = [s for s in specs if s.key not in done]
+    return ctx, specs, todo

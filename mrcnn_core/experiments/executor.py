@@ -7,12 +7,12 @@ from typing import Sequence
 import numpy as np
 
 from ..data.tasks import Task
-from ..fit import GraphCache, Job, run_jobs
-from ..graph import EPSILON_K, GraphSpec, neighbour_confusion
+from ..method.fit import GraphCache, Job, run_jobs
+from ..method.graph import EPSILON_K, GraphSpec, neighbour_confusion
 from ..methods import CNN, SHALLOW
 from ..methods import method as registered
 from .profile import Profile
-from ..determinism import status as determinism_status
+from ..method.determinism import status as determinism_status
 from .provenance import provenance
 from .context import Context
 from .planner import RunSpec
@@ -20,7 +20,7 @@ from .planner import RunSpec
 
 def matmul_precision() -> str:
     """JAX's default matmul precision (TF32 on NVIDIA GPUs unless 'highest'); recorded."""
-    from .. import backend as B
+    from ..method import backend as B
 
     if B.name() == "jax":
         import jax
@@ -42,7 +42,7 @@ def run_provenance(prof: Profile, experiment: str, dataset: str, ctx: Context, *
 
 def auto_batch_size(n_source: int, n_target: int, conv5_layers: int = 4) -> int:
     """Tasks per compiled step: 1 on CPU; on a GPU as many as fit in ~60% of memory."""
-    from .. import backend as B
+    from ..method import backend as B
 
     if not B.device().startswith(("gpu", "cuda")):
         return 1
@@ -67,7 +67,7 @@ def result_row(spec: RunSpec, profile: Profile, weights: str, backbone: str, pro
          epsilon,
          status="ok", error="", wall=0.0, step_time=None, batch=1, chosen=None,
          trained_with: str = "") -> dict:
-    from ..determinism import status as det_status
+    from ..method.determinism import status as det_status
 
     hp = spec.hp
     return {"run_key": spec.key, "dataset": spec.dataset, "task_id": spec.task.id,

@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from ..ablations import variant as ablation_variant
+from ..method.ablations import variant as ablation_variant
 from ..data import select_tasks
 from ..data.tasks import Task, stratified_tasks
-from ..fit import resolve_hparams
+from ..method.fit import resolve_hparams
 from ..methods import CNN, METHODS, method as registered
 from .context import Context
 from .profile import ABLATIONS, Profile, ProfileError, check_unique_seeds

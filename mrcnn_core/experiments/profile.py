@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from ..ablations import VARIANTS
+from ..method.ablations import VARIANTS
 from ..methods import METHODS, REGISTRY
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
@@ -27,7 +27,7 @@ def shipped_profiles() -> list[str]:
     """The names of the profiles in ``experiments/profiles`` (``--profile NAME``)."""
     return sorted(x.stem for x in PROFILE_DIR.glob("*.yaml"))
 STUDIES = ("sensitivity", "control")
-ABLATIONS = tuple(VARIANTS)  # mrcnn_core/ablations.py holds the table
+ABLATIONS = tuple(VARIANTS)  # mrcnn_core/method/ablations.py holds the table
 
 _TOP = {"name", "description", "differences", "experiments", "options", "covers"}
 #: what a profile may claim to run in every main data set (``covers:``), from the registry
@@ -221,6 +221,7 @@ def _check_pairs(spec: dict, where: str) -> None:
 
 
 def validate(data: dict, where: str = "profile") -> None:
+    """Check a profile mapping; a ProfileError names the first bad key or value."""
     if not isinstance(data, dict):
         raise ProfileError(f"{where} must be a mapping")
     _unknown(data, _TOP, where)
@@ -243,7 +244,16 @@ def validate(data: dict, where: str = "profile") -> None:
     claim = data.get("covers")
     if claim is not None and claim not in COVERS:
         raise ProfileError(f"{where}.covers: {claim!r} is not one of {sorted(COVERS)}")
-    for ds, spec in exps.get("main", {}).items():
+    _check_main(exps.get("main", {}), claim, where)
+    _check_studies(exps, where)
+    _check_options(data.get("options", {}), where)
+    diff = data.get("differences", [])
+    if not (isinstance(diff, list) and all(isinstance(x, str) for x in diff)):
+        raise ProfileError(f"{where}.differences must be a list of sentences")
+
+
+def _check_main(main: dict, claim, where: str) -> None:
+    for ds, spec in main.items():
         if not isinstance(spec, dict):
             raise ProfileError(f"{where}.experiments.main.{ds} must be a mapping, got {spec!r}")
         if claim is not None:  # a method added to the registry but not here fails at once
@@ -266,6 +276,9 @@ def validate(data: dict, where: str = "profile") -> None:
         _check_seeds(spec.get("seeds", [0]), w)
         _check_steps(spec.get("steps", 200), w)
         _check_overrides(spec.get("cnn_overrides", {}), w)
+
+
+def _check_studies(exps: dict, where: str) -> None:
     if "pairs" in exps:
         _check_pairs(exps["pairs"], f"{where}.experiments.pairs")
     for study in [x for x in STUDIES if x in exps]:
@@ -286,7 +299,9 @@ def validate(data: dict, where: str = "profile") -> None:
         for key in ("graph_every", "omega_batch"):
             if key in a and not (_is_int(a[key]) and a[key] >= 1):
                 raise ProfileError(f"{w}.{key} must be an integer >= 1, got {a[key]!r}")
-    opts = data.get("options", {})
+
+
+def _check_options(opts, where: str) -> None:
     if not isinstance(opts, dict):
         raise ProfileError(f"{where}.options must be a mapping, got {opts!r}")
     _unknown(opts, _OPTIONS, f"{where}.options")
@@ -310,7 +325,7 @@ def validate(data: dict, where: str = "profile") -> None:
                     and not (_is_int(v) and v >= 1):
                 raise ProfileError(f"{where}.options.{m.name}.{k}: {v!r} is not an integer "
                                    ">= 1 (a method that takes no step is not trained)")
-    from ..features import BACKBONES
+    from ..method.features import BACKBONES
 
     if opts.get("backbone", "vgg19") not in BACKBONES:
         raise ProfileError(f"{where}.options.backbone: unknown backbone {opts['backbone']!r}; "
@@ -321,10 +336,6 @@ def validate(data: dict, where: str = "profile") -> None:
         raise ProfileError(f"{where}.options.weights_sha256: {sha!r} is not a sha256 hex digest")
     if sha is not None and "weights" not in opts:
         raise ProfileError(f"{where}.options.weights_sha256 needs options.weights (a file name)")
-    diff = data.get("differences", [])
-    if not (isinstance(diff, list) and all(isinstance(x, str) for x in diff)):
-        raise ProfileError(f"{where}.differences must be a list of sentences")
-
 
 #: what each backbone is to this book, the same words on every page (#41)
 BACKBONE_ROLE = {

@@ -90,7 +90,7 @@ def cpu_model(cpuinfo: str | None = None) -> str:
 
 
 def provenance(**extra) -> dict:
-    from .. import backend as B
+    from ..method import backend as B
 
     return {"git_commit": git_commit(), "code_digest": code_digest(), "packages": versions(),
             "backend": B.name(),

@@ -30,7 +30,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from ..faults import checkpoint
+from .faults import checkpoint
 from ..methods import CNN
 
 RUN_COLUMNS = ("run_key", "dataset", "task_id", "source", "target", "method", "seed",

@@ -37,7 +37,7 @@ def status(profile: str | Profile, *, dataset: str, experiment: str = "main",
     """Planned, stored and missing runs of one experiment, without running anything."""
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     from ..data import DataError
-    from ..features import WeightsUnavailable
+    from ..method.features import WeightsUnavailable
 
     from .store import store_folders
 

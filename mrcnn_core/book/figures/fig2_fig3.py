@@ -9,7 +9,7 @@ import seaborn as sns
 
 from ... import analysis as A
 from ..plots import MIN_WIDTH, PALETTE, facet_aspect, labelled, stamp, stamp_text
-from ...formatting import interval, tex_value
+from ...analysis.formatting import interval, tex_value
 from .page import PARAM_NAMES, Page, caption, fmt, no_runs, word
 
 
@@ -176,7 +176,7 @@ def fig2b(runs: pd.DataFrame, profile: str) -> Page:
 def gain_panel(pt: pd.DataFrame, runs: pd.DataFrame, page: Page) -> None:
     """What the paper's explanation claims, plotted: per target domain, MRCNN - VGG against
     epsilon, with the front page's rho and interval (the same function and generator)."""
-    from ... import findings as F
+    from ...studies import findings as F
 
     dom = A.domain_gains(pt)
     if dom.empty:

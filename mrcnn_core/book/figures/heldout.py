@@ -9,7 +9,7 @@ from .page import Page, fmt
 
 def _plan_line(repo: str = ".") -> str:
     """The plan's commit (from the git history) and whether the history keeps the plan frozen."""
-    from ... import prereg
+    from ...studies import prereg
 
     try:
         pc = prereg.plan_commit(repo)
@@ -35,8 +35,7 @@ def heldout_page(runs: pd.DataFrame, exploratory: pd.DataFrame, profile: str,
                  repo: str = ".") -> Page:
     """The confirmatory results exactly as planned (``heldout.analyse``), the replication of
     the exploratory numbers, coverage and failures; then the exploratory per-pair table."""
-    from ... import heldout as H
-    from ... import pairs as P
+    from ...studies import heldout as H
 
     page = Page()
     page.add(_plan_line(repo))
@@ -66,16 +65,30 @@ def heldout_page(runs: pd.DataFrame, exploratory: pd.DataFrame, profile: str,
                  "verdict (stated only once every planned run is stored; until then the "
                  "estimate and interval are interim)"))
     if exp:
-        rep = H.replication(res, exp)
-        rep["exploratory estimate"] = [f"{e:+.2f}" if h == "H3" else f"{e:+.1f} pp"
-                                       for h, e in zip(rep["hypothesis"], rep["exploratory estimate"])]
-        rep["confirmatory interval"] = [
-            "n/a" if not np.isfinite(lo) else
-            (f"[{lo:+.2f}, {hi:+.2f}]" if h == "H3" else f"[{lo:+.1f}, {hi:+.1f}]")
-            for h, (lo, hi) in zip(rep["hypothesis"], rep["confirmatory interval"])]
-        page.add(fmt(rep.set_index("hypothesis"), 2,
-                     "Does the exploratory result replicate? The exploratory estimate (5 pairs, "
-                     "profile pairs-vgg16) against the confirmatory 95% interval"))
+        _replication(page, res, exp)
+    ok = _coverage(page, runs)
+    _exploratory(page, ok)
+    return page
+
+
+def _replication(page: Page, res, exp) -> None:
+    """The exploratory estimate (5 pairs) against the confirmatory 95% interval."""
+    from ...studies import heldout as H
+
+    rep = H.replication(res, exp)
+    rep["exploratory estimate"] = [f"{e:+.2f}" if h == "H3" else f"{e:+.1f} pp"
+                                   for h, e in zip(rep["hypothesis"], rep["exploratory estimate"])]
+    rep["confirmatory interval"] = [
+        "n/a" if not np.isfinite(lo) else
+        (f"[{lo:+.2f}, {hi:+.2f}]" if h == "H3" else f"[{lo:+.1f}, {hi:+.1f}]")
+        for h, (lo, hi) in zip(rep["hypothesis"], rep["confirmatory interval"])]
+    page.add(fmt(rep.set_index("hypothesis"), 2,
+                 "Does the exploratory result replicate? The exploratory estimate (5 pairs, "
+                 "profile pairs-vgg16) against the confirmatory 95% interval"))
+
+
+def _coverage(page: Page, runs: pd.DataFrame) -> pd.DataFrame:
+    """Stored runs per held-out pair and method, and the failed runs; the ok runs."""
     ok = runs[runs["status"] == "ok"]
     failed = runs[runs["status"] != "ok"]
     cov = ok.groupby(["variant", "method"]).agg(tasks=("task_id", "nunique"),
@@ -88,6 +101,13 @@ def heldout_page(runs: pd.DataFrame, exploratory: pd.DataFrame, profile: str,
                          "sample is 50 tasks per pair, seeds 0-2 for VGG and MRCNN)"))
     page.add(f"Failed runs: {len(failed)}" + (" (listed in the CSV)" if len(failed) else "")
              + ". Collapsed runs count as they are (no exclusions).")
+    return ok
+
+
+def _exploratory(page: Page, ok: pd.DataFrame) -> None:
+    """The cross-pair page's table on the held-out runs, labelled exploratory."""
+    from ...studies import pairs as P
+
     page.add("## Exploratory (not part of the plan)\n\nPer pair, the cross-pair page's table on "
              "the held-out runs: LR and TSVM on the stored tasks both hold (the plan's sample, "
              "then the secondary tasks as the CPU sweep reaches them), VGG and MRCNN on the "
@@ -102,4 +122,3 @@ def heldout_page(runs: pd.DataFrame, exploratory: pd.DataFrame, profile: str,
             if any(str(c).startswith(("VGG", "MRCNN", "LR", "TSVM")) for c in part.columns):
                 page.add(fmt(part, 1, f"Held-out pairs, {cap}: mean accuracy (%), differences "
                                       "(pp) with 95% intervals over target domains"))
-    return page

@@ -1,4 +1,4 @@
-"""The ledger of evidence on the page (``mrcnn_core.ledger`` computes; this renders): the
+"""The ledger of evidence on the page (``mrcnn_core.studies.ledger`` computes; this renders): the
 front page's tally and claims x evidence matrix, and the "In the ledger" line a page shows
 for the cells that link to it."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ import html
 import numpy as np
 import pandas as pd
 
-from ... import ledger as L
+from ...studies import ledger as L
 from .page import Page
 
 VERDICT_COLOUR = {"supported": "#1b7837", "contradicted": "#b2182b", "inconclusive": "#8c510a",
@@ -16,9 +16,7 @@ VERDICT_COLOUR = {"supported": "#1b7837", "contradicted": "#b2182b", "inconclusi
 
 
 def claim_text(key: str) -> str:
-    from ... import findings as F
-
-    return {c.key: c.text for c in F.CLAIMS}[key]
+    return L.claim_text(key)
 
 
 def _tally_words(counts: dict[str, int]) -> str:
@@ -174,7 +172,6 @@ def evidence_of(profile: str, datasets=("cifar100", "corel")) -> tuple[str, ...]
 def evidence_notes(df: pd.DataFrame, profile: str) -> Page:
     """What each column is: its backbone in the book's words (from the profiles), its role,
     and what its verdicts wait for."""
-    from ... import findings as F
     from ...experiments.profile import ProfileError, backbone_statement
 
     lines = []
@@ -192,8 +189,7 @@ def evidence_notes(df: pd.DataFrame, profile: str) -> Page:
                 f"({L.coverage(pend.iloc[0])} stored so far)." if len(pend) else "")
         lines.append(f"- **{e.title}**: {e.role}. {bb}{wait}")
     corel = df[df["evidence"] == "corel"]
-    note = next((F.COREL_NOTE_RE.search(n).group(0) for n in corel["note"]
-                 if F.COREL_NOTE_RE.search(n or "")), "")
+    note = L.corel_note(corel["note"])
     if note:
         lines.append(f"- **Corel's 'CNN' cells**: {note}. Its *contradicted* MRCNN - VGG compares "
                      "two settings (MRCNN's Corel setting also changes the learning rate and "
@@ -209,7 +205,7 @@ def evidence_notes(df: pd.DataFrame, profile: str) -> Page:
 
 def citation() -> Page:
     """How to cite the paper and this book (BibTeX; the book's URL from _config.yml)."""
-    from ...colab import repository
+    from ..colab import repository
 
     url, _ = repository()
     bib = BIBTEX.replace("@URL@", url)

@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from ... import analysis as A
-from ...formatting import DATASET_NAMES
+from ...analysis.formatting import DATASET_NAMES
 
 
 @dataclass

@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 
 from ..plots import MIN_WIDTH
-from ...formatting import cell
+from ...analysis.formatting import cell
 from .page import Page, words
 
 
 def moons_boundaries(models: dict, Xs, ys, Xt, yt, k: int) -> plt.Figure:
     """Decision boundaries of 2-d models (name -> fitted estimator) with the target kNN graph."""
-    from ...graph import knn_graph
+    from ...method.graph import knn_graph
 
     xx, yy = np.meshgrid(np.linspace(-2.5, 3.5, 200), np.linspace(-2.5, 2.5, 200))
     grid = np.c_[xx.ravel(), yy.ravel()].astype("float32")
@@ -45,7 +45,7 @@ def target_graph(x: np.ndarray, yt: np.ndarray, k: int, names: tuple[str, str], 
     """A target domain's kNN graph in its first two principal components, with epsilon."""
     from sklearn.decomposition import PCA
 
-    from ...graph import knn_graph, neighbour_confusion
+    from ...method.graph import knn_graph, neighbour_confusion
 
     M = knn_graph(x, k)
     eps = neighbour_confusion(M, yt)

@@ -16,12 +16,38 @@ from .page import Page, caption, fmt, no_runs, word, words
 def stability(runs: pd.DataFrame, profile: str, verify_lines: pd.DataFrame | None = None,
               shares: dict | None = None, effect_pp: float | None = None) -> Page:
     """How much one run tells: seed spread, collapsed runs, device spread, tasks x seeds needed."""
-    from ... import stability as S
+    from ...studies import stability as S
 
     if (empty := no_runs(runs)) is not None:
         return empty
     sp = S.seed_spread(runs)
     page = Page(values={"tasks_with_seeds": int(len(sp))})
+    _seed_spread(page, sp, runs, profile)
+    gaps = S.seed_pair_gaps(runs)
+    if not gaps.empty:
+        gaps = gaps.rename(index=A.METHOD_LABEL, level="method")  # the methods' labels everywhere
+        page.add(fmt(gaps, 1, "seed 0 against seed 1 on the same task: mean gap and the share of "
+                               "tasks where they differ by more than 10 pp"))
+    ct = S.collapse_table(runs, shares)
+    page.values["collapse"] = {f"{a}/{b}": (None if np.isnan(v) else float(v)) for (a, b), v in
+                               ct["collapsed runs (%)"].items()} if len(ct) else {}
+    page.add(fmt(ct, 1, "runs that score exactly what predicting one class scores "
+                         "('collapsed'), per run and per task" + S.collapse_note(ct)))
+    if verify_lines is not None and not verify_lines.empty:
+        dv = S.device_spread(verify_lines)
+        if len(dv):
+            dv = dv.rename(index=A.METHOD_LABEL, level="method")
+            page.add(fmt(dv, 2, "the same runs re-run on another backend, device or precision "
+                                 "(python -m mrcnn_core verify; its files are in benchmarks/verify): "
+                                 "|difference| of accuracy (pp)"))
+        if (sent := S.legacy_reruns(verify_lines)):
+            page.add(sent)
+    _what_follows(page, runs, sp, effect_pp)
+    return page
+
+
+def _seed_spread(page: Page, sp: pd.DataFrame, runs: pd.DataFrame, profile: str) -> None:
+    """The spread of a task's seeds: the ECDF per method and its table."""
     if sp.empty:
         page.add(f"No task of profile **{profile}** was run with more than one seed: the seed "
                  "spread needs more (the committed imagenet-vgg16 stores have three).")
@@ -43,25 +69,12 @@ def stability(runs: pd.DataFrame, profile: str, verify_lines: pd.DataFrame | Non
         page.add(words(tab).style.format(precision=2, na_rep="-").format("{:d}", subset=["tasks"])
                  .set_caption("per-task standard deviation over seeds (pp), over each task's "
                               "stored seeds"))
-    gaps = S.seed_pair_gaps(runs)
-    if not gaps.empty:
-        gaps = gaps.rename(index=A.METHOD_LABEL, level="method")  # the methods' labels everywhere
-        page.add(fmt(gaps, 1, "seed 0 against seed 1 on the same task: mean gap and the share of "
-                               "tasks where they differ by more than 10 pp"))
-    ct = S.collapse_table(runs, shares)
-    page.values["collapse"] = {f"{a}/{b}": (None if np.isnan(v) else float(v)) for (a, b), v in
-                               ct["collapsed runs (%)"].items()} if len(ct) else {}
-    page.add(fmt(ct, 1, "runs that score exactly what predicting one class scores "
-                         "('collapsed'), per run and per task" + S.collapse_note(ct)))
-    if verify_lines is not None and not verify_lines.empty:
-        dv = S.device_spread(verify_lines)
-        if len(dv):
-            dv = dv.rename(index=A.METHOD_LABEL, level="method")
-            page.add(fmt(dv, 2, "the same runs re-run on another backend, device or precision "
-                                 "(python -m mrcnn_core verify; its files are in benchmarks/verify): "
-                                 "|difference| of accuracy (pp)"))
-        if (sent := S.legacy_reruns(verify_lines)):
-            page.add(sent)
+
+
+def _what_follows(page: Page, runs: pd.DataFrame, sp: pd.DataFrame, effect_pp) -> None:
+    """Tasks x seeds a statement needs, from the seed spread and the spread between domains."""
+    from ...studies import stability as S
+
     # what follows: tasks x seeds a statement needs
     pt = A.per_task(runs[runs["dataset"] == "cifar100"])
     wide = A.task_table(A.add_groups(pt)) if len(pt) else pd.DataFrame()
@@ -84,7 +97,6 @@ def stability(runs: pd.DataFrame, profile: str, verify_lines: pd.DataFrame | Non
                  + " A figure over 3 tasks and 1 seed cannot separate effects of a few pp; "
                  "the study pages state their intervals and say *indistinguishable* where the "
                  "interval covers zero.")
-    return page
 
 
 def word_pairs(text: str) -> str:
@@ -99,7 +111,7 @@ def pairs_shown_runs(pairs: pd.DataFrame, main: pd.DataFrame, per_target: int = 
                      seed: int = 0) -> pd.DataFrame:
     """The runs the pairs page shows: the study's, and the paper pair's from the main store
     at the study's sample (the banner, the figures and the CSV describe the same runs)."""
-    from ... import pairs as P
+    from ...studies import pairs as P
 
     return P.pair_runs(pairs, main, P.paper_sample(main, per_target, seed))
 
@@ -107,7 +119,7 @@ def pairs_shown_runs(pairs: pd.DataFrame, main: pd.DataFrame, per_target: int = 
 def pairs_page(pairs: pd.DataFrame, main: pd.DataFrame, profile: str, per_target: int = 2,
                seed: int = 0) -> Page:
     """Across superclass pairs: per-pair means and MRCNN - VGG, the gain against epsilon."""
-    from ... import pairs as P
+    from ...studies import pairs as P
 
     runs = pairs_shown_runs(pairs, main, per_target, seed)
     page = Page(values={"pairs_with_runs": sorted(set(pairs["variant"])) if len(pairs) else []})
@@ -140,32 +152,38 @@ def pairs_page(pairs: pd.DataFrame, main: pd.DataFrame, profile: str, per_target
                       "(exploratory)?", word_pairs(gain))
     page.add("**What the runs show** (computed):\n" + "\n".join(f"- {word_pairs(c)}" for c in claims))
     if "MRCNN - VGG (pp)" in t and t["MRCNN - VGG (pp)"].notna().any():
-        tt = t.dropna(subset=["MRCNN - VGG (pp)"])
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(MIN_WIDTH + 2, 4.2),
-                                       gridspec_kw={"wspace": 0.35})
-        y = np.arange(len(tt))
-        colours = pair_palette(list(tt.index) + sorted(set(dom["pair"]) - set(tt.index)))
-        for yi, (name, r) in zip(y, tt.iterrows()):  # each pair in its colour, as on the right
-            ax1.errorbar(r["MRCNN - VGG (pp)"], yi, fmt="o", color=colours[name],
-                         xerr=[[r["MRCNN - VGG (pp)"] - r["CI low"]],
-                               [r["CI high"] - r["MRCNN - VGG (pp)"]]])
-        ax1.axvline(0, color="0.5", lw=0.8)
-        ax1.set_yticks(y, [word(p).replace(" / ", "\n/ ") for p in tt.index], fontsize=7)
-        ax1.set_xlabel("MRCNN - VGG (pp), 95% interval")
-        sns.scatterplot(data=dom.assign(pair=dom["pair"].map(word)), x="epsilon", y="gain_pp",
-                        hue="pair", palette={word(k): v for k, v in colours.items()}, ax=ax2,
-                        s=25)
-        handles, labels = ax2.get_legend_handles_labels()
-        ax2.get_legend().remove()  # one legend for both panels, under them
-        fig.legend(handles, labels, title="pair", fontsize=7, title_fontsize=8, ncol=3,
-                   loc="upper center", bbox_to_anchor=(0.5, 0.0), frameon=False)
-        ax2.axhline(0, color="0.5", lw=0.8)
-        ax2.set_xlabel(r"target domain's neighbour confusion $\epsilon$")
-        ax2.set_ylabel("MRCNN - VGG (pp), domain mean")
-        fig.tight_layout()
-        stamp(fig, stamp_text(runs))
-        page.add(fig, caption("left: each pair's gain with its interval (a bar crossing the grey "
-                              "line is a pair where the sign is not known); right: each target "
-                              "domain of each pair, in the pair's colour: a downward trend is "
-                              "the paper's explanation."))
+        _gain_figure(page, t, dom, runs)
     return page
+
+
+def _gain_figure(page: Page, t: pd.DataFrame, dom: pd.DataFrame, runs: pd.DataFrame) -> None:
+    """Left: each pair's MRCNN - VGG with its interval; right: the gain against epsilon per
+    target domain, in the pair's colour."""
+    tt = t.dropna(subset=["MRCNN - VGG (pp)"])
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(MIN_WIDTH + 2, 4.2),
+                                   gridspec_kw={"wspace": 0.35})
+    y = np.arange(len(tt))
+    colours = pair_palette(list(tt.index) + sorted(set(dom["pair"]) - set(tt.index)))
+    for yi, (name, r) in zip(y, tt.iterrows()):  # each pair in its colour, as on the right
+        ax1.errorbar(r["MRCNN - VGG (pp)"], yi, fmt="o", color=colours[name],
+                     xerr=[[r["MRCNN - VGG (pp)"] - r["CI low"]],
+                           [r["CI high"] - r["MRCNN - VGG (pp)"]]])
+    ax1.axvline(0, color="0.5", lw=0.8)
+    ax1.set_yticks(y, [word(p).replace(" / ", "\n/ ") for p in tt.index], fontsize=7)
+    ax1.set_xlabel("MRCNN - VGG (pp), 95% interval")
+    sns.scatterplot(data=dom.assign(pair=dom["pair"].map(word)), x="epsilon", y="gain_pp",
+                    hue="pair", palette={word(k): v for k, v in colours.items()}, ax=ax2,
+                    s=25)
+    handles, labels = ax2.get_legend_handles_labels()
+    ax2.get_legend().remove()  # one legend for both panels, under them
+    fig.legend(handles, labels, title="pair", fontsize=7, title_fontsize=8, ncol=3,
+               loc="upper center", bbox_to_anchor=(0.5, 0.0), frameon=False)
+    ax2.axhline(0, color="0.5", lw=0.8)
+    ax2.set_xlabel(r"target domain's neighbour confusion $\epsilon$")
+    ax2.set_ylabel("MRCNN - VGG (pp), domain mean")
+    fig.tight_layout()
+    stamp(fig, stamp_text(runs))
+    page.add(fig, caption("left: each pair's gain with its interval (a bar crossing the grey "
+                          "line is a pair where the sign is not known); right: each target "
+                          "domain of each pair, in the pair's colour: a downward trend is "
+                          "the paper's explanation."))

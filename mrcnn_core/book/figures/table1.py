@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ... import analysis as A
-from ...formatting import dataset_name
+from ...analysis.formatting import dataset_name
 from ...methods import REGISTRY, CNN, table1_pairs
 from ..notebook import doc_link
 from .page import CONFOUND_NOTE, Page, fmt, no_runs, words
@@ -47,24 +47,12 @@ def table1(runs: pd.DataFrame, profile: str, shares: dict | None = None) -> Page
                  + ". The table, the claims below and the download hold these tasks only.")
     page.add(fmt(t1, 1, f"Table 1 (profile {profile}): mean target accuracy (%), "
                          "tasks counted per group"))
-    # per data set: a method run on CIFAR-100 only has an empty Corel cell, which says nothing
-    ran = every.groupby("dataset")["method"].agg(set)
-    absent_in = {ds: [x.label for m, x in REGISTRY.items() if m not in have]
-                 for ds, have in ran.items()}
-    absent = sorted({lab for labs in absent_in.values() for lab in labs},
-                    key=[x.label for x in REGISTRY.values()].index)
-    page.values["methods_without_runs"] = absent
-    page.values["methods_without_runs_per_dataset"] = {ds: v for ds, v in absent_in.items() if v}
-    if absent:  # a registered method the stores lack shows as no column or cell: say so
-        where = "; ".join(f"{dataset_name(ds)}: {', '.join(v)}"
-                          for ds, v in absent_in.items() if v)
-        page.add(f"**Registered methods with no runs in these stores** ({where}): no column "
-                 "or an empty cell above; " + doc_link("rerun", "How to re-run") + " says how to make them.")
+    _methods_without_runs(page, every)
     cov = A.coverage(pt)
     if (cov.nunique(axis=1) > 1).any():
         page.add("**Not every method ran on every task**: its mean is over the tasks below.")
     page.add(words(cov).style.set_caption("tasks with a result, per method"))
-    from ... import stability as S
+    from ...studies import stability as S
 
     ct = S.collapse_table(runs, shares)
     if len(ct):
@@ -79,6 +67,29 @@ def table1(runs: pd.DataFrame, profile: str, shares: dict | None = None) -> Page
                      "identical to the VGG16 profile's, MRCNN runs differ where training is "
                      "chaotic (Reproduction notes: what 'deterministic' covers). The ledger's "
                      "Corel column reads the VGG16 profile's store.")
+    _claims(page, runs, pt)
+    return page
+
+
+def _methods_without_runs(page: Page, every: pd.DataFrame) -> None:
+    """Registered methods the stores lack, per data set: said, since they show as no column."""
+    # per data set: a method run on CIFAR-100 only has an empty Corel cell, which says nothing
+    ran = every.groupby("dataset")["method"].agg(set)
+    absent_in = {ds: [x.label for m, x in REGISTRY.items() if m not in have]
+                 for ds, have in ran.items()}
+    absent = sorted({lab for labs in absent_in.values() for lab in labs},
+                    key=[x.label for x in REGISTRY.values()].index)
+    page.values["methods_without_runs"] = absent
+    page.values["methods_without_runs_per_dataset"] = {ds: v for ds, v in absent_in.items() if v}
+    if absent:  # a registered method the stores lack shows as no column or cell: say so
+        where = "; ".join(f"{dataset_name(ds)}: {', '.join(v)}"
+                          for ds, v in absent_in.items() if v)
+        page.add(f"**Registered methods with no runs in these stores** ({where}): no column "
+                 "or an empty cell above; " + doc_link("rerun", "How to re-run") + " says how to make them.")
+
+
+def _claims(page: Page, runs: pd.DataFrame, pt: pd.DataFrame) -> None:
+    """The paper's Table 1 claims tested on the table's runs: verdicts, answer, differences."""
     page.add("**What the data says about the paper's claims** (computed from the table's runs; "
              "seeds averaged per task, then paired per task.  The 16 tasks that share a "
              "CIFAR-100 target domain are not independent, so the 95% CI is a bootstrap over "
@@ -94,7 +105,7 @@ def table1(runs: pd.DataFrame, profile: str, shares: dict | None = None) -> Page
     if not comp.empty:
         table1_answer(page, comp, runs, pt)
     if not comp.empty:
-        from ...stats import p_text
+        from ...analysis.stats import p_text
 
         shown = comp.assign(p=[p_text(p, int(n)) for p, n in zip(comp["p"], comp["n_boot"])])
         shown = shown.drop(columns=["n_boot"]).rename(columns={
@@ -106,7 +117,6 @@ def table1(runs: pd.DataFrame, profile: str, shares: dict | None = None) -> Page
                      "Paired differences in percentage points (pp) per group; CI: bootstrap over "
                      f"target domains (clusters), {A.N_BOOT} resamples; p: two-sided, from the same "
                      "resamples (the smallest it can be is 1/resamples)"))
-    return page
 
 
 def load_backbone(profile: str) -> str | None:
@@ -121,7 +131,7 @@ def load_backbone(profile: str) -> str | None:
 def table1_answer(page: Page, comp: pd.DataFrame, runs: pd.DataFrame, pt: pd.DataFrame) -> None:
     """Table 1's question and its computed answer: the central claim on CIFAR-100, and the
     count of verdicts over the paper's claims."""
-    from ...formatting import interval, pct, pp
+    from ...analysis.formatting import interval, pct, pp
     from ...methods import LABELS, PAPER_PAIRS
 
     tot = comp[comp["group"] == "Total"]
@@ -173,7 +183,7 @@ def corel_control(runs: pd.DataFrame, control: pd.DataFrame, shares: dict | None
 def slice_comparison(slice_runs: pd.DataFrame, committed: pd.DataFrame, profile: str,
                      folder: str) -> Page:
     """A slice re-computed here, beside the committed numbers of the same tasks and points."""
-    from ...costs import t4_minutes
+    from ...method.costs import t4_minutes
 
     if slice_runs.empty:
         return Page().add(f"The compute slice stored no run in `{folder}`.")

@@ -25,7 +25,7 @@ CLONE_DIR = "mrcnn-book"  # where the install cell clones to, under Colab's /con
 
 
 def _config(root: Path | None = None) -> dict:
-    for d in ([root] if root else []) + [Path.cwd(), Path(__file__).resolve().parents[1]]:
+    for d in ([root] if root else []) + [Path.cwd(), Path(__file__).resolve().parents[2]]:
         cfg = Path(d) / "_config.yml"
         if cfg.is_file():
             import yaml
@@ -64,7 +64,7 @@ def install_cell(page: str, url: str | None = None) -> str:
         f'    os.chdir("{CLONE_DIR}")\n'
         '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", ".[colab]"], check=True)\n'
         "    # the exact data (and, for a computed slice, the weights) of the committed numbers\n"
-        "    from mrcnn_core.fetch import colab_fetch\n"
+        "    from mrcnn_core.experiments.fetch import colab_fetch\n"
         f'    colab_fetch("{page}", bool(globals().get("compute_tasks")), '
         'globals().get("profile", "imagenet-vgg16"))\n'
         "from mrcnn_core.book.notebook import page_setup\n"

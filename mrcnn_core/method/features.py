@@ -92,12 +92,12 @@ def weights_search_path() -> list[Path]:
     out = []
     if os.environ.get("MRCNN_WEIGHTS_DIR"):
         out.append(Path(os.environ["MRCNN_WEIGHTS_DIR"]))
-    from .data.where import data_dir
+    from ..data.where import data_dir
 
     if (d := data_dir()) is not None:  # fetch writes weights/ beside data/
         out.append(d.parent / "weights")
     # a checkout beside the project's shared folder (../shared/weights)
-    out.append(Path(__file__).resolve().parents[2] / "shared" / "weights")
+    out.append(Path(__file__).resolve().parents[3] / "shared" / "weights")
     return out
 
 

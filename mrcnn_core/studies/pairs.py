@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import analysis as A
-from . import stats as S
-from .data.tasks import stratified_tasks
-from .methods import CNN
+from .. import analysis as A
+from ..analysis import stats as S
+from ..data.tasks import stratified_tasks
+from ..methods import CNN
 
 PAPER_PAIR = "fruit_and_vegetables/household_electrical_devices"
 #: the differences a pair's row shows: the book's question (the manifold term) first, then the

@@ -28,9 +28,9 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from .analysis import compare
-from .data.tasks import stratified_tasks
-from .stats import (NEGLIGIBLE_PP, NEGLIGIBLE_RHO, N_BOOT, holm, p_text, rank_corr_bootstrap,
+from ..analysis import compare
+from ..data.tasks import stratified_tasks
+from ..analysis.stats import (NEGLIGIBLE_PP, NEGLIGIBLE_RHO, N_BOOT, holm, p_text, rank_corr_bootstrap,
                     rng_for, two_stage_bootstrap, verdict)
 
 from .prereg import PLAN, PROFILE  # noqa: F401  (the plan this module implements)

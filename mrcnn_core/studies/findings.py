@@ -29,10 +29,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import analysis as A
-from . import stats as S
-from .formatting import dataset_words
-from .methods import CNN, REGISTRY
+from .. import analysis as A
+from ..analysis import stats as S
+from ..analysis.formatting import dataset_words
+from ..methods import CNN, REGISTRY
 
 # the paper's shallow methods (Table 1); the book's additions are not part of its claim
 SHALLOW = tuple(m for m, x in REGISTRY.items() if not x.cnn and x.paper)

@@ -28,9 +28,9 @@ from pathlib import Path
 
 import yaml
 
-from .experiments.store import ResultsStore, run_key
-from .faults import checkpoint
-from .book.notebook import as_ipynb, check_parameters, read_records
+from ..experiments.store import ResultsStore, run_key
+from ..experiments.faults import checkpoint
+from .notebook import as_ipynb, check_parameters, read_records
 
 POINT_COLUMNS = ("run_key", "name", "params", "status", "error", "wall_time", "records",
                  "worker", "notebook")
@@ -143,11 +143,8 @@ def execute_point(notebook: str, out: str, name: str, params: dict, cwd: str) ->
 def run_batch(notebook: str | os.PathLike, grid_file: str | os.PathLike, out: str | os.PathLike,
               workers: int = 1, scheduler: str | None = None, retries: int = 2,
               progress: bool = True, security=None) -> dict:
-    from dask.distributed import Client, as_completed
-
-    from .experiments.distributed import connect, local_cluster
-    from tqdm.auto import tqdm
-
+    """Run ``notebook`` once per point of the grid in ``grid_file`` into ``out`` (papermill on
+    Dask workers), resumable: points stored ok are skipped; a summary dict."""
     if not Path(notebook).is_file():
         raise GridError(f"notebook {notebook} does not exist")
     if scheduler is None and workers < 1:
@@ -156,79 +153,83 @@ def run_batch(notebook: str | os.PathLike, grid_file: str | os.PathLike, out: st
         raise GridError(f"--retries must be >= 0, got {retries}")
     notebook = str(as_ipynb(Path(notebook).resolve()))  # a MyST .md is converted first
     grid, fixed = load_grid(grid_file)
-    digest = notebook_digest(notebook)
     points = expand(grid, fixed)
     for p in points[:1] or [fixed]:
         check_parameters(notebook, p)  # unknown names: error before anything runs
     store = _Store(out)
     t0 = time.perf_counter()
     with store:
-        done = store.points()
-        ok = done[done["status"] == "ok"].drop_duplicates("name", keep="last") if len(done) else done
-        ok = {r["name"]: r for _, r in ok.iterrows()}
-        todo, names, stale = [], [], []
-        for p in points:
-            name = point_name(p, list(grid))
-            if name in names:
-                raise GridError(f"two grid points share the name {name!r}")
-            names.append(name)
-            key = run_key(name=name, params=p, notebook=digest)  # all of what the point is
-            if name not in ok:
-                todo.append((name, p, key))
-            elif ok[name]["run_key"] not in (key, run_key(name=name, params=p)):
-                # (the second: a row stored before the notebook was part of the key)
-                stale.append(f"{name} ({_changed(ok[name]['params'], p)})")
-        if stale:
-            raise GridError(f"{len(stale)} point(s) in {store.folder / 'points.csv'} were run with "
-                            f"other parameters or another notebook: {'; '.join(stale[:5])}; "
-                            "their results would be stale: use a new --out folder")
+        todo = _todo(store, points, list(grid), notebook_digest(notebook))
         summary = {"points": len(points), "skipped": len(points) - len(todo), "done": 0,
                    "failed": 0, "errors": []}
         if todo:
-            cluster = None
-            if scheduler:
-                client = connect(scheduler, security)
-            else:  # loopback only, as the sweep's
-                cluster = local_cluster(workers, security)
-                client = Client(cluster, security=security)
-            try:
-                futs = {client.submit(execute_point, notebook, str(store.folder), name, p,
-                                      str(Path.cwd()), key=f"point-{name}-{time.time_ns()}",
-                                      retries=retries, pure=False): (name, p, key)
-                        for name, p, key in todo}
-                bar = tqdm(total=len(futs), desc="points", disable=not progress)
-                for fut in as_completed(futs):
-                    name, p, key = futs[fut]
-                    try:
-                        r = fut.result()
-                    except Exception as e:  # the worker died more often than allowed
-                        r = {"status": "failed", "error": f"{type(e).__name__}: {e}"[:500],
-                             "records": {}, "wall_time": float("nan"), "worker": ""}
-                    checkpoint("batch.before_row")
-                    store.add_point({"run_key": key, "name": name,
-                                     "params": p, "notebook": Path(notebook).name, **r})
-                    summary["done" if r["status"] == "ok" else "failed"] += 1
-                    if r["status"] != "ok":
-                        summary["errors"].append(f"{name}: {r['error']}")
-                    bar.update(1)
-                bar.close()
-            finally:
-                client.close()
-                if cluster is not None:
-                    cluster.close()
+            _run_points(todo, notebook, store, summary, workers, scheduler, retries, progress,
+                        security)
     summary["wall_time"] = time.perf_counter() - t0
     return summary
 
 
-def main(args) -> int:
-    """The CLI's ``batch``: errors are the CLI's (one line each, see ``__main__``)."""
-    from .experiments.distributed import security_from_files
+def _todo(store: "_Store", points: list[dict], grid_names: list[str], digest: str) -> list:
+    """The points not stored ok, as (name, parameters, run key); a point stored with other
+    parameters or another notebook stops the batch (its result would be stale)."""
+    done = store.points()
+    ok = done[done["status"] == "ok"].drop_duplicates("name", keep="last") if len(done) else done
+    ok = {r["name"]: r for _, r in ok.iterrows()}
+    todo, names, stale = [], [], []
+    for p in points:
+        name = point_name(p, grid_names)
+        if name in names:
+            raise GridError(f"two grid points share the name {name!r}")
+        names.append(name)
+        key = run_key(name=name, params=p, notebook=digest)  # all of what the point is
+        if name not in ok:
+            todo.append((name, p, key))
+        elif ok[name]["run_key"] not in (key, run_key(name=name, params=p)):
+            # (the second: a row stored before the notebook was part of the key)
+            stale.append(f"{name} ({_changed(ok[name]['params'], p)})")
+    if stale:
+        raise GridError(f"{len(stale)} point(s) in {store.folder / 'points.csv'} were run with "
+                        f"other parameters or another notebook: {'; '.join(stale[:5])}; "
+                        "their results would be stale: use a new --out folder")
+    return todo
 
-    security = security_from_files(args.tls_ca_file, args.tls_cert, args.tls_key)
-    s = run_batch(args.notebook, args.grid, args.out, workers=args.workers,
-                  scheduler=args.scheduler, retries=args.retries, security=security)
-    print(f"points {s['points']}: done {s['done']}, skipped {s['skipped']}, failed {s['failed']}, "
-          f"wall time {s['wall_time']:.1f} s")
-    for e in s["errors"][:20]:
-        print("  failed:", e)
-    return min(s["failed"], 100)
+
+def _run_points(todo: list, notebook: str, store: "_Store", summary: dict, workers: int,
+                scheduler: str | None, retries: int, progress: bool, security) -> None:
+    """Submit the points to Dask and store each result as it comes (this process writes)."""
+    from dask.distributed import Client, as_completed
+    from tqdm.auto import tqdm
+
+    from ..experiments.distributed import connect, local_cluster
+
+    cluster = None
+    if scheduler:
+        client = connect(scheduler, security)
+    else:  # loopback only, as the sweep's
+        cluster = local_cluster(workers, security)
+        client = Client(cluster, security=security)
+    try:
+        futs = {client.submit(execute_point, notebook, str(store.folder), name, p,
+                              str(Path.cwd()), key=f"point-{name}-{time.time_ns()}",
+                              retries=retries, pure=False): (name, p, key)
+                for name, p, key in todo}
+        bar = tqdm(total=len(futs), desc="points", disable=not progress)
+        for fut in as_completed(futs):
+            name, p, key = futs[fut]
+            try:
+                r = fut.result()
+            except Exception as e:  # the worker died more often than allowed
+                r = {"status": "failed", "error": f"{type(e).__name__}: {e}"[:500],
+                     "records": {}, "wall_time": float("nan"), "worker": ""}
+            checkpoint("batch.before_row")
+            store.add_point({"run_key": key, "name": name,
+                             "params": p, "notebook": Path(notebook).name, **r})
+            summary["done" if r["status"] == "ok" else "failed"] += 1
+            if r["status"] != "ok":
+                summary["errors"].append(f"{name}: {r['error']}")
+            bar.update(1)
+        bar.close()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -31,16 +31,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .analysis import load_provenance, store_folders
-from .experiments.store import ResultsStore, StoreError
-from .experiments.provenance import code_digest, git_commit
-from .methods import CNN
+from ..analysis import load_provenance, store_folders
+from ..experiments.store import ResultsStore, StoreError
+from ..experiments.provenance import code_digest, git_commit
+from ..methods import CNN
 
 
 def _current_env() -> dict:
-    from .experiments.provenance import cpu_model
-    from .experiments.executor import matmul_precision
-    from . import backend as B
+    from ..experiments.provenance import cpu_model
+    from ..experiments.executor import matmul_precision
+    from ..method import backend as B
 
     return {"backend": B.name(), "device": B.device(), "cpu": cpu_model(),
             "matmul_precision": matmul_precision()}
@@ -83,7 +83,7 @@ def load_rows(results: str | Path) -> pd.DataFrame:
 
 def _profile(name: str, prov: dict):
     """The run's profile: shipped under its name, else the file its provenance names."""
-    from .experiments import ProfileError, load_profile
+    from ..experiments import ProfileError, load_profile
 
     try:
         return load_profile(name)
@@ -97,8 +97,8 @@ def _profile(name: str, prov: dict):
 
 def _spec_for(row: pd.Series, cache: dict, prov: dict):
     """The run's spec, planned again from its profile (same key), and its context."""
-    from .experiments import plan
-    from .experiments.sweep_status import profile_context
+    from ..experiments import plan
+    from ..experiments.sweep_status import profile_context
 
     pairs = row["experiment"] == "pairs"  # the cross-pair study has data and tasks of its own
     # the context the run was planned in, as its row says: a shallow run of a profile with
@@ -131,8 +131,6 @@ def verify(results: str | Path, runs: int = 3, seed: int = 0, methods=None,
            out=sys.stdout, variants=None) -> int:
     """Re-run ``runs`` stored runs drawn with ``seed`` (of ``methods`` and ``variants``, if
     given: e.g. ``paper``, Fig. 3's paper point); print JSON lines; return the exit status."""
-    from .experiments.sweep_status import execute
-
     df = load_rows(results)
     if methods:
         df = df[df["method"].isin(methods)]
@@ -156,40 +154,45 @@ def verify(results: str | Path, runs: int = 3, seed: int = 0, methods=None,
                 "experiment": row["experiment"], "variant": row["variant"],
                 "stored": float(row["accuracy"]), "stored_on": f"{p.get('backend')} / {p.get('device')}",
                 "stored_deterministic": row["deterministic"], "here": f"{here['backend']} / {here['device']}"}
-        prof, ctx, spec = _spec_for(row, cache, p)
-        if spec is None and p.get("data_hash") not in (None, ctx.dataset.content_hash):
-            # the run key holds the data's hash: other data plan other keys, so say that
-            line.update(match="other-data",
-                        note=f"the data here ({ctx.dataset.content_hash}, {ctx.dataset.source}) "
-                             f"is not the data the run was made on ({p.get('data_hash')}): "
-                             "get that data (python -m mrcnn_core fetch) to re-run it")
-            print(json.dumps(line), file=out, flush=True)
-            continue
-        if spec is None:
-            line.update(match="not-planned", note="the profile no longer plans this run key")
-            print(json.dumps(line), file=out, flush=True)
-            continue
-        got: dict = {}
-        execute([spec], prof, ctx, "", lambda s, r, c: got.update(r), batch_size=1)
-        new = float(got["accuracy"])
-        diff = new - float(row["accuracy"])
-        if p.get("data_hash") not in (None, ctx.dataset.content_hash):
-            match = "other-data"
-        elif not _same_env(p, here, row["method"]):
-            match = "other-device"
-        elif new == float(row["accuracy"]):
-            match = "exact"
-        elif abs(diff) <= 1.0 / int(row["n_target"]) + 1e-12:
-            match = "close"
-        elif _other_code(p):
-            match = "other-code"  # made by another commit or edited code: not a failure here
-            line["note"] = (f"made by commit {str(p.get('git_commit'))[:12]} (code "
-                            f"{p.get('code_digest', '?')}); this code is {git_commit()[:12]} "
-                            f"({code_digest()})")
-        else:
-            match = "differs"
-        line.update(new=new, diff=diff, match=match, wall_s=round(float(got["wall_time"]), 1))
-        if match == "differs" and row["deterministic"] != "no":
+        line.update(_rerun(row, p, here, cache))
+        if line["match"] == "differs" and row["deterministic"] != "no":
             failed += 1
         print(json.dumps(line), file=out, flush=True)
     return 1 if failed else 0
+
+
+def _rerun(row: pd.Series, p: dict, here: dict, cache: dict) -> dict:
+    """Re-run one stored row here: its ``match`` (exact, close, other-device, other-data,
+    other-code, not-planned, differs), the new accuracy and the difference."""
+    from ..experiments.sweep_status import execute
+
+    prof, ctx, spec = _spec_for(row, cache, p)
+    if spec is None and p.get("data_hash") not in (None, ctx.dataset.content_hash):
+        # the run key holds the data's hash: other data plan other keys, so say that
+        return dict(match="other-data",
+                    note=f"the data here ({ctx.dataset.content_hash}, {ctx.dataset.source}) "
+                         f"is not the data the run was made on ({p.get('data_hash')}): "
+                         "get that data (python -m mrcnn_core fetch) to re-run it")
+    if spec is None:
+        return dict(match="not-planned", note="the profile no longer plans this run key")
+    got: dict = {}
+    execute([spec], prof, ctx, "", lambda s, r, c: got.update(r), batch_size=1)
+    new = float(got["accuracy"])
+    diff = new - float(row["accuracy"])
+    out = {}
+    if p.get("data_hash") not in (None, ctx.dataset.content_hash):
+        match = "other-data"
+    elif not _same_env(p, here, row["method"]):
+        match = "other-device"
+    elif new == float(row["accuracy"]):
+        match = "exact"
+    elif abs(diff) <= 1.0 / int(row["n_target"]) + 1e-12:
+        match = "close"
+    elif _other_code(p):
+        match = "other-code"  # made by another commit or edited code: not a failure here
+        out["note"] = (f"made by commit {str(p.get('git_commit'))[:12]} (code "
+                       f"{p.get('code_digest', '?')}); this code is {git_commit()[:12]} "
+                       f"({code_digest()})")
+    else:
+        match = "differs"
+    return dict(out, new=new, diff=diff, match=match, wall_s=round(float(got["wall_time"]), 1))

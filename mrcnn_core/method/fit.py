@@ -12,10 +12,10 @@ from typing import Sequence
 
 import numpy as np
 
-from .data.tasks import Task
+from ..data.tasks import Task
 from .features import FeatureSet
 from .graph import EPSILON_K, HP_KEYS, GraphSpec, knn_graph, laplacian, neighbour_confusion
-from .methods import CNN
+from ..methods import CNN
 from .hparams import PAPER_STEPS, paper_hparams, paper_n_target
 from .model import init_params
 from .train import train_head

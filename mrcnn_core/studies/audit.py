@@ -14,8 +14,8 @@ from pathlib import Path
 
 def unregistered_in_stores(results: str | Path = "results") -> list[str]:
     """Every store under ``results`` whose rows name a method the registry does not hold."""
-    from .experiments import ResultsStore
-    from .methods import REGISTRY
+    from ..experiments import ResultsStore
+    from ..methods import REGISTRY
 
     faults = []
     for f in sorted(p.parent for p in Path(results).glob("**/runs.csv")):
@@ -27,9 +27,9 @@ def unregistered_in_stores(results: str | Path = "results") -> list[str]:
 
 def planned_tasks(profile: str, dataset: str, experiment: str = "main") -> set[str]:
     """The task ids ``profile`` plans for ``dataset`` (reads the data's labels, not features)."""
-    from .experiments import load_profile
-    from .experiments.planner import pick_tasks
-    from .experiments.sweep_status import profile_context
+    from ..experiments import load_profile
+    from ..experiments.planner import pick_tasks
+    from ..experiments.sweep_status import profile_context
 
     prof = load_profile(profile)
     spec = prof.data["experiments"][experiment][dataset]
@@ -41,8 +41,8 @@ def short_coverage(results: str | Path, profile: str = "baselines", experiment: 
                    datasets: tuple[str, ...] | None = None) -> list[str]:
     """Each (method, data set) of ``profile`` whose stores under ``results`` hold fewer of the
     planned tasks than planned (ok runs of any seed count); ``datasets``: only these."""
-    from .analysis import load_runs
-    from .experiments import load_profile
+    from ..analysis import load_runs
+    from ..experiments import load_profile
 
     runs = load_runs(results, experiment=experiment)
     faults = []
@@ -63,7 +63,7 @@ def runs_without_provenance(results: str | Path = "results") -> list[str]:
     such runs have no recorded commit, device or weights (a page cannot state where they came
     from; ``verify`` cannot say whether it re-runs them on the same device).  Rows of a sweep
     killed before its provenance line have an empty id and are counted too."""
-    from .experiments import ResultsStore
+    from ..experiments import ResultsStore
 
     faults = []
     for f in sorted(p.parent for p in Path(results).glob("**/runs.csv")):

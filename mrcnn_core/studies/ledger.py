@@ -109,7 +109,7 @@ def _word(found: str, covered: int, planned: int) -> str:
 
 def _main_cells(ev: str, runs: pd.DataFrame, ds: str) -> list[dict]:
     """The five claims on one main grid (the paper's pair or Corel), via ``findings``."""
-    from . import analysis as A
+    from .. import analysis as A
     from . import findings as F
 
     by = {c.key: c for c in F.CLAIMS}
@@ -237,7 +237,7 @@ PAGES = {("tsvm_lr", "vgg19"): "20_table1",  # no backbone: the VGG16 page's 400
 
 def control_sentence(main: pd.DataFrame, control: pd.DataFrame) -> str:
     """The Corel control's result for the manifold term at VGG's learning rate and beta."""
-    from . import analysis as A
+    from .. import analysis as A
 
     if control is None or control.empty or (control["dataset"] != "corel").all():
         return ""
@@ -252,7 +252,7 @@ def load(profile: str = "imagenet-vgg16", results_dir: str = "",
          evidence: tuple[str, ...] | None = None) -> pd.DataFrame:
     """The ledger from the committed stores (what the front page and every page that quotes
     a cell call): ``profile``'s main runs and its baseline store, and the other studies'."""
-    from .analysis import load_runs, result_folders
+    from ..analysis import load_runs, result_folders
     from .stability import known_class_shares
 
     folders = result_folders(profile, results_dir)
@@ -268,6 +268,21 @@ def load(profile: str = "imagenet-vgg16", results_dir: str = "",
                   known_class_shares() if "corel" in want else None, control, evidence)
 
 
+def claim_text(key: str) -> str:
+    """The paper's claim ``key`` in the book's words (the pages render, the studies say)."""
+    from . import findings as F
+
+    return {c.key: c.text for c in F.CLAIMS}[key]
+
+
+def corel_note(notes) -> str:
+    """The Corel features' caveat out of the Corel cells' notes ('' where none says it)."""
+    from . import findings as F
+
+    return next((F.COREL_NOTE_RE.search(n).group(0) for n in notes
+                 if F.COREL_NOTE_RE.search(n or "")), "")
+
+
 def cell(df: pd.DataFrame, claim: str, evidence: str) -> pd.Series:
     hit = df[(df["claim"] == claim) & (df["evidence"] == evidence)]
     if hit.empty:
@@ -277,7 +292,7 @@ def cell(df: pd.DataFrame, claim: str, evidence: str) -> pd.Series:
 
 def number(c) -> str:
     """A cell's number as every page prints it: '+2.9 pp [+1.6, +4.2]' or 'rho -0.31 [...]'."""
-    from .formatting import interval, pp
+    from ..analysis.formatting import interval, pp
 
     if not np.isfinite(c["estimate"]):
         return ""

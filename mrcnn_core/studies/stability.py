@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .analysis import METHOD_LABEL, methods_in
-from .analysis.collapse import (  # noqa: F401  (re-exported: the pages import them from here)
+from ..analysis import METHOD_LABEL, methods_in
+from ..analysis.collapse import (  # noqa: F401  (re-exported: the pages import them from here)
     class_shares, collapse_note, collapse_table, collapsed, known_class_shares)
-from .methods import CNN
+from ..methods import CNN
 
 
 def seed_spread(runs: pd.DataFrame) -> pd.DataFrame:

@@ -178,6 +178,23 @@ def rank_corr_bootstrap(x, y, rng: np.random.Generator, n_boot: int = N_BOOT,
     return summarize(rho(x[pick], y[pick]), float(rho(x, y)), n, level=level)
 
 
+def _padded(frame: pd.DataFrame, cl_names, t_max: int) -> tuple[np.ndarray, np.ndarray]:
+    """The runs as padded arrays: ``V[cluster, task slot, seed slot]`` and the seed counts
+    ``ns[cluster, task slot]`` (0: an empty slot)."""
+    s_max = int(frame.groupby("task").size().max())
+    V = np.zeros((len(cl_names), t_max, s_max))
+    ns = np.zeros((len(cl_names), t_max), dtype=np.int64)
+    cl_index = {c: i for i, c in enumerate(cl_names)}
+    slot = dict.fromkeys(cl_names, 0)
+    for task, d in frame.groupby("task", sort=False):
+        c = d["cl"].iloc[0]
+        i, j = cl_index[c], slot[c]
+        slot[c] += 1
+        V[i, j, :len(d)] = d["v"].to_numpy()
+        ns[i, j] = len(d)
+    return V, ns
+
+
 def two_stage_bootstrap(values, tasks, clusters, rng: np.random.Generator, *, strata=None,
                         stages: int = 2, n_boot: int = N_BOOT, level: float = LEVEL,
                         min_clusters: int = MIN_CLUSTERS) -> Boot:
@@ -212,19 +229,8 @@ def two_stage_bootstrap(values, tasks, clusters, rng: np.random.Generator, *, st
     if n_cl < max(2, min_clusters):
         nan = (np.nan, np.nan)
         return Boot(mean, np.nan, np.nan, np.nan, nan, nan, n_cl, cluster_means, 0)
-    # padded arrays: V[cluster, task slot, seed slot], with the seed counts
-    t_max = int(per_cluster.max())
-    s_max = int(frame.groupby("task").size().max())
-    V = np.zeros((n_cl, t_max, s_max))
-    ns = np.zeros((n_cl, t_max), dtype=np.int64)
-    cl_index = {c: i for i, c in enumerate(cl_names)}
-    slot = dict.fromkeys(cl_names, 0)
-    for task, d in frame.groupby("task", sort=False):
-        c = d["cl"].iloc[0]
-        i, j = cl_index[c], slot[c]
-        slot[c] += 1
-        V[i, j, :len(d)] = d["v"].to_numpy()
-        ns[i, j] = len(d)
+    V, ns = _padded(frame, cl_names, int(per_cluster.max()))
+    t_max, s_max = V.shape[1:]
     n_tasks = (ns > 0).sum(1)  # tasks per cluster
     task_means = np.where(ns > 0, V.sum(2) / np.maximum(ns, 1), 0.0)
     st_of = frame.drop_duplicates("cl").set_index("cl")["st"].reindex(cl_names).to_numpy()

