@@ -28,6 +28,7 @@ def _quiet_tensorflow() -> None:
     _sys.stderr.flush()
     saved, devnull = _os.dup(2), _os.open(_os.devnull, _os.O_WRONLY)
     _os.dup2(devnull, 2)
+    interrupted = False
     try:
         import tensorflow as tf
 
@@ -35,10 +36,18 @@ def _quiet_tensorflow() -> None:
         tf.constant(0.0) + 0.0  # the device set-up logs its lines on the first op
     except ImportError:  # the jax extra alone: Keras will say what is missing
         pass
+    except KeyboardInterrupt:
+        interrupted = True
     finally:
         _os.dup2(saved, 2)
         _os.close(saved)
         _os.close(devnull)
+    if interrupted:  # Ctrl-C while TensorFlow starts: one line on the command line (#42)
+        if _sys.argv[:1] == ["-m"] or _os.path.basename(_sys.argv[0] if _sys.argv else "") == "mrcnn":
+            print("interrupted (while TensorFlow was starting; nothing was done)",
+                  file=_sys.stderr)
+            raise SystemExit(130)
+        raise KeyboardInterrupt
 
 
 from .method import determinism as _determinism  # noqa: E402

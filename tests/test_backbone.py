@@ -177,3 +177,58 @@ def test_features_made_elsewhere_with_the_pinned_weights_serve_without_the_file(
         extract_features(tiny_ds, str(w), backbone="vgg16", cache_dir=tmp_path)
     with pytest.raises(WeightsUnavailable):  # pinned to another digest: not the cached weights
         extract_features(tiny_ds, str(w), backbone="vgg16", cache_dir=tmp_path, sha256="1" * 64)
+
+
+def _weights_file(name):
+    from mrcnn_core.data.where import data_dir
+
+    d = data_dir()
+    f = d.parent / "weights" / name if d else None
+    if f is None or not f.is_file():
+        pytest.skip(f"needs real data: ../shared/weights/{name}")
+    return f
+
+
+def test_keras_saying_weights_did_not_load_is_judged_by_the_tensors(monkeypatch):
+    """#42: some Keras versions warn five times on the VGG16 file that layers 'will retain
+    their freshly-initialized weights'.  Where the model then holds the pinned ImageNet
+    tensors the warning is dropped (harmless); where it does not, the features would come from
+    untrained layers and loading fails with one clear error."""
+    import warnings
+
+    import keras
+
+    from mrcnn_core.method import features as Fe
+
+    f = _weights_file("vgg16_imagenet_notop.weights.h5")
+    real = keras.applications.VGG16
+    msg = ("Skipping nested container at 'layers': ... Affected layers will retain their "
+           "freshly-initialized weights.")
+
+    def warns_after_loading(**kw):
+        m = real(**kw)
+        warnings.warn(msg)
+        return m
+
+    monkeypatch.setattr(keras.applications, "VGG16", warns_after_loading)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        m = Fe.build_backbone("vgg16", str(f))
+    assert Fe.conv_tensors_sha256(m) == Fe.TENSORS_SHA256["vgg16"]
+    assert not [w for w in seen if "freshly-initialized" in str(w.message)]
+
+    def warns_and_keeps_init(**kw):
+        m = real(**{**kw, "weights": None})
+        warnings.warn(msg)
+        return m
+
+    monkeypatch.setattr(keras.applications, "VGG16", warns_and_keeps_init)
+    with pytest.raises(Fe.WeightsUnavailable, match="did not load every weight.*untrained"):
+        Fe.build_backbone("vgg16", str(f))
+
+
+def test_the_pinned_tensors_are_what_the_vgg19_file_loads():
+    from mrcnn_core.method import features as Fe
+
+    f = _weights_file("vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5")
+    assert Fe.conv_tensors_sha256(Fe.build_backbone("vgg19", str(f))) == Fe.TENSORS_SHA256["vgg19"]

@@ -495,3 +495,20 @@ def test_every_fault_point_is_exercised():
     """Each named hook is used by a kill test above (a new hook needs its case)."""
     text = Path(__file__).read_text()
     assert all(f'"{p}"' in text for p in POINTS)
+
+
+def test_ctrl_c_while_tensorflow_starts_is_one_line(tmp_path):
+    """#42: Ctrl-C during the TensorFlow import (the package's first seconds) printed a
+    35-line traceback; the command line says it in one line and exits 130.  (A TensorFlow
+    whose import is interrupted stands in for the key press.)"""
+    fake = tmp_path / "tensorflow"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("raise KeyboardInterrupt\n")
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow",
+           "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    env.pop("MRCNN_TF_LOGS", None)
+    p = subprocess.run([sys.executable, "-m", "mrcnn_core", "methods", "--names"], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=120, env=env)
+    assert p.returncode == 130, p.stderr[-2000:]
+    assert p.stderr.strip().splitlines() == [
+        "interrupted (while TensorFlow was starting; nothing was done)"]

@@ -138,3 +138,53 @@ def test_fetch_offline_lists_failures_first_one_line_each(tmp_path, capsys, monk
     assert code == 2 and err[0].startswith("error: CIFAR-100") and "VGG19" in err[1]
     assert err[-1].strip() == "done: vgg16: already here" and len(err) == 3
     assert not any("(Exception)" in x or "../shared" in x for x in err)
+
+
+def test_a_tarball_in_the_destination_is_checked_and_used(real_cifar_root, tmp_path, capsys,
+                                                          monkeypatch):
+    """#42: a partial or corrupt cifar-100-python.tar.gz in <dest>/official was ignored without
+    a word (fetch went on to download); it is md5-checked: a bad one is named in one line, a
+    good one is unpacked and used."""
+    import hashlib
+    import tarfile
+
+    from mrcnn_core import data as D
+    from mrcnn_core.data import cifar100 as C
+
+    def no_network(dest, timeout=15.0):
+        raise AssertionError("fetch went to the network past the tarball")
+
+    monkeypatch.setattr(D, "download_cifar100", no_network)
+    official = tmp_path / "dest" / "official"
+    official.mkdir(parents=True)
+    tar = official / "cifar-100-python.tar.gz"
+    tar.write_bytes(b"\x1f\x8b" + b"\0" * 1000)  # a download cut short
+    code = main(["fetch", "--dest", str(tmp_path / "dest"), "--what", "data"])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert str(tar) in err and "partial or corrupt" in err and "md5" in err
+    # a tarball whose md5 is the official one (here: the patched value) is unpacked and used
+    src = _official_from(real_cifar_root, tmp_path / "src")
+    with tarfile.open(tar, "w:gz") as tf:
+        tf.add(src, arcname="cifar-100-python")
+    monkeypatch.setattr(C, "CIFAR100_MD5", hashlib.md5(tar.read_bytes()).hexdigest())
+    assert F._official(official) == official / "cifar-100-python"
+    assert (official / "cifar-100-python" / "test").is_file()
+
+
+def test_an_interrupted_weights_copy_leaves_no_file(tmp_path, monkeypatch):
+    """#42: Ctrl-C during fetch once left a partial weights file (and a temporary one); the
+    weights are written under a temporary name and replace the file only when whole."""
+    out = tmp_path / "weights" / F.VGG19_FILE
+
+    def cut(src, dst):
+        Path(dst).write_bytes(b"x" * 1000)  # a copy cut short by Ctrl-C
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        with F.written_whole(out) as part:
+            cut("src", part)
+    assert list((tmp_path / "weights").iterdir()) == []
+    with F.written_whole(out) as part:
+        part.write_bytes(b"whole")
+    assert out.read_bytes() == b"whole" and list((tmp_path / "weights").iterdir()) == [out]

@@ -170,3 +170,22 @@ def test_verify_names_other_data_and_other_code(tmp_path, corel_env, monkeypatch
     rc, lines, err = _verify(res, "--runs", "1")
     assert rc == 0 and lines[0]["match"] == "other-data", (lines, err)
     assert "is not the data the run was made on" in lines[0]["note"]
+
+
+def test_a_tasks_store_of_a_sampled_profile_is_its_sample_and_verifies(tmp_path, corel_env):  # noqa: F811
+    """#42: ``--tasks N`` on a profile that samples its tasks ran the first N of *all* tasks
+    (outside the sample), which ``verify`` could not plan again ('not-planned').  ``--tasks N``
+    is the first N of the profile's own tasks, so the store verifies."""
+    from mrcnn_core.experiments import load_profile, plan, profile_context
+    from test_sweep import write_profile
+
+    prof = write_profile(tmp_path, main={"corel": {"tasks": {"random": 3, "seed": 0},
+                                                   "methods": ["lr"], "seeds": [0]}})
+    res = tmp_path / "res"
+    sweep(prof, dataset="corel", results=res, progress=False, n_tasks=2)
+    p = load_profile(prof)
+    sample = [s.task.id for s in plan(p, "main", "corel", profile_context(p, "corel"))]
+    stored = list(ResultsStore(res).load()["task_id"])
+    assert stored == sample[:2], (stored, sample)
+    rc, lines, err = _verify(res, "--runs", "2")
+    assert rc == 0 and [x["match"] for x in lines] == ["exact", "exact"], (lines, err)

@@ -16,7 +16,7 @@ def add_parser(sub) -> None:
                     help=", ".join(f"{e} ({p})" for e, p in EXPERIMENT_PAGES.items())
                     + "; the profile says which it has")
     sw.add_argument("--methods", type=names, help="comma-separated subset of " + ",".join(METHODS))
-    sw.add_argument("--tasks", type=int, help="main: the first N tasks in the profile's order (id, or "
+    sw.add_argument("--tasks", type=int, help="main: the first N of the profile's tasks (its sample, if it samples), in its order (id, or "
                     "stratified: every target domain in turn); sensitivity "
                     "and ablation: the first N of the profile's task sample")
     sw.add_argument("--variants", type=names,

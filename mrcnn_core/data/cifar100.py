@@ -80,10 +80,22 @@ def download_cifar100(dest: Path, timeout: float = 15.0) -> Path:
                 f"{CIFAR100_URL} ({e}). If you are offline, put the official "
                 f"'{FOLDER}' folder somewhere and pass root=... or set "
                 f"MRCNN_DATA_DIR=/path/to/folder/containing/{FOLDER}.") from e
-        md5 = hashlib.md5(tar.read_bytes()).hexdigest()
-        if md5 != CIFAR100_MD5:
-            raise DataError(f"downloaded {tar.name} has md5 {md5}, expected {CIFAR100_MD5}; "
-                            "the download is corrupt, try again")
+        return unpack_cifar100(tar, dest, what="downloaded")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def unpack_cifar100(tar: Path, dest: Path, what: str = "") -> Path:
+    """Check the official tarball's md5 and unpack it into ``dest`` (a temporary folder
+    first: an interrupted unpack leaves no half folder); a DataError names a partial or
+    corrupt file."""
+    md5 = hashlib.md5(Path(tar).read_bytes()).hexdigest()
+    if md5 != CIFAR100_MD5:
+        raise DataError(f"{(what + ' ') if what else ''}{tar} has md5 {md5}, expected "
+                        f"{CIFAR100_MD5} (the official cifar-100-python.tar.gz): it is partial "
+                        "or corrupt; delete it and download it again")
+    tmp = Path(tempfile.mkdtemp(dir=dest))
+    try:
         with tarfile.open(tar) as tf:
             tf.extractall(tmp, filter="data")
         final = dest / FOLDER

