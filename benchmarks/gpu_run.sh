@@ -16,7 +16,12 @@
 #   PY=.venv/bin/python SKIP_WHEELS=1 PROFILE=tiny.yaml SCALE=0.1 bash benchmarks/gpu_run.sh  # a CPU rehearsal
 # PARTS (default: all, in this order) picks parts: detcheck, sens0, abl0, sens1, abl1,
 # main0, main1, sens2, abl2, main2, corel; pairs0..pairs2 (the cross-pair study's CNN runs
-# at that seed, of the pairs in PAIRS or of every pair) only when named.  SCALE multiplies every time limit.
+# at that seed, of the pairs in PAIRS or of every pair) only when named; campaign (the
+# committed plan mrcnn_core/experiments/campaigns/remaining.yaml: CAMPAIGN_PARTS in that order,
+# default heldout-cnn,vgg19-main-seed0; CAMPAIGN_CHUNK tasks per sweep, default 50; the stores
+# in CAMPAIGN_OUT, default the tree's results/, packed into $OUT/campaign.tgz) only when named:
+#   MRCNN_GIT_COMMIT=<sha> PARTS=campaign BUNDLES="<heldout and vgg19 bundles>" bash benchmarks/gpu_run.sh
+# SCALE multiplies every time limit.
 set -u
 OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
 PY=${PY:-python3}; PROFILE=${PROFILE:-imagenet-vgg16}; SCALE=${SCALE:-1}
@@ -60,6 +65,16 @@ for part in $PARTS; do
     corel)     sw 60 --dataset corel --batch-size 8 ;;
     pairs[012]) sw 560 --dataset cifar100 --experiment pairs --methods vgg,mrcnn \
                    ${PAIRS:+--variants "$PAIRS"} --seeds "${part#pairs}" ;;  # PAIRS unset: every pair
+    campaign)  # the committed plan's parts, most valuable first, into results/<profile>/campaign-<commit>-gpu
+      t=$(lim 100000); CO=${CAMPAIGN_OUT:-results}
+      echo "== $(date +%T) campaign ${CAMPAIGN_PARTS:-heldout-cnn,vgg19-main-seed0} (limit $t s)" >> "$LOG"
+      timeout "$t" $PY -m mrcnn_core campaign run --out "$CO" ${CAMPAIGN_PLAN:+--plan "$CAMPAIGN_PLAN"} \
+          --parts "${CAMPAIGN_PARTS:-heldout-cnn,vgg19-main-seed0}" --chunk "${CAMPAIGN_CHUNK:-50}" >> "$LOG" 2>&1
+      echo "== $(date +%T) exit $?" >> "$LOG"
+      # every store the campaign made (one per profile), packed as one archive, written beside first
+      (cd "$CO" && ls -d */campaign-*-gpu */campaign-*-cpu 2>/dev/null > "$OUT/campaign_stores.txt")
+      tar czf "$OUT/campaign.tmp.tgz" --exclude=.lock --exclude=.lock.pid -C "$CO" \
+          $(cat "$OUT/campaign_stores.txt") && mv "$OUT/campaign.tmp.tgz" "$OUT/campaign.tgz" ;;
     *) echo "unknown part $part" >> "$LOG" ;;
   esac
 done

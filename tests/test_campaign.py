@@ -71,3 +71,29 @@ def test_the_committed_plan_is_the_issue_order():
     assert [p.name for p in plan.parts] == ["vgg19-main-seed0", "heldout-cnn",
                                             "vgg19-main-seeds12"]
     assert plan.parts[1].profile == "heldout-vgg16" and plan.parts[1].seeds == [0, 1, 2]
+
+
+def test_parts_run_in_the_order_named_and_a_chunk_for_every_part(plan_file, tmp_path, monkeypatch):
+    """A GPU runs the most valuable part first and batches more tasks per sweep: ``parts`` in
+    the order named, ``chunk`` for every part; a part the plan lacks is one clear error."""
+    monkeypatch.setenv("MRCNN_GIT_COMMIT", "abcdef0123456789")
+    plan = load_plan(str(plan_file))
+    _, _, specs = planned_specs(plan.parts[0])
+    assert [c["n_tasks"] for c in chunks(plan.parts[0], specs, 5)] == [5, 6]
+    with pytest.raises(CampaignError, match=r"unknown part\(s\) \['nope'\].*its parts: main"):
+        run(plan, tmp_path / "r", parts=["nope"])
+    with pytest.raises(CampaignError, match="chunk must be >= 1"):
+        run(plan, tmp_path / "r", chunk=0)
+
+
+def test_resume_needs_the_state_of_a_campaign(tmp_path):
+    from mrcnn_core.experiments.campaign import resume
+
+    with pytest.raises(CampaignError, match="no campaign to resume"):
+        resume(tmp_path)
+    (tmp_path / ".campaign").mkdir()
+    (tmp_path / ".campaign" / "campaign.json").write_text(
+        '{"commit": "abc", "worktree": "%s", "plan": "remaining", "out": "r", "pid": 0}'
+        % (tmp_path / "gone"))
+    with pytest.raises(CampaignError, match="worktree .* is missing"):
+        resume(tmp_path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .args import names, retake_sigterm
+from .args import names, positive, retake_sigterm
 
 
 def add_parser(sub) -> None:
@@ -22,7 +22,10 @@ def add_parser(sub) -> None:
                     f"({', '.join(sorted(p.stem for p in PLANS.glob('*.yaml')))}) or a YAML file")
     cp.add_argument("--out", default="results", help="the folder of the profiles' stores "
                     "(default: results)")
-    cp.add_argument("--parts", type=names, help="run only these parts (comma-separated names)")
+    cp.add_argument("--parts", type=names, help="run only these parts, in this order "
+                    "(comma-separated names)")
+    cp.add_argument("--chunk", type=positive, help="run: tasks per sweep for every part (default: "
+                    "each part's own; a GPU batches more)")
 
 
 def run(a) -> int:
@@ -37,7 +40,7 @@ def run(a) -> int:
         return 0
     if a.action == "run":
         retake_sigterm(a)
-        C.run(plan, a.out, parts=a.parts, log=lambda m: print(m, flush=True))
+        C.run(plan, a.out, parts=a.parts, log=lambda m: print(m, flush=True), chunk=a.chunk)
         return 0
     rows = C.status(plan, a.out)
     if a.action == "summary":

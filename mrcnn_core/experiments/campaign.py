@@ -103,10 +103,12 @@ def stored_ok(profile_dir: Path, exclude: Path | None = None) -> set[str]:
     return keys
 
 
-def chunks(part: Part, specs) -> list[dict]:
+def chunks(part: Part, specs, chunk: int | None = None) -> list[dict]:
     """Sweep arguments, in order: each seed in turn, the task prefix growing by ``chunk``
-    (main: tasks in the profile's order; pairs: per pair), so an interrupted campaign
-    leaves VGG and MRCNN on the same tasks."""
+    (the part's own unless given: a GPU batches more tasks per sweep; main: tasks in the
+    profile's order; pairs: per pair), so an interrupted campaign leaves VGG and MRCNN on the
+    same tasks."""
+    step = chunk or part.chunk
     if part.experiment == "pairs":
         per = {}
         for s in specs:
@@ -115,7 +117,7 @@ def chunks(part: Part, specs) -> list[dict]:
     else:
         n = len({s.task.id for s in specs})
     return [{"seeds": [seed], "n_tasks": min(k, n)}
-            for seed in part.seeds for k in range(part.chunk, n + part.chunk, part.chunk)]
+            for seed in part.seeds for k in range(step, n + step, step)]
 
 
 def sharing_exact(ctx, spec, steps: int = 10) -> bool:
@@ -137,8 +139,10 @@ def sharing_exact(ctx, spec, steps: int = 10) -> bool:
 
 
 def run(plan: Plan, out: str | os.PathLike = "results", *, parts: list[str] | None = None,
-        log=print) -> None:
-    """Run the plan's parts in order (each resumable; a finished part costs a plan check)."""
+        log=print, chunk: int | None = None) -> None:
+    """Run the plan's parts in order (each resumable; a finished part costs a plan check);
+    ``parts`` in the order given when named (a GPU runs the most valuable first), ``chunk``
+    overrides every part's tasks per sweep."""
     from .context import profile_context
     from .driver import sweep
     from .profile import load_profile
@@ -149,9 +153,14 @@ def run(plan: Plan, out: str | os.PathLike = "results", *, parts: list[str] | No
         raise CampaignError(f"the campaign runs from a clean commit (this tree: {commit}); "
                             "commit, or start it with `campaign start` (a worktree of HEAD)")
     dev = device_kind()
-    for part in plan.parts:
-        if parts and part.name not in parts:
-            continue
+    unknown = sorted(set(parts or ()) - {p.name for p in plan.parts})
+    if unknown:
+        raise CampaignError(f"unknown part(s) {unknown} of plan {plan.name!r}; its parts: "
+                            + ", ".join(p.name for p in plan.parts))
+    if chunk is not None and chunk < 1:
+        raise CampaignError(f"chunk must be >= 1, got {chunk}")
+    order = [next(p for p in plan.parts if p.name == n) for n in parts] if parts else plan.parts
+    for part in order:
         prof = load_profile(part.profile)
         store = part.store(Path(out), prof.name, commit, dev)
         ctx = profile_context(prof, part.dataset, features=False, experiment=part.experiment)
@@ -171,7 +180,7 @@ def run(plan: Plan, out: str | os.PathLike = "results", *, parts: list[str] | No
                                   if exact else "per task (no-target step not bit-equal here)")}
         log(f"   VGG trained once per source: {'yes' if exact else 'no'}")
         trained: dict = {}
-        for c in chunks(part, specs):
+        for c in chunks(part, specs, chunk):
             t0 = time.perf_counter()
             s = sweep(prof, dataset=part.dataset, experiment=part.experiment,
                       methods=part.methods, n_tasks=c["n_tasks"], seeds=c["seeds"],
