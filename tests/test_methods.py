@@ -199,3 +199,20 @@ def test_a_new_shallow_method_joins_table1s_comparisons_by_rule(monkeypatch):
     pairs = methods.table1_pairs()
     assert ("throwaway", "lr") in pairs and ("vgg", "throwaway") in pairs
     assert len(pairs) == len(set(pairs))
+
+
+def test_the_bench_command_prints_its_json_lines(capsys, monkeypatch):
+    """``bench`` (the conv5 forms' timing) had no test: one arm, one step, its lines parse and
+    the summary names the device, backend and backbone (no timing is asserted)."""
+    import json
+
+    from mrcnn_core.__main__ import main
+
+    assert main(["bench", "--shapes", "shared", "--arms", "fast", "--steps", "1",
+                 "--backbone", "vgg16"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith("{")]
+    assert [x["event"] for x in lines] == ["arm", "shape", "summary"]
+    s = lines[-1]
+    assert s["backbone"] == "vgg16" and s["conv5_layers"] == 3 and "shared" in s["shapes"]
+    assert s["shapes"]["shared"]["flops_per_task_step"] > 0
+    assert main(["bench", "--shapes", "nope", "--arms", "fast", "--steps", "1"]) == 2
