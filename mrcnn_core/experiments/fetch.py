@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data import DataError
-from ..method.features import TENSORS_SHA256
+from ..method.weights import TENSORS_SHA256
 from ..data import manifest as M
 
 VGG19_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
