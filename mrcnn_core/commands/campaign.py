@@ -34,7 +34,8 @@ def run(a) -> int:
     plan = C.load_plan(a.plan)
     if a.action in ("start", "resume"):
         st = C.start(a.plan, a.out) if a.action == "start" else C.resume()
-        print(f"campaign {st['plan']} {a.action}ed from {st['commit'][:7]} (pid {st['pid']}), "
+        done = {"start": "started", "resume": "resumed"}[a.action]
+        print(f"campaign {st['plan']} {done} from {st['commit'][:7]} (pid {st['pid']}), "
               f"worktree {st['worktree']}, log {st['log']}; "
               "`python -m mrcnn_core campaign status` says how far it is")
         return 0
