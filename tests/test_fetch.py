@@ -99,7 +99,10 @@ def test_colab_fetch_points_the_package_at_what_it_fetched(tmp_path, monkeypatch
     from mrcnn_core.experiments import fetch as F
 
     calls = []
-    monkeypatch.delenv("MRCNN_DATA_DIR", raising=False)
+    # colab_fetch sets os.environ itself: recorded first, so the reader's value (or its absence)
+    # comes back after the test (a leaked MRCNN_DATA_DIR failed the next test's data, #44)
+    monkeypatch.setenv("MRCNN_DATA_DIR", "recorded")
+    monkeypatch.delenv("MRCNN_DATA_DIR")
     monkeypatch.setattr(F, "fetch", lambda dest, what: calls.append((Path(dest), list(what)))
                         or ["data: built"])
     lines = F.colab_fetch("01_data", dest=tmp_path / "d")
