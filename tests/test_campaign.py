@@ -97,3 +97,13 @@ def test_resume_needs_the_state_of_a_campaign(tmp_path):
         % (tmp_path / "gone"))
     with pytest.raises(CampaignError, match="worktree .* is missing"):
         resume(tmp_path)
+
+
+def test_status_names_a_missing_stores_folder_and_an_unknown_part(tmp_path, capsys):
+    """From another folder, ``results`` is not the checkout's: status said 0 of everything."""
+    from mrcnn_core.__main__ import main
+
+    assert main(["campaign", "status", "--out", str(tmp_path / "nope")]) == 2
+    assert "no stores folder" in capsys.readouterr().err
+    assert main(["campaign", "status", "--out", str(tmp_path), "--parts", "x"]) == 2
+    assert "unknown part(s) ['x']" in capsys.readouterr().err

@@ -43,7 +43,14 @@ def run(a) -> int:
         retake_sigterm(a)
         C.run(plan, a.out, parts=a.parts, log=lambda m: print(m, flush=True), chunk=a.chunk)
         return 0
-    rows = C.status(plan, a.out)
+    if not Path(a.out).is_dir():  # from another folder, 'results' is not the checkout's
+        raise C.CampaignError(f"no stores folder {Path(a.out).resolve()}: run from the checkout "
+                              "or pass --out RESULTS")
+    unknown = sorted(set(a.parts or ()) - {p.name for p in plan.parts})
+    if unknown:
+        raise C.CampaignError(f"unknown part(s) {unknown}; the plan's parts: "
+                              + ", ".join(p.name for p in plan.parts))
+    rows = [r for r in C.status(plan, a.out) if not a.parts or r["part"] in a.parts]
     if a.action == "summary":
         from ..experiments.provenance import cpu_model, git_commit
 
