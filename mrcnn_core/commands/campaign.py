@@ -46,10 +46,7 @@ def run(a) -> int:
     if not Path(a.out).is_dir():  # from another folder, 'results' is not the checkout's
         raise C.CampaignError(f"no stores folder {Path(a.out).resolve()}: run from the checkout "
                               "or pass --out RESULTS")
-    unknown = sorted(set(a.parts or ()) - {p.name for p in plan.parts})
-    if unknown:
-        raise C.CampaignError(f"unknown part(s) {unknown}; the plan's parts: "
-                              + ", ".join(p.name for p in plan.parts))
+    C.check_parts(plan, a.parts)
     rows = [r for r in C.status(plan, a.out) if not a.parts or r["part"] in a.parts]
     if a.action == "summary":
         from ..experiments.provenance import cpu_model, git_commit

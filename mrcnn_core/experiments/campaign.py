@@ -138,6 +138,14 @@ def sharing_exact(ctx, spec, steps: int = 10) -> bool:
     return all(np.array_equal(out[0][k], out[1][k]) for k in out[0])
 
 
+def check_parts(plan: Plan, parts) -> None:
+    """A part the plan lacks is one clear error (run and status share it)."""
+    unknown = sorted(set(parts or ()) - {p.name for p in plan.parts})
+    if unknown:
+        raise CampaignError(f"unknown part(s) {unknown} of plan {plan.name!r}; its parts: "
+                            + ", ".join(p.name for p in plan.parts))
+
+
 def run(plan: Plan, out: str | os.PathLike = "results", *, parts: list[str] | None = None,
         log=print, chunk: int | None = None) -> None:
     """Run the plan's parts in order (each resumable; a finished part costs a plan check);
@@ -153,10 +161,7 @@ def run(plan: Plan, out: str | os.PathLike = "results", *, parts: list[str] | No
         raise CampaignError(f"the campaign runs from a clean commit (this tree: {commit}); "
                             "commit, or start it with `campaign start` (a worktree of HEAD)")
     dev = device_kind()
-    unknown = sorted(set(parts or ()) - {p.name for p in plan.parts})
-    if unknown:
-        raise CampaignError(f"unknown part(s) {unknown} of plan {plan.name!r}; its parts: "
-                            + ", ".join(p.name for p in plan.parts))
+    check_parts(plan, parts)
     if chunk is not None and chunk < 1:
         raise CampaignError(f"chunk must be >= 1, got {chunk}")
     order = [next(p for p in plan.parts if p.name == n) for n in parts] if parts else plan.parts
