@@ -112,3 +112,9 @@ def test_a_page_on_other_stores_shows_no_ledger_cells():
     pending, 0 of 400' under the ledger's name: other numbers than the front page's."""
     p = figures.in_the_ledger("20_table1", "imagenet-vgg16", "results/baselines")
     assert not p.parts and not p.values
+
+
+def test_each_column_reads_its_own_stores_whatever_the_books_profile(committed):
+    """A book on the paper's backbone (#43 item 5) and one on the substitute show one ledger:
+    the VGG16 and Corel columns never read VGG19 rows, nor the VGG19 column VGG16's."""
+    pd.testing.assert_frame_equal(L.load("imagenet-vgg16"), committed)

@@ -343,3 +343,30 @@ def test_a_method_option_of_zero_steps_is_refused():
     data["options"]["tlda"] = {"pretrain_steps": 0, "steps": 0}
     with pytest.raises(ProfileError, match="tlda.pretrain_steps: 0 is not an integer >= 1"):
         validate(data)
+
+
+@pytest.mark.parametrize("opt,msg", [
+    ({"studies_profile": "nosuch"}, "studies_profile: 'nosuch' is not a shipped profile"),
+    ({"legacy_stores": "results/legacy/x"}, "legacy_stores: 'results/legacy/x' is not a list"),
+])
+def test_the_book_options_are_checked(opt, msg):
+    from mrcnn_core.experiments.profile import validate
+
+    data = yaml.safe_load((ROOT / "mrcnn_core/experiments/profiles/imagenet-vgg19.yaml").read_text())
+    data["options"].update(opt)
+    with pytest.raises(ProfileError, match=msg):
+        validate(data)
+
+
+def test_the_studies_of_the_papers_backbone_read_the_substitute():
+    """#43 item 5: imagenet-vgg19 runs no studies; its book's study pages read VGG16's."""
+    from mrcnn_core.analysis import result_folders
+    from mrcnn_core.experiments import studies_profile
+
+    assert studies_profile("imagenet-vgg19") == "imagenet-vgg16"
+    assert studies_profile("smoke") == "smoke"  # a profile with its own studies
+    assert studies_profile("results/mine") == "results/mine"  # a store folder, not a profile
+    legacy = load_profile("imagenet-vgg16").options.get("legacy_stores", [])
+    assert result_folders("imagenet-vgg16")[2:] == legacy
+    # a reader's own store replaces the profile's folder and its legacy stores
+    assert result_folders("imagenet-vgg16", "results/mine") == ["results/mine", "results/baselines"]

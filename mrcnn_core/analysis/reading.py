@@ -127,20 +127,25 @@ def load_provenance(*folders) -> list[dict]:
 
 
 def result_folders(profile: str, results_dir: str = "") -> list[str]:
-    """The stores a page of ``profile`` reads: its own, plus the baseline store it names.
+    """The stores a page of ``profile`` reads: its own, the baseline store it names, and
+    its legacy stores.
 
     A profile that runs only the CNN methods (imagenet-vgg16) takes the shallow
     methods' columns from ``options.baselines_store`` (the committed baseline run).
+    ``options.legacy_stores`` are stores moved under ``results/legacy/`` (made before
+    training was deterministic) that still hold rows no deterministic store has; a key
+    stored in both keeps its deterministic row (``prefer_deterministic``).  ``results_dir``
+    (a reader's own store) replaces the profile's folder and its legacy stores.
     """
     from ..experiments.profile import load_profile
 
     folders = [results_dir or f"results/{profile}"]
     try:
-        extra = load_profile(profile).options.get("baselines_store")
+        opts = load_profile(profile).options
     except Exception:  # a profile given as a store folder only
-        extra = None
-    if extra and extra not in folders:
-        folders.append(extra)
+        opts = {}
+    extra = [opts.get("baselines_store")] + ([] if results_dir else opts.get("legacy_stores", []))
+    folders += [f for f in extra if f and f not in folders]
     return folders
 
 

@@ -7,6 +7,7 @@ driver and status with it: the layers stay apart at run time too.
 from importlib import import_module
 
 _WHERE = {"Profile": "profile", "ProfileError": "profile", "load_profile": "profile",
+          "studies_profile": "profile",
           "SweepStopped": "driver", "sweep": "driver",
           "SweepSummary": "sweep_status", "load_context": "sweep_status", "plan": "sweep_status",
           "profile_context": "sweep_status", "status": "sweep_status",

@@ -42,6 +42,7 @@ _ABL = {"dataset", "tasks", "seeds", "steps", "cnn_overrides", "variants", "grap
         "omega_batch"}
 _OPTIONS = {"alpha_scale", "baseline_select", "curves_tasks", "batch_size", "backbone",
             "weights", "weights_sha256", "baselines_store", "book_computes",
+            "studies_profile", "legacy_stores",
             *(m.name for m in REGISTRY.values() if m.options)}  # e.g. options.tlda
 
 
@@ -336,6 +337,12 @@ def _check_options(opts, where: str) -> None:
         raise ProfileError(f"{where}.options.weights_sha256: {sha!r} is not a sha256 hex digest")
     if sha is not None and "weights" not in opts:
         raise ProfileError(f"{where}.options.weights_sha256 needs options.weights (a file name)")
+    sp = opts.get("studies_profile")
+    if sp is not None and not (isinstance(sp, str) and (PROFILE_DIR / f"{sp}.yaml").is_file()):
+        raise ProfileError(f"{where}.options.studies_profile: {sp!r} is not a shipped profile")
+    ls = opts.get("legacy_stores", [])
+    if not (isinstance(ls, list) and all(isinstance(x, str) and x for x in ls)):
+        raise ProfileError(f"{where}.options.legacy_stores: {ls!r} is not a list of folders")
 
 #: what each backbone is to this book, the same words on every page (#41)
 BACKBONE_ROLE = {
@@ -355,6 +362,17 @@ def backbone_statement(prof: "Profile | str") -> str:
     if str(w).startswith("none"):
         return f"Backbone: {b.upper()} with random weights (a pipeline check, not a result)."
     return f"Backbone: {BACKBONE_ROLE.get(b, b.upper())}."
+
+
+def studies_profile(name: str) -> str:
+    """The profile whose stores the studies' pages (Fig. 3, ablations, selection,
+    stability) read for a book built on ``name``: its ``options.studies_profile`` (the
+    paper's backbone, imagenet-vgg19, runs no studies: they ran on the substitute VGG16),
+    else ``name`` itself (a profile that runs its own studies, e.g. smoke)."""
+    try:
+        return load_profile(name).options.get("studies_profile") or name
+    except ProfileError:  # a store folder given as a profile: its own studies
+        return name
 
 
 def load_profile(name_or_path: str) -> Profile:

@@ -246,16 +246,29 @@ def control_sentence(main: pd.DataFrame, control: pd.DataFrame) -> str:
     return claims[0].rstrip(".") if claims else ""
 
 
-def load(profile: str = "imagenet-vgg16", results_dir: str = "",
+def load(profile: str = "imagenet-vgg19", results_dir: str = "",
          vgg19_dir: str = "results/imagenet-vgg19", pairs_dir: str = "results/pairs-vgg16",
          heldout_dir: str = "results/heldout-vgg16",
          evidence: tuple[str, ...] | None = None) -> pd.DataFrame:
     """The ledger from the committed stores (what the front page and every page that quotes
-    a cell call): ``profile``'s main runs and its baseline store, and the other studies'."""
+    a cell call).
+
+    Each column reads its own stores, whatever the book's profile: a book on the paper's
+    backbone (a profile with ``options.studies_profile``, imagenet-vgg19) takes the VGG19
+    column from its own store (``results_dir``) and the VGG16 and Corel columns from the
+    substitute's profile; any other profile (imagenet-vgg16, smoke) gives the VGG16 and
+    Corel columns (its own store and its baseline store) and VGG19 comes from ``vgg19_dir``.
+    """
     from ..analysis import load_runs, result_folders
+    from ..experiments.profile import studies_profile
     from .stability import known_class_shares
 
-    folders = result_folders(profile, results_dir)
+    substitute = studies_profile(profile)
+    if substitute != profile:
+        vgg19_dir = results_dir or f"results/{profile}"
+        folders = result_folders(substitute)
+    else:
+        folders = result_folders(profile, results_dir)
     main = load_runs(*folders, experiment="main")
     want = set(evidence or BY_KEY)
     control = (control_sentence(main, load_runs(*folders, experiment="control"))

@@ -115,6 +115,7 @@ def ledger_page(df: pd.DataFrame, profile: str) -> Page:
 
 def ledger_details(df: pd.DataFrame, profile: str) -> Page:
     """The ledger in full under the front page's first screen, with its CSV."""
+    from ...experiments.profile import studies_profile
     from ..notebook import offer_csv, page_link
 
     t = detail_table(df, lambda p: page_link(p, "page"))
@@ -126,8 +127,8 @@ def ledger_details(df: pd.DataFrame, profile: str) -> Page:
     page.add("*What to see:* the same cells as the matrix, with the kind of each interval (most "
              "resample target domains; the poor-domains cell is the worst domain's own tasks at "
              "a Bonferroni level), the tasks and seeds behind it, the clusters resampled, and how "
-             f"much of the plan is stored (profile {profile} for the paper's pair on VGG16 and "
-             "Corel).")
+             f"much of the plan is stored (profile {studies_profile(profile)} for the paper's pair "
+             "on VGG16 and Corel).")
     page.add(offer_csv(df, f"ledger-{profile}", ", ".join(L.COLUMNS)))
     return page
 
@@ -172,7 +173,7 @@ def evidence_of(profile: str, datasets=("cifar100", "corel")) -> tuple[str, ...]
 def evidence_notes(df: pd.DataFrame, profile: str) -> Page:
     """What each column is: its backbone in the book's words (from the profiles), its role,
     and what its verdicts wait for."""
-    from ...experiments.profile import ProfileError, backbone_statement
+    from ...experiments.profile import ProfileError, backbone_statement, studies_profile
 
     lines = []
     for e in L.EVIDENCE:
@@ -180,7 +181,9 @@ def evidence_notes(df: pd.DataFrame, profile: str) -> Page:
         if d.empty:
             continue
         try:
-            bb = (backbone_statement(e.profile if e.key != "vgg16" else profile)
+            # the VGG16 column is the book's profile's own (smoke: random weights) or,
+            # in a book on the paper's backbone, its substitute's
+            bb = (backbone_statement(e.profile if e.key != "vgg16" else studies_profile(profile))
                   if e.key != "corel" else "Backbone: none (an fc head on the features).")
         except ProfileError:
             bb = ""
