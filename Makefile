@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-PROFILE ?= $(or $(MRCNN_PROFILE),imagenet-vgg16)
+PROFILE ?= $(or $(MRCNN_PROFILE),imagenet-vgg19)
 # tensorflow-cpu on machines without a GPU; on one with TensorFlow: make EXTRAS=dev,jax ...
 EXTRAS ?= cpu,dev,jax
 
@@ -21,14 +21,14 @@ book: install
 	$(PY) -m mrcnn_core book --profile $(PROFILE)
 
 # Re-run the computation of a profile into one store, results/<profile>/deterministic (resumes;
-# a GPU job for imagenet-vgg16: see the book's "How to re-run").
+# a GPU job for imagenet-vgg19 or imagenet-vgg16: see the book's "How to re-run").
 SWEEP = $(PY) -m mrcnn_core sweep --profile $(PROFILE)
 RESULTS ?= results/$(PROFILE)/deterministic
+PLANNED = $(PY) -c "from mrcnn_core.experiments import load_profile as p; print(' '.join(f'{d}:{e}' for d, e in p('$(PROFILE)').runs))"
 results: install
-	$(SWEEP) --dataset cifar100 --results $(RESULTS)
-	$(SWEEP) --dataset corel --results $(RESULTS)
-	$(SWEEP) --dataset cifar100 --experiment sensitivity --results $(RESULTS)
-	$(SWEEP) --dataset cifar100 --experiment ablation --results $(RESULTS)
+	@for de in $$($(PLANNED)); do \
+	  $(SWEEP) --dataset $${de%%:*} --experiment $${de##*:} --results $(RESULTS) || exit 1; \
+	done
 
 # The shallow baselines (CPU; resumes): each method into its own store, results/baselines/<name>.
 #   make baselines                  every registered shallow method, one after the other
@@ -48,6 +48,7 @@ baselines: install
 # Re-run a few stored runs of each committed store here and compare (book: How to re-run).
 verify: install
 	$(PY) -m mrcnn_core verify results/baselines --runs 2
+	$(PY) -m mrcnn_core verify results/imagenet-vgg19 --runs 1 --methods mrcnn
 	$(PY) -m mrcnn_core verify results/imagenet-vgg16 --runs 1 --methods mrcnn
 	$(PY) -m mrcnn_core verify results/legacy --runs 1
 

@@ -214,9 +214,10 @@ def test_the_book_stores_hold_every_registered_method():
     registered method has runs on both data sets (a method without runs would only be a
     missing column)."""
     from mrcnn_core.analysis import load_runs, result_folders
+    from mrcnn_core.experiments.profile import DEFAULT_PROFILE
     from mrcnn_core.methods import REGISTRY
 
-    runs = load_runs(*result_folders("imagenet-vgg16", ""), experiment="main")
+    runs = load_runs(*result_folders(DEFAULT_PROFILE, ""), experiment="main")
     for ds in ("cifar100", "corel"):
         have = set(runs[runs["dataset"] == ds]["method"])
         assert set(REGISTRY) <= have, f"{ds}: no stored runs of {sorted(set(REGISTRY) - have)}"
@@ -321,3 +322,18 @@ def test_the_repository_root_tracks_no_stray_output():
     stray = [f for f in files if f.endswith((".csv", ".csv.gz")) and not f.startswith(
         ("results/", "benchmarks/", "mrcnn_core/data/", "book/", "tests/"))]
     assert not stray, stray
+
+
+def test_one_default_profile():
+    """`make book`, `python -m mrcnn_core book` and every page's parameters cell render one
+    profile by default: the paper's protocol on the paper's backbone (#43 item 5)."""
+    import re
+
+    from mrcnn_core.experiments.profile import DEFAULT_PROFILE, load_profile
+
+    assert DEFAULT_PROFILE == "imagenet-vgg19" and load_profile(DEFAULT_PROFILE).backbone == "vgg19"
+    top = ROOT.parent
+    assert f"PROFILE ?= $(or $(MRCNN_PROFILE),{DEFAULT_PROFILE})" in (top / "Makefile").read_text()
+    for md in sorted((top / "notebooks").glob("*.md")):
+        found = re.findall(r'^profile = "([^"]+)"', md.read_text(), flags=re.M)
+        assert found in ([], [DEFAULT_PROFILE]), (md.name, found)

@@ -51,12 +51,14 @@ def test_toc_is_the_page_list():
     # the baseline page is Table 1's notebook with other parameters, not a copy
     assert ("30_full_baselines", "20_table1") in [(p, s) for p, s, _ in ps]
     assert dict((p, x) for p, _, x in ps)["30_full_baselines"]["results_dir"] == "results/baselines"
-    # Table 1 on the paper's backbone: the same notebook on profile imagenet-vgg19, and the
-    # page the front page's VGG19 row links to
-    from mrcnn_core.studies.findings import VGG19_PAGE
+    # Table 1 on the substitute backbone: the same notebook on profile imagenet-vgg16, the
+    # page the front page's VGG16 and Corel columns link to (the default page is VGG19's)
+    from mrcnn_core.studies.ledger import BY_KEY
 
-    assert (VGG19_PAGE, "20_table1") in [(p, s) for p, s, _ in ps]
-    assert dict((p, x) for p, _, x in ps)[VGG19_PAGE]["profile"] == "imagenet-vgg19"
+    assert ("20_table1_vgg16", "20_table1") in [(p, s) for p, s, _ in ps]
+    assert dict((p, x) for p, _, x in ps)["20_table1_vgg16"]["profile"] == "imagenet-vgg16"
+    assert BY_KEY["vgg16"].page == BY_KEY["corel"].page == "20_table1_vgg16"
+    assert BY_KEY["vgg19"].page == "20_table1"
 
 
 def test_the_data_page_runs_without_corel(tmp_path, real_cifar_root):
@@ -238,15 +240,20 @@ def _committed_store_pages_render_without_training(real_cifar_root):
     """`make book`'s default profile reads the committed stores: nothing is trained."""
     import hashlib
 
-    runs = ROOT / "results" / "imagenet-vgg16" / "main" / "runs.csv"
-    before = hashlib.sha256(runs.read_bytes()).hexdigest()
-    env = dict(os.environ, MRCNN_DATA_DIR=str(real_cifar_root))
-    out = subprocess.run([sys.executable, "-m", "mrcnn_core", "book", "--profile", "imagenet-vgg16",
+    def stores():
+        return {p: hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted((ROOT / "results").rglob("runs.csv"))}
+
+    before = stores()
+    env = {k: v for k, v in os.environ.items() if k != "MRCNN_PROFILE"}  # the default profile
+    env["MRCNN_DATA_DIR"] = str(real_cifar_root)
+    out = subprocess.run([sys.executable, "-m", "mrcnn_core", "book",
                           "--no-build", "--only", "index,10_experiments,20_table1"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, (out.stdout[-3000:] + out.stderr[-3000:])
     assert "read from the stores" in out.stdout
-    assert hashlib.sha256(runs.read_bytes()).hexdigest() == before
+    assert stores() == before
+    assert "profile imagenet-vgg19" in out.stdout  # the paper's backbone is the default (#43)
     gen = ROOT / "book" / "generated"
     assert not _errors(gen / "10_experiments.ipynb") and not _errors(gen / "20_table1.ipynb")
     rec = read_records(gen / "10_experiments.ipynb")
@@ -259,7 +266,7 @@ def _committed_store_pages_render_without_training(real_cifar_root):
     from mrcnn_core.studies.ledger import VERDICTS
 
     assert f["ledger"]["tsvm_lr | vgg16"]["verdict"] in VERDICTS
-    assert f["ledger"]["mrcnn_vgg | vgg16"]["number"].endswith("]")
+    assert f["ledger"]["mrcnn_vgg | vgg19"]["number"].endswith("]")
 
 
 def test_the_parameters_cell_of_a_page_lists_every_name_its_visible_cells_use(tmp_path):

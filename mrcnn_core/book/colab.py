@@ -66,6 +66,6 @@ def install_cell(page: str, url: str | None = None) -> str:
         "    # the exact data (and, for a computed slice, the weights) of the committed numbers\n"
         "    from mrcnn_core.experiments.fetch import colab_fetch\n"
         f'    colab_fetch("{page}", bool(globals().get("compute_tasks")), '
-        'globals().get("profile", "imagenet-vgg16"))\n'
+        'globals().get("profile", "imagenet-vgg19"))\n'
         "from mrcnn_core.book.notebook import page_setup\n"
         f'page_setup("{page}")')

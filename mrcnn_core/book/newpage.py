@@ -34,7 +34,7 @@ The question this page answers, and its answer in one or two computed sentences.
 ```{{code-cell}} ipython3
 :tags: [parameters, remove-cell]
 
-profile = "imagenet-vgg16"  # the book's profile: its committed stores
+profile = "imagenet-vgg19"  # the book's profile: its committed stores
 results_dir = ""
 ```
 
@@ -71,8 +71,8 @@ def test_{name}_page_runs(tmp_path, real_cifar_root, monkeypatch):
     monkeypatch.setenv("MRCNN_DATA_DIR", str(real_cifar_root))
     monkeypatch.setenv("MRCNN_DOWNLOADS", str(tmp_path))
     out = run_notebook(ROOT / "notebooks" / "{name}.md", tmp_path / "{name}.ipynb",
-                       {{"profile": "imagenet-vgg16"}}, cwd=ROOT)
-    assert read_records(out)["csv"] == "{name}-imagenet-vgg16.csv"  # it read a committed store
+                       {{"profile": "imagenet-vgg19"}}, cwd=ROOT)
+    assert read_records(out)["csv"] == "{name}-imagenet-vgg19.csv"  # it read a committed store
 '''
 
 

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import os
 
+from ..experiments.profile import DEFAULT_PROFILE
 from .args import profiles_help
 
 
 def add_parser(sub) -> None:
     bk = sub.add_parser("book", help="run the notebooks of a profile and build the book")
-    bk.add_argument("--profile", default=os.environ.get("MRCNN_PROFILE", "imagenet-vgg16"),
-                    help=profiles_help() + " (default: $MRCNN_PROFILE, else imagenet-vgg16)")
+    bk.add_argument("--profile", default=os.environ.get("MRCNN_PROFILE", DEFAULT_PROFILE),
+                    help=profiles_help() + f" (default: $MRCNN_PROFILE, else {DEFAULT_PROFILE})")
     bk.add_argument("--only", help="comma-separated page names to (re)run")
     bk.add_argument("--no-build", action="store_true", help="run the notebooks only")
     cg = bk.add_mutually_exclusive_group()

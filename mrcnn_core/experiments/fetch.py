@@ -257,7 +257,7 @@ COREL_NOTE = ("Corel: its 256-d features have no public download that we know of
               "pages' computations")
 
 
-def page_needs(page: str, compute: bool = False, profile: str = "imagenet-vgg16") -> list[str]:
+def page_needs(page: str, compute: bool = False, profile: str = "imagenet-vgg19") -> list[str]:
     """The fetch steps a page needs: ``data`` if it reads the data (or computes), and the
     profile's backbone (``vgg16`` / ``vgg19``) if it computes a slice."""
     steps = ["data"] if (page in DATA_PAGES or compute) else []
@@ -269,7 +269,7 @@ def page_needs(page: str, compute: bool = False, profile: str = "imagenet-vgg16"
     return steps
 
 
-def colab_fetch(page: str, compute: bool = False, profile: str = "imagenet-vgg16",
+def colab_fetch(page: str, compute: bool = False, profile: str = "imagenet-vgg19",
                 dest: str | os.PathLike = COLAB_DEST) -> list[str]:
     """Run by a page's install cell on Colab: fetch what the page needs into ``dest`` and
     point the package at it (``MRCNN_DATA_DIR``).  A step that fails is said in one line and

@@ -13,6 +13,8 @@ from ..method.ablations import VARIANTS
 from ..methods import METHODS, REGISTRY
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
+#: the profile `make book` renders: the paper's protocol on the paper's backbone (#43)
+DEFAULT_PROFILE = "imagenet-vgg19"
 DATASETS = ("cifar100", "corel")
 # "control": a study like "sensitivity" (the same keys) on another data set, e.g. the
 # Corel control (MRCNN with alpha = 0 at its own lr and beta; both methods at one setting).
@@ -78,6 +80,14 @@ class Profile:
         """The registered methods this profile claims to run (``covers:``), in registry order."""
         claim = self.data.get("covers")
         return [n for n, m in REGISTRY.items() if claim and COVERS[claim](m)]
+
+    @property
+    def runs(self) -> list[tuple[str, str]]:
+        """Every (data set, experiment) the profile plans, main first (`make results`)."""
+        exps = self.data.get("experiments", {})
+        out = [(ds, "main") for ds in exps.get("main", {})]
+        return out + [(spec.get("dataset", "cifar100"), name)
+                      for name, spec in exps.items() if name != "main" and isinstance(spec, dict)]
 
     @property
     def digest(self) -> str:

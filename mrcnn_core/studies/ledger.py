@@ -48,10 +48,11 @@ class Evidence:
 
 EVIDENCE = (
     Evidence("vgg19", "Paper's pair, VGG19", "VGG19", "imagenet-vgg19",
-             "the paper's backbone (official Keras ImageNet VGG19)", "20_table1_vgg19",
+             "the paper's backbone (official Keras ImageNet VGG19)", "20_table1",
              "on its own backbone (VGG19, the paper's pair)"),
     Evidence("vgg16", "Paper's pair, VGG16", "VGG16", "imagenet-vgg16",
-             "the substitute backbone (ImageNet VGG16), on which the studies run", "20_table1",
+             "the substitute backbone (ImageNet VGG16), on which the studies run",
+             "20_table1_vgg16",
              "on the substitute VGG16 (the paper's pair)"),
     Evidence("pairs", "Five other pairs, VGG16", "VGG16", "pairs-vgg16",
              "exploratory: five more superclass pairs, 50 tasks each", "28_pairs",
@@ -60,7 +61,8 @@ EVIDENCE = (
              "confirmatory: pre-registered, analysed exactly as planned", "29_heldout",
              "on three held-out pairs (VGG16, pre-registered)"),
     Evidence("corel", "Corel, fc head", "none", "imagenet-vgg16",
-             "Corel's 256-d features with an fc head (its images are not public)", "20_table1",
+             "Corel's 256-d features with an fc head (its images are not public)",
+             "20_table1_vgg16",
              "on Corel (an fc head on its features)"),
 )
 BY_KEY = {e.key: e for e in EVIDENCE}
@@ -231,8 +233,8 @@ def ledger(main: pd.DataFrame, vgg19: pd.DataFrame | None = None,
 
 
 #: cells shown on another page than their evidence set's (claim, evidence) -> page
-PAGES = {("tsvm_lr", "vgg19"): "20_table1",  # no backbone: the VGG16 page's 400 tasks
-         ("epsilon", "vgg16"): "22_fig2b_table2", ("poor_domains", "vgg16"): "21_fig2a"}
+PAGES = {("epsilon", "vgg19"): "22_fig2b_table2", ("poor_domains", "vgg19"): "21_fig2a",
+         ("poor_domains", "corel"): "21_fig2a_corel"}
 
 
 def control_sentence(main: pd.DataFrame, control: pd.DataFrame) -> str:
@@ -259,16 +261,10 @@ def load(profile: str = "imagenet-vgg19", results_dir: str = "",
     substitute's profile; any other profile (imagenet-vgg16, smoke) gives the VGG16 and
     Corel columns (its own store and its baseline store) and VGG19 comes from ``vgg19_dir``.
     """
-    from ..analysis import load_runs, result_folders
-    from ..experiments.profile import studies_profile
+    from ..analysis import load_runs
     from .stability import known_class_shares
 
-    substitute = studies_profile(profile)
-    if substitute != profile:
-        vgg19_dir = results_dir or f"results/{profile}"
-        folders = result_folders(substitute)
-    else:
-        folders = result_folders(profile, results_dir)
+    vgg19_dir, folders = column_folders(profile, results_dir, vgg19_dir)
     main = load_runs(*folders, experiment="main")
     want = set(evidence or BY_KEY)
     control = (control_sentence(main, load_runs(*folders, experiment="control"))
@@ -279,6 +275,30 @@ def load(profile: str = "imagenet-vgg19", results_dir: str = "",
                   load_runs(heldout_dir, experiment="pairs", ok_only=False)
                   if "heldout" in want else None,
                   known_class_shares() if "corel" in want else None, control, evidence)
+
+
+def column_folders(profile: str, results_dir: str = "",
+                   vgg19_dir: str = "results/imagenet-vgg19") -> tuple[str, list[str]]:
+    """The stores of the paper's-pair columns for a book on ``profile``: VGG19's folder, and
+    the VGG16 and Corel columns' folders (with the shallow methods' baseline store)."""
+    from ..analysis import result_folders
+    from ..experiments.profile import studies_profile
+
+    substitute = studies_profile(profile)
+    if substitute != profile:  # a book on the paper's backbone: its own store is VGG19's
+        return results_dir or vgg19_dir, result_folders(substitute)
+    return vgg19_dir, result_folders(profile, results_dir)
+
+
+def column_stores(profile: str, results_dir: str = "",
+                  vgg19_dir: str = "results/imagenet-vgg19") -> list[tuple[str, list[str]]]:
+    """(title, folders) of the paper's-pair columns, for one provenance banner each: one
+    banner cannot hold both backbones (``load_runs`` keeps one configuration per method)."""
+    from ..analysis import result_folders
+
+    v19, others = column_folders(profile, results_dir, vgg19_dir)
+    return [(BY_KEY["vgg19"].title, result_folders(BY_KEY["vgg19"].profile, v19)),
+            (f"{BY_KEY['vgg16'].title}, and {BY_KEY['corel'].title}", others)]
 
 
 def claim_text(key: str) -> str:

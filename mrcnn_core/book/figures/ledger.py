@@ -242,7 +242,7 @@ PAGE_CLAIMS = {"20_table1": None, "21_fig2a": ("poor_domains",), "22_fig2b_table
                "28_pairs": None, "29_heldout": None}
 
 
-def in_the_ledger(page: str, profile: str = "imagenet-vgg16", results_dir: str = "",
+def in_the_ledger(page: str, profile: str = "imagenet-vgg19", results_dir: str = "",
                   dataset: str | None = None, **dirs) -> Page:
     """The "In the ledger" block of ``page``: the front page's cells that link to it,
     computed by the same function from the same stores (``dirs``: vgg19_dir, pairs_dir,
