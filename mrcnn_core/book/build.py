@@ -174,6 +174,10 @@ def jupyter_build(t0: float) -> int:
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(ROOT), "-W", "-n", "--keep-going"]
     r = subprocess.run(cmd, cwd=ROOT)
+    from .alttext import apply
+
+    n = apply(ROOT / "_build" / "html", OUT)  # MyST-NB writes the file name as alt text
+    print(f"[book] alt text written for {n} figure(s)")
     html = ROOT / "_build" / "html" / GENERATED
     for f in OUT.glob("*.csv"):  # the downloads sit next to the pages that link them
         if html.is_dir():

@@ -8,7 +8,9 @@ there is any; the CI's book test runs it on the smoke build.  The faults:
 - ``decimals``: a number with more than 2 decimals in a table cell (rounded nowhere); a
   p-value (a cell that reads "p = ..." or "p < ...", or in a column headed "p") is exempt:
   its leading zeros are its value;
-- ``link``: an internal link whose file (or ``#anchor`` in it) does not exist.
+- ``link``: an internal link whose file (or ``#anchor`` in it) does not exist;
+- ``alt``: a figure whose alt text is missing or only its file name (a screen reader would
+  read the file name).
 """
 from __future__ import annotations
 
@@ -98,6 +100,10 @@ def check_page(path: Path, root: Path, ids: dict | None = None) -> list[Fault]:
                     if not NOT_A_NUMBER.match(t[m.start():]):
                         faults.append(Fault(name, "decimals", t[:60]))
                         break
+    for img in main.find_all("img"):
+        alt, src = (img.get("alt") or "").strip(), img.get("src", "")
+        if not alt or alt == src or re.fullmatch(r"\S*\.(png|jpe?g|svg|gif)", alt):
+            faults.append(Fault(name, "alt", f"{src.rsplit('/', 1)[-1][:40]}: alt {alt[:40]!r}"))
     for a in main.find_all("a", href=True):
         href = a["href"].strip()
         if not href:  # a front-page row once linked to nothing

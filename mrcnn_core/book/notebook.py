@@ -341,9 +341,11 @@ def page_setup(notebook: str | None = None) -> None:
     warnings.filterwarnings("ignore", category=FutureWarning)
     import pandas as pd
 
+    from .alttext import install
     from .plots import style
 
     style()
+    install()  # every figure carries its alt text (the build writes it into the HTML)
     pd.set_option("display.max_colwidth", None)  # a table cell is read whole, not cut at 50
     if notebook:
         from IPython.display import Markdown, display

@@ -13,8 +13,7 @@ from ..method.ablations import VARIANTS
 from ..methods import METHODS, REGISTRY
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
-#: the profile `make book` renders: the paper's protocol on the paper's backbone (#43)
-DEFAULT_PROFILE = "imagenet-vgg19"
+DEFAULT_PROFILE = "imagenet-vgg19"  #: what `make book` renders: the paper's backbone (#43)
 DATASETS = ("cifar100", "corel")
 # "control": a study like "sensitivity" (the same keys) on another data set, e.g. the
 # Corel control (MRCNN with alpha = 0 at its own lr and beta; both methods at one setting).
@@ -85,9 +84,8 @@ class Profile:
     def runs(self) -> list[tuple[str, str]]:
         """Every (data set, experiment) the profile plans, main first (`make results`)."""
         exps = self.data.get("experiments", {})
-        out = [(ds, "main") for ds in exps.get("main", {})]
-        return out + [(spec.get("dataset", "cifar100"), name)
-                      for name, spec in exps.items() if name != "main" and isinstance(spec, dict)]
+        return [(ds, "main") for ds in exps.get("main", {})] + [
+            (s.get("dataset", "cifar100"), n) for n, s in exps.items() if n != "main"]
 
     @property
     def digest(self) -> str:
@@ -350,8 +348,7 @@ def _check_options(opts, where: str) -> None:
     sp = opts.get("studies_profile")
     if sp is not None and not (isinstance(sp, str) and (PROFILE_DIR / f"{sp}.yaml").is_file()):
         raise ProfileError(f"{where}.options.studies_profile: {sp!r} is not a shipped profile")
-    ls = opts.get("legacy_stores", [])
-    if not (isinstance(ls, list) and all(isinstance(x, str) and x for x in ls)):
+    if not (isinstance(ls := opts.get("legacy_stores", []), list) and all(ls)):
         raise ProfileError(f"{where}.options.legacy_stores: {ls!r} is not a list of folders")
 
 #: what each backbone is to this book, the same words on every page (#41)
@@ -375,13 +372,11 @@ def backbone_statement(prof: "Profile | str") -> str:
 
 
 def studies_profile(name: str) -> str:
-    """The profile whose stores the studies' pages (Fig. 3, ablations, selection,
-    stability) read for a book built on ``name``: its ``options.studies_profile`` (the
-    paper's backbone, imagenet-vgg19, runs no studies: they ran on the substitute VGG16),
-    else ``name`` itself (a profile that runs its own studies, e.g. smoke)."""
+    """The profile whose stores a book on ``name`` shows on the studies' pages: its
+    ``options.studies_profile`` (imagenet-vgg19 runs no studies), else ``name`` (smoke)."""
     try:
         return load_profile(name).options.get("studies_profile") or name
-    except ProfileError:  # a store folder given as a profile: its own studies
+    except ProfileError:  # a store folder, not a profile: its own studies
         return name
 
 
