@@ -121,3 +121,17 @@ def test_each_column_reads_its_own_stores_whatever_the_books_profile(committed):
     """A book on the paper's backbone (#43 item 5) and one on the substitute show one ledger:
     the VGG16 and Corel columns never read VGG19 rows, nor the VGG19 column VGG16's."""
     pd.testing.assert_frame_equal(L.load("imagenet-vgg16"), committed)
+
+
+def test_the_vgg19_column_says_which_planned_seeds_its_cells_lack():
+    from mrcnn_core.book.figures.ledger import seeds_to_come
+
+    def cells(seeds):
+        return pd.DataFrame({"claim": ["mrcnn_vgg"], "seeds": [seeds]})
+
+    assert seeds_to_come(cells("0"), "imagenet-vgg19") == (
+        " Its cells rest on seed 0; seeds 1, 2 of the profile's plan are not stored yet "
+        "(the campaign's last part).")
+    assert "seed 2 of the profile's plan is not" in seeds_to_come(cells("0-1"), "imagenet-vgg19")
+    assert seeds_to_come(cells("0-2"), "imagenet-vgg19") == ""
+    assert seeds_to_come(cells(""), "imagenet-vgg19") == ""  # nothing stored: no claim
