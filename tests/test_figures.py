@@ -260,3 +260,10 @@ def test_a_verdict_on_part_of_the_grid_says_it_is_interim():
 
     assert interim(400) == ""
     assert "339 of the 400 planned tasks" in interim(339) and "*pending*" in interim(339)
+
+
+def test_a_study_page_says_when_it_reads_another_profile_than_the_books():
+    assert figures.on_the_substitute("smoke", "smoke") == ""
+    line = figures.on_the_substitute("imagenet-vgg19", "imagenet-vgg16")
+    assert "profile imagenet-vgg16, not on the book's profile imagenet-vgg19" in line
+    assert "VGG16" in line and line.endswith("\n\n")  # a paragraph before the provenance

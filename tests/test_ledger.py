@@ -135,3 +135,11 @@ def test_the_vgg19_column_says_which_planned_seeds_its_cells_lack():
     assert "seed 2 of the profile's plan is not" in seeds_to_come(cells("0-1"), "imagenet-vgg19")
     assert seeds_to_come(cells("0-2"), "imagenet-vgg19") == ""
     assert seeds_to_come(cells(""), "imagenet-vgg19") == ""  # nothing stored: no claim
+
+
+def test_a_cells_seeds_are_named_not_counted():
+    """The ledger in full read '400 x 0' for 400 tasks at seed 0 (as if no seed)."""
+    from mrcnn_core.book.figures.ledger import seed_words
+
+    assert [seed_words(s) for s in ("0", "0-2", "0, 2", "")] == [
+        "seed 0", "seeds 0-2", "seeds 0, 2", "-"]

@@ -9,7 +9,8 @@ pandas tables and Markdown strings, so a test can check them on a small store
 runs it shows.
 """
 from ... import analysis as A  # noqa: F401  (the pages' tests patch A through here)
-from .page import CONFOUND_NOTE, PARAM_NAMES, Page, downloads, fmt, no_runs  # noqa: F401
+from .page import (CONFOUND_NOTE, PARAM_NAMES, Page, downloads, fmt, no_runs,  # noqa: F401
+                   on_the_substitute)
 from .setup import (data_summary, experiments_overview, moons_boundaries,  # noqa: F401
                     sample_images, target_graph)
 from .table1 import (corel_control, corel_substitute, slice_comparison,  # noqa: F401

@@ -85,7 +85,8 @@ def detail_table(df: pd.DataFrame, link=lambda page: page) -> pd.DataFrame:
         "verdict": d["verdict"],
         "estimate [interval]": [L.number(r) or "no runs yet" for _, r in d.iterrows()],
         "interval": d["interval"].replace("", "-"),
-        "tasks x seeds": [f"{int(r.tasks)} x {r.seeds or '-'}" for r in d.itertuples()],
+        # "400 x 0" read as zero seeds: the seeds are named, not counted
+        "tasks, seeds": [f"{int(r.tasks)}, {seed_words(r.seeds)}" for r in d.itertuples()],
         "clusters": d["clusters"].astype(int),
         "coverage": [L.coverage(r) for _, r in d.iterrows()],
         "page": [link(p) if p else "" for p in d["page"]],
@@ -168,6 +169,12 @@ def evidence_of(profile: str, datasets=("cifar100", "corel")) -> tuple[str, ...]
         bb = "vgg16"
     out = ("vgg19",) if bb == "vgg19" else ("vgg16",)
     return out + (("corel",) if "corel" in datasets and bb != "vgg19" else ())
+
+
+def seed_words(seeds: str) -> str:
+    """A cell's seeds in words: "seed 0", "seeds 0-2", "seeds 0, 2" ('-' when none)."""
+    s = str(seeds or "").strip()
+    return "-" if not s else f"seed{'s' if ('-' in s or ',' in s) else ''} {s}"
 
 
 def seeds_to_come(cells: pd.DataFrame, profile: str) -> str:

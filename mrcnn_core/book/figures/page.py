@@ -72,6 +72,17 @@ def caption(text: str) -> str:
     return f"*What to see:* {text}"
 
 
+def on_the_substitute(profile: str, study: str) -> str:
+    """The line a study's page shows above its provenance in a book whose profile runs no
+    studies (``experiments.studies_profile``): which profile's stores it reads, and why."""
+    if study == profile:
+        return ""
+    from ...experiments.profile import backbone_statement
+
+    return (f"*This study ran on the profile {study}, not on the book's profile {profile}, "
+            f"which runs no studies.  {backbone_statement(study)}*\n\n")
+
+
 def no_runs(runs: pd.DataFrame) -> Page | None:
     """A page that says so when its store holds no (ok) runs."""
     if runs.empty:
