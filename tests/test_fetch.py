@@ -89,8 +89,20 @@ def test_a_page_fetches_only_what_it_needs():
 
     assert page_needs("23_fig3") == []  # reads the committed stores only
     assert page_needs("01_data") == ["data"]
-    assert page_needs("23_fig3", compute=True) == ["data", "vgg16"]  # the book's profile
-    assert page_needs("20_table1", compute=True, profile="imagenet-vgg19") == ["data", "vgg19"]
+    # the book's profile is VGG19's; its studies' slices run on the substitute VGG16
+    assert page_needs("23_fig3", compute=True) == ["data", "vgg16"]
+    assert page_needs("20_table1", compute=True) == ["data", "vgg19"]
+    assert page_needs("20_table1", compute=True, profile="imagenet-vgg16") == ["data", "vgg16"]
+    assert page_needs("23_fig3", compute=True, profile="smoke") == ["data", "vgg16"]
+    # the pages that read the studies' profile are the ones page_needs knows of
+    import re
+    from pathlib import Path
+
+    from mrcnn_core.experiments.fetch import STUDY_PAGES
+
+    nbs = Path(__file__).resolve().parents[1] / "notebooks"
+    assert tuple(sorted(p.stem for p in nbs.glob("*.md")
+                        if re.search(r"studies_profile\(profile\)", p.read_text()))) == STUDY_PAGES
 
 
 def test_colab_fetch_points_the_package_at_what_it_fetched(tmp_path, monkeypatch):

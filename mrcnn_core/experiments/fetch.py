@@ -251,6 +251,9 @@ def fetch(dest: str | os.PathLike, what=("data", "vgg19", "vgg16"),
 #: pages that read the data at their default parameters (the rest read the committed stores
 #: only); a page that computes a slice (``compute_tasks > 0``) also needs its profile's weights
 DATA_PAGES = ("01_data", "10_experiments", "20_table1", "27_stability", "index")
+#: pages whose slice is computed on the studies' profile (``profile.studies_profile``), VGG16
+#: in a book on VGG19: they need that profile's backbone
+STUDY_PAGES = ("23_fig3", "25_ablations", "27_stability")
 COLAB_DEST = "mrcnn-data"
 COREL_NOTE = ("Corel: its 256-d features have no public download that we know of; place "
               "corel.mat (sha256 946b4128...ecf51) in {dest}/data/corel/ to run the Corel "
@@ -262,8 +265,10 @@ def page_needs(page: str, compute: bool = False, profile: str = "imagenet-vgg19"
     profile's backbone (``vgg16`` / ``vgg19``) if it computes a slice."""
     steps = ["data"] if (page in DATA_PAGES or compute) else []
     if compute:
-        from . import load_profile
+        from .profile import load_profile, studies_profile
 
+        if page in STUDY_PAGES:
+            profile = studies_profile(profile)
         backbone = load_profile(profile).options.get("backbone", "vgg19")
         steps.append(backbone if backbone in ("vgg16", "vgg19") else "vgg19")
     return steps
