@@ -370,3 +370,15 @@ def test_the_studies_of_the_papers_backbone_read_the_substitute():
     assert result_folders("imagenet-vgg16")[2:] == legacy
     # a reader's own store replaces the profile's folder and its legacy stores
     assert result_folders("imagenet-vgg16", "results/mine") == ["results/mine", "results/baselines"]
+
+
+def test_every_legacy_store_a_shipped_profile_names_is_committed():
+    """A missing legacy store would read as no rows (a column gone quiet), not as an error."""
+    from mrcnn_core.experiments.profile import shipped_profiles
+
+    named = [(p, f) for p in shipped_profiles()
+             for f in load_profile(p).options.get("legacy_stores", [])]
+    assert named, "imagenet-vgg16 names its moved main grid"
+    for p, f in named:
+        assert (ROOT / f / "runs.csv").is_file(), f"profile {p}: legacy store {f} is not here"
+        assert (ROOT / f).resolve().is_relative_to((ROOT / "results" / "legacy").resolve()), f
