@@ -18,7 +18,7 @@
 # main0, main1, sens2, abl2, main2, corel; pairs0..pairs2 (the cross-pair study's CNN runs
 # at that seed, of the pairs in PAIRS or of every pair) only when named; campaign (the
 # committed plan mrcnn_core/experiments/campaigns/remaining.yaml: CAMPAIGN_PARTS in that order,
-# default heldout-cnn,vgg19-main-seed0; CAMPAIGN_CHUNK tasks per sweep, default 50; the stores
+# default heldout-cnn,vgg19-main-seeds12 (seed 0 is complete); CAMPAIGN_CHUNK tasks per sweep, default 50; the stores
 # in CAMPAIGN_OUT, default the tree's results/, packed into $OUT/campaign.tgz) only when named:
 #   MRCNN_GIT_COMMIT=<sha> PARTS=campaign BUNDLES="<heldout and vgg19 bundles>" bash benchmarks/gpu_run.sh
 # SCALE multiplies every time limit.
@@ -67,9 +67,9 @@ for part in $PARTS; do
                    ${PAIRS:+--variants "$PAIRS"} --seeds "${part#pairs}" ;;  # PAIRS unset: every pair
     campaign)  # the committed plan's parts, most valuable first, into results/<profile>/campaign-<commit>-gpu
       t=$(lim 100000); CO=${CAMPAIGN_OUT:-results}
-      echo "== $(date +%T) campaign ${CAMPAIGN_PARTS:-heldout-cnn,vgg19-main-seed0} (limit $t s)" >> "$LOG"
+      echo "== $(date +%T) campaign ${CAMPAIGN_PARTS:-heldout-cnn,vgg19-main-seeds12} (limit $t s)" >> "$LOG"
       timeout "$t" $PY -m mrcnn_core campaign run --out "$CO" ${CAMPAIGN_PLAN:+--plan "$CAMPAIGN_PLAN"} \
-          --parts "${CAMPAIGN_PARTS:-heldout-cnn,vgg19-main-seed0}" --chunk "${CAMPAIGN_CHUNK:-50}" >> "$LOG" 2>&1
+          --parts "${CAMPAIGN_PARTS:-heldout-cnn,vgg19-main-seeds12}" --chunk "${CAMPAIGN_CHUNK:-50}" >> "$LOG" 2>&1
       echo "== $(date +%T) exit $?" >> "$LOG"
       # every store the campaign made (one per profile), packed as one archive, written beside first
       (cd "$CO" && ls -d */campaign-*-gpu */campaign-*-cpu 2>/dev/null > "$OUT/campaign_stores.txt")
