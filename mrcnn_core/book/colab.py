@@ -53,6 +53,8 @@ def install_cell(page: str, url: str | None = None) -> str:
     weights when the page computes a slice); elsewhere it only sets the page up.  It runs
     after the parameters cell, so it sees ``compute_tasks`` and ``profile``.
     """
+    from ..experiments.profile import DEFAULT_PROFILE
+
     url = url or repository()[0]
     return (
         "import os, subprocess, sys\n"
@@ -66,6 +68,6 @@ def install_cell(page: str, url: str | None = None) -> str:
         "    # the exact data (and, for a computed slice, the weights) of the committed numbers\n"
         "    from mrcnn_core.experiments.fetch import colab_fetch\n"
         f'    colab_fetch("{page}", bool(globals().get("compute_tasks")), '
-        'globals().get("profile", "imagenet-vgg19"))\n'
+        f'globals().get("profile", "{DEFAULT_PROFILE}"))\n'
         "from mrcnn_core.book.notebook import page_setup\n"
         f'page_setup("{page}")')

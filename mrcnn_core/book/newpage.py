@@ -34,7 +34,7 @@ The question this page answers, and its answer in one or two computed sentences.
 ```{{code-cell}} ipython3
 :tags: [parameters, remove-cell]
 
-profile = "imagenet-vgg19"  # the book's profile: its committed stores
+profile = "{profile}"  # the book's profile: its committed stores
 results_dir = ""
 ```
 
@@ -71,8 +71,8 @@ def test_{name}_page_runs(tmp_path, real_cifar_root, monkeypatch):
     monkeypatch.setenv("MRCNN_DATA_DIR", str(real_cifar_root))
     monkeypatch.setenv("MRCNN_DOWNLOADS", str(tmp_path))
     out = run_notebook(ROOT / "notebooks" / "{name}.md", tmp_path / "{name}.ipynb",
-                       {{"profile": "imagenet-vgg19"}}, cwd=ROOT)
-    assert read_records(out)["csv"] == "{name}-imagenet-vgg19.csv"  # it read a committed store
+                       {{"profile": "{profile}"}}, cwd=ROOT)
+    assert read_records(out)["csv"] == "{name}-{profile}.csv"  # it read a committed store
 '''
 
 
@@ -103,9 +103,12 @@ def new_page(name: str, title: str, root: str | Path) -> list[Path]:
     taken = [p for p in (md, ipynb, test) if p.exists()]
     if taken or entry in toc.read_text():
         raise NewPageError(f"page {name} exists already ({', '.join(map(str, taken)) or toc})")
-    md.write_text(PAGE.format(title=title.strip(), install=install_cell(name), name=name))
+    from ..experiments.profile import DEFAULT_PROFILE
+
+    md.write_text(PAGE.format(title=title.strip(), install=install_cell(name), name=name,
+                              profile=DEFAULT_PROFILE))
     jupytext.write(jupytext.read(md), ipynb, fmt="ipynb")
-    test.write_text(TEST.format(name=name))
+    test.write_text(TEST.format(name=name, profile=DEFAULT_PROFILE))
     _add_to_toc(toc, entry)
     return [md, ipynb, toc, test]
 

@@ -260,13 +260,14 @@ COREL_NOTE = ("Corel: its 256-d features have no public download that we know of
               "pages' computations")
 
 
-def page_needs(page: str, compute: bool = False, profile: str = "imagenet-vgg19") -> list[str]:
+def page_needs(page: str, compute: bool = False, profile: str | None = None) -> list[str]:
     """The fetch steps a page needs: ``data`` if it reads the data (or computes), and the
     profile's backbone (``vgg16`` / ``vgg19``) if it computes a slice."""
     steps = ["data"] if (page in DATA_PAGES or compute) else []
     if compute:
-        from .profile import load_profile, studies_profile
+        from .profile import DEFAULT_PROFILE, load_profile, studies_profile
 
+        profile = profile or DEFAULT_PROFILE
         if page in STUDY_PAGES:
             profile = studies_profile(profile)
         backbone = load_profile(profile).options.get("backbone", "vgg19")
@@ -274,7 +275,7 @@ def page_needs(page: str, compute: bool = False, profile: str = "imagenet-vgg19"
     return steps
 
 
-def colab_fetch(page: str, compute: bool = False, profile: str = "imagenet-vgg19",
+def colab_fetch(page: str, compute: bool = False, profile: str | None = None,
                 dest: str | os.PathLike = COLAB_DEST) -> list[str]:
     """Run by a page's install cell on Colab: fetch what the page needs into ``dest`` and
     point the package at it (``MRCNN_DATA_DIR``).  A step that fails is said in one line and

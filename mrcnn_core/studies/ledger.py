@@ -248,7 +248,7 @@ def control_sentence(main: pd.DataFrame, control: pd.DataFrame) -> str:
     return claims[0].rstrip(".") if claims else ""
 
 
-def load(profile: str = "imagenet-vgg19", results_dir: str = "",
+def load(profile: str | None = None, results_dir: str = "",
          vgg19_dir: str = "results/imagenet-vgg19", pairs_dir: str = "results/pairs-vgg16",
          heldout_dir: str = "results/heldout-vgg16",
          evidence: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -262,9 +262,10 @@ def load(profile: str = "imagenet-vgg19", results_dir: str = "",
     Corel columns (its own store and its baseline store) and VGG19 comes from ``vgg19_dir``.
     """
     from ..analysis import load_runs
+    from ..experiments.profile import DEFAULT_PROFILE
     from .stability import known_class_shares
 
-    vgg19_dir, folders = column_folders(profile, results_dir, vgg19_dir)
+    vgg19_dir, folders = column_folders(profile or DEFAULT_PROFILE, results_dir, vgg19_dir)
     main = load_runs(*folders, experiment="main")
     want = set(evidence or BY_KEY)
     control = (control_sentence(main, load_runs(*folders, experiment="control"))

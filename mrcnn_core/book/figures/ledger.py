@@ -275,11 +275,14 @@ PAGE_CLAIMS = {"20_table1": None, "21_fig2a": ("poor_domains",), "22_fig2b_table
                "28_pairs": None, "29_heldout": None}
 
 
-def in_the_ledger(page: str, profile: str = "imagenet-vgg19", results_dir: str = "",
+def in_the_ledger(page: str, profile: str | None = None, results_dir: str = "",
                   dataset: str | None = None, **dirs) -> Page:
     """The "In the ledger" block of ``page``: the front page's cells that link to it,
     computed by the same function from the same stores (``dirs``: vgg19_dir, pairs_dir,
     heldout_dir where a page reads others than the committed ones)."""
+    from ...experiments.profile import DEFAULT_PROFILE
+
+    profile = profile or DEFAULT_PROFILE
     if results_dir and page not in ("28_pairs", "29_heldout"):
         # a page on other stores (the full-baselines page, a reader's own store) is not where
         # the front page's cells are: they would be other numbers under the ledger's name
